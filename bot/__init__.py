@@ -1,0 +1,1 @@
+"""Delivery of the cables bot: settings, the Telegram application, handlers and the CLI."""

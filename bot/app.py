@@ -1,0 +1,98 @@
+"""Build the Telegram application: settings in, every handler wired in one place."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers
+from bot.commands import PUBLIC_COMMANDS, menu
+from bot.keyboards import SECTION_CALLBACK_PREFIX
+from bot.services import SERVICES_KEY, Services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+    """Build the Application for these settings; nothing connects until it starts."""
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        app.bot_data[SERVICES_KEY] = await Services.open(settings)
+        await app.bot.set_my_commands(menu())
+        log.info("started bot=@%s database=%s", app.bot.username, settings.database_path)
+
+    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        found = app.bot_data.pop(SERVICES_KEY, None)
+        if isinstance(found, Services):
+            await found.close()
+        log.info("stopped")
+
+    app = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.api_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    add_handlers(app)
+    return app
+
+
+def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    """Register every handler. Order matters: known commands before the fallbacks."""
+    for command in PUBLIC_COMMANDS:
+        app.add_handler(CommandHandler(command.name, command.callback))
+    app.add_handler(
+        CallbackQueryHandler(handlers.section_button, pattern=f"^{SECTION_CALLBACK_PREFIX}")
+    )
+    # Fallbacks: whatever no handler above took.
+    app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.text_hint)
+    )
+    app.add_error_handler(on_error)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error in full and give the user a short apology."""
+    log.error("error handling update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer("Sorry, something went wrong. Please try again.")
+        except Exception:  # noqa: BLE001 - the apology is best effort
+            log.debug("could not answer the callback query", exc_info=True)
+        return
+    if update.effective_chat.type == ChatType.PRIVATE or update.effective_message is not None:
+        found = context.bot_data.get(SERVICES_KEY)
+        text = (
+            found.renderer.render_page("error")
+            if isinstance(found, Services)
+            else html.escape("Sorry, something went wrong. Please try again in a moment.")
+        )
+        try:
+            await context.bot.send_message(update.effective_chat.id, text)
+        except Exception:  # noqa: BLE001 - the apology is best effort
+            log.debug("could not send the apology", exc_info=True)

@@ -1,0 +1,105 @@
+"""Settings from the environment and a .env file, checked at start-up."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+NEWSLETTER_URL = "https://thebismarckcables.substack.com"
+
+# BotFather's tokens: the bot's numeric id, a colon, then a secret of letters, digits, - and _.
+_TOKEN_SHAPE = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
+
+
+class SettingsError(Exception):
+    """One or more settings are missing or malformed; each line names one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. Field FOO_BAR is the variable FOO_BAR."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = DEFAULT_API_URL
+    database_path: Path = Path("./data/cables.db")
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    trial_url: str = f"{NEWSLETTER_URL}/subscribe"
+    feed_url: str = f"{NEWSLETTER_URL}/feed"
+    feed_poll_seconds: int = Field(default=300, ge=10, le=86_400)
+    broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and not _TOKEN_SHAPE.fullmatch(token.get_secret_value().strip()):
+            # Never echo the value: it is a secret even when malformed.
+            raise ValueError("does not look like a bot token from BotFather (<digits>:<secret>)")
+        return SecretStr(token.get_secret_value().strip()) if token is not None else None
+
+    @field_validator("telegram_api_url", "trial_url", "feed_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        url = url.strip()
+        if not re.fullmatch(r"https?://[^\s/]+\S*", url):
+            raise ValueError("must be an http:// or https:// URL")
+        return url
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, raw: object) -> object:
+        if isinstance(raw, str):
+            parts = [part.strip() for part in raw.split(",") if part.strip()]
+            if not all(re.fullmatch(r"-?\d+", part) for part in parts):
+                raise ValueError("must be Telegram user ids separated by commas, e.g. 12345,67890")
+            return frozenset(int(part) for part in parts)
+        return raw
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, level: object) -> object:
+        return level.strip().upper() if isinstance(level, str) else level
+
+    @property
+    def token(self) -> str:
+        """The bot token; raises SettingsError if it is not set."""
+        if self.telegram_bot_token is None:
+            raise SettingsError(["TELEGRAM_BOT_TOKEN: not set (get one from @BotFather)"])
+        return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def api_file_url(self) -> str:
+        """Base URL for file downloads, beside the API URL as Telegram lays them out."""
+        base = self.telegram_api_url
+        return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
+
+
+def load_settings(*, require_token: bool, env_file: Path | None = Path(".env")) -> Settings:
+    """Read and check the settings; raise SettingsError naming each bad one."""
+    try:
+        settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise SettingsError([_describe(error) for error in exc.errors()]) from None
+    if require_token:
+        settings.token  # noqa: B018 - raises SettingsError when missing
+    return settings
+
+
+def _describe(error: object) -> str:
+    # Built from the field name and message only: pydantic's own text echoes the input.
+    loc = error["loc"] if isinstance(error, dict) else ()
+    name = str(loc[0]).upper() if loc else "settings"
+    message = error["msg"] if isinstance(error, dict) else "invalid"
+    return f"{name}: {message.removeprefix('Value error, ')}"

@@ -1,0 +1,74 @@
+"""Open the one SQLite file, configured and migrated to the latest schema."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from briefings.migrations import LATEST_VERSION, MIGRATIONS
+
+BUSY_TIMEOUT_MS = 5000
+
+
+async def connect(path: str | os.PathLike[str]) -> aiosqlite.Connection:
+    """Open the database at path (creating it and its folder), configured and migrated."""
+    db_path = Path(path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: we open transactions ourselves with BEGIN IMMEDIATE, so a
+    # write never starts as a read and fails half-way on a lock upgrade.
+    conn = await aiosqlite.connect(db_path, isolation_level=None)
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await migrate(conn)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    """Return the schema version recorded in the file."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Apply every migration newer than the file's version, each in its own transaction."""
+    version = await schema_version(conn)
+    if version > LATEST_VERSION:
+        raise RuntimeError(
+            f"database schema version {version} is newer than this program knows "
+            f"({LATEST_VERSION}); upgrade cables-bot"
+        )
+    for number in range(version + 1, LATEST_VERSION + 1):
+        async with transaction(conn):
+            for statement in _statements(MIGRATIONS[number - 1]):
+                await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version = {number}")
+    return LATEST_VERSION
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would COMMIT our open transaction first; run statement by statement.
+    # Migrations therefore keep semicolons out of string literals and triggers.
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+@asynccontextmanager
+async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
+    """Run the block as one write transaction: all of it lands, or none of it."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")

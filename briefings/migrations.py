@@ -1,0 +1,80 @@
+"""The database schema as a numbered list of migrations, tracked by PRAGMA user_version."""
+
+from __future__ import annotations
+
+# Append only: never edit a migration that has shipped. Migration N (1-based) is MIGRATIONS[N-1].
+MIGRATIONS: tuple[str, ...] = (
+    # 1: situations, cables, facts, claims, applied seeds
+    """
+    CREATE TABLE situations (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        period TEXT NOT NULL
+    );
+    CREATE TABLE cables (
+        id TEXT PRIMARY KEY,
+        situation_id TEXT REFERENCES situations(id),
+        series TEXT,
+        title TEXT NOT NULL,
+        subtitle TEXT,
+        url TEXT NOT NULL,
+        url_is_post INTEGER NOT NULL DEFAULT 1,
+        published TEXT,
+        published_label TEXT,
+        paid INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE facts (
+        id INTEGER PRIMARY KEY,
+        situation_id TEXT NOT NULL REFERENCES situations(id),
+        key TEXT NOT NULL,
+        section TEXT NOT NULL,
+        side TEXT,
+        label TEXT NOT NULL,
+        value_kind TEXT NOT NULL CHECK (value_kind IN ('number', 'range', 'text')),
+        value_low REAL,
+        value_high REAL,
+        value_text TEXT,
+        approx INTEGER NOT NULL DEFAULT 0,
+        unit TEXT,
+        claimant TEXT NOT NULL,
+        note TEXT,
+        assessment TEXT,
+        source_cable_id TEXT REFERENCES cables(id),
+        source_url TEXT,
+        as_of TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        retired_at TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (situation_id, key)
+    );
+    CREATE TABLE claims (
+        id INTEGER PRIMARY KEY,
+        situation_id TEXT NOT NULL REFERENCES situations(id),
+        key TEXT NOT NULL,
+        claimant TEXT NOT NULL,
+        claim TEXT NOT NULL,
+        value_kind TEXT CHECK (value_kind IN ('number', 'range', 'text')),
+        value_low REAL,
+        value_high REAL,
+        value_text TEXT,
+        approx INTEGER NOT NULL DEFAULT 0,
+        unit TEXT,
+        verdict TEXT,
+        reasoning TEXT,
+        evidence_keys TEXT NOT NULL DEFAULT '',
+        source_cable_id TEXT REFERENCES cables(id),
+        source_url TEXT,
+        as_of TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        retired_at TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (situation_id, key)
+    );
+    CREATE TABLE applied_seeds (
+        name TEXT PRIMARY KEY,
+        applied_at TEXT NOT NULL
+    );
+    """,
+)
+
+LATEST_VERSION = len(MIGRATIONS)

@@ -1,0 +1,133 @@
+"""Load the curated seed files into a database, once per file and never again."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from briefings.db import transaction
+
+SEED_DIR = Path(__file__).parent / "data"
+
+
+def seed_files(folder: Path = SEED_DIR) -> list[Path]:
+    """Return the seed files in the order they are applied."""
+    return sorted(folder.glob("*.toml"))
+
+
+async def apply_seeds(conn: aiosqlite.Connection, files: Iterable[Path] | None = None) -> list[str]:
+    """Apply each seed file not applied before; return the names applied now."""
+    applied = []
+    for path in seed_files() if files is None else files:
+        if await _already_applied(conn, path.stem):
+            continue
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        async with transaction(conn):
+            await _insert_seed(conn, data)
+            await conn.execute(
+                "INSERT INTO applied_seeds (name, applied_at) VALUES (?, ?)",
+                (path.stem, _now()),
+            )
+        applied.append(path.stem)
+    return applied
+
+
+async def _already_applied(conn: aiosqlite.Connection, name: str) -> bool:
+    async with conn.execute("SELECT 1 FROM applied_seeds WHERE name = ?", (name,)) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def _insert_seed(conn: aiosqlite.Connection, data: Mapping[str, Any]) -> None:
+    situation = data["situation"]
+    cable = data["cable"]
+    now = _now()
+    await conn.execute(
+        "INSERT OR IGNORE INTO situations (id, title, period) VALUES (?, ?, ?)",
+        (situation["id"], situation["title"], situation["period"]),
+    )
+    await conn.execute(
+        "INSERT OR IGNORE INTO cables (id, situation_id, series, title, subtitle, url,"
+        " url_is_post, published, published_label, paid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            cable["id"],
+            situation["id"],
+            cable.get("series"),
+            cable["title"],
+            cable.get("subtitle"),
+            cable["url"],
+            int(cable.get("url_is_post", True)),
+            cable.get("published"),
+            cable.get("published_label"),
+            int(cable.get("paid", False)),
+        ),
+    )
+    for position, fact in enumerate(data.get("facts", [])):
+        value = value_columns(fact["value"], fact.get("approx", False), fact.get("unit"))
+        await conn.execute(
+            "INSERT OR IGNORE INTO facts (situation_id, key, section, side, label, value_kind,"
+            " value_low, value_high, value_text, approx, unit, claimant, note, assessment,"
+            " source_cable_id, as_of, position, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                situation["id"],
+                fact["key"],
+                fact["section"],
+                fact.get("side"),
+                fact["label"],
+                *value,
+                fact["claimant"],
+                fact.get("note"),
+                fact.get("assessment"),
+                cable["id"],
+                fact.get("as_of", cable["published"]),
+                position,
+                now,
+            ),
+        )
+    for position, claim in enumerate(data.get("claims", [])):
+        value = (
+            value_columns(claim["value"], claim.get("approx", False), claim.get("unit"))
+            if "value" in claim
+            else (None, None, None, None, 0, None)
+        )
+        await conn.execute(
+            "INSERT OR IGNORE INTO claims (situation_id, key, claimant, claim, value_kind,"
+            " value_low, value_high, value_text, approx, unit, verdict, reasoning,"
+            " evidence_keys, source_cable_id, as_of, position, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                situation["id"],
+                claim["key"],
+                claim["claimant"],
+                claim["claim"],
+                *value,
+                claim.get("verdict"),
+                claim.get("reasoning"),
+                ",".join(claim.get("evidence", [])),
+                cable["id"],
+                claim.get("as_of", cable["published"]),
+                position,
+                now,
+            ),
+        )
+
+
+def value_columns(
+    raw: int | float | str | list[int | float], approx: bool, unit: str | None
+) -> tuple[str, float | None, float | None, str | None, int, str | None]:
+    """Map a seed value (number, [low, high] or text) to the value columns."""
+    if isinstance(raw, list):
+        low, high = raw
+        return ("range", float(low), float(high), None, int(approx), unit)
+    if isinstance(raw, str):
+        return ("text", None, None, raw, int(approx), unit)
+    return ("number", float(raw), None, None, int(approx), unit)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,118 @@
+"""Fixtures: a fake Bot API on loopback, settings on a temporary database, a running bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.settings import Settings
+from tests import factories
+from tests.fake_telegram import TOKEN, Call, FakeTelegram
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, telegram: FakeTelegram) -> Any:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "telegram_bot_token": TOKEN,
+            "telegram_api_url": telegram.base_url,
+            "database_path": tmp_path / "data" / "cables.db",
+            "admin_ids": frozenset({factories.EDITOR_ID}),
+            "trial_url": "https://thebismarckcables.substack.com/subscribe?coupon=tg7",
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: Any) -> Settings:
+    return make_settings()
+
+
+@dataclass
+class RunningBot:
+    """The real Application, polling the fake server; helpers to talk to it."""
+
+    app: Application  # type: ignore[type-arg]
+    telegram: FakeTelegram
+
+    async def send(self, update: dict[str, Any], *, chat_id: int | None = None) -> Call:
+        """Push an update and return the first message the bot sends back to the chat."""
+        chat_id = chat_id if chat_id is not None else _chat_id(update)
+        before = len(self.telegram.sent(chat_id))
+        await self.telegram.push_update(update)
+        sent = await self.telegram.wait_for(
+            lambda: self.telegram.sent(chat_id)[before:] or None
+        )
+        return sent[0]
+
+    async def say(self, text: str, **kwargs: Any) -> Call:
+        """Send a text message from a reader in a private chat; return the reply."""
+        return await self.send(factories.message(text, **kwargs))
+
+    async def assert_silent(self, update: dict[str, Any]) -> None:
+        """Show the bot ignores update: a later /help gets answered, and nothing before it."""
+        chat_id = _chat_id(update)
+        before = len(self.telegram.sent(chat_id))
+        await self.telegram.push_update(update)
+        chat = update["message"]["chat"]
+        reply = await self.send(factories.message(f"/help@{self.app.bot.username}", chat=chat))
+        assert self.telegram.sent(chat_id)[before:] == [reply]
+
+
+def _chat_id(update: dict[str, Any]) -> int:
+    body = update.get("message") or update.get("callback_query", {}).get("message") or {}
+    return int(body["chat"]["id"])
+
+
+async def start_bot(settings: Settings) -> Application:  # type: ignore[type-arg]
+    """Start the application as run_polling does, inside the test's event loop."""
+    app = build_application(settings)
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=5)
+    await app.start()
+    return app
+
+
+async def stop_bot(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop the application as run_polling does."""
+    assert app.updater is not None
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    if app.post_stop is not None:
+        await app.post_stop(app)
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+
+
+@pytest.fixture
+async def bot(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[RunningBot]:
+    app = await start_bot(settings)
+    try:
+        yield RunningBot(app, telegram)
+    finally:
+        await stop_bot(app)
+    assert telegram.rejections == [], "the fake Bot API rejected a call"

@@ -1,0 +1,63 @@
+"""Small factories for Bot API update objects, as Telegram would send them."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+_ids = itertools.count(1)
+
+READER_ID = 5550001
+EDITOR_ID = 5550099
+GROUP_ID = -100777
+
+
+def user(user_id: int = READER_ID, first_name: str = "Reader") -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+
+
+def private_chat(user_id: int = READER_ID) -> dict[str, Any]:
+    return {"id": user_id, "type": "private", "first_name": "Reader"}
+
+
+def group_chat(chat_id: int = GROUP_ID) -> dict[str, Any]:
+    return {"id": chat_id, "type": "supergroup", "title": "Analysts"}
+
+
+def message(
+    text: str | None,
+    chat: dict[str, Any] | None = None,
+    sender: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A message update; a leading /command gets its bot_command entity, as Telegram adds."""
+    chat = chat or private_chat()
+    body: dict[str, Any] = {
+        "message_id": next(_ids),
+        "date": int(time.time()),
+        "chat": chat,
+        "from": sender or user(chat["id"] if chat["type"] == "private" else READER_ID),
+        **extra,
+    }
+    if text is not None:
+        body["text"] = text
+        if text.startswith("/"):
+            length = len(text.split(maxsplit=1)[0]) if text.strip() else 1
+            body["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return {"message": body}
+
+
+def callback_query(
+    data: str, on_message: dict[str, Any], sender: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A tap on an inline button under on_message (a Message as the bot got it back)."""
+    return {
+        "callback_query": {
+            "id": str(next(_ids)),
+            "from": sender or user(),
+            "chat_instance": "ci-1",
+            "message": on_message,
+            "data": data,
+        }
+    }

@@ -1,0 +1,298 @@
+"""A fake Telegram Bot API server on loopback, owned by the tests.
+
+It speaks the Bot API's HTTP protocol well enough for python-telegram-bot: long-polled
+getUpdates, the methods the bot calls, and Telegram's own 400s for what Telegram would
+reject. It records every call, and can be told to answer the next calls with faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.telegram_html_check import HtmlRejected, check_html, check_reply_markup
+
+TOKEN = "123456789:AAEfakeTOKENforTESTSonly_abcdefghijk"
+BOT_ID = 123456789
+BOT_USERNAME = "cables_test_bot"
+
+# Parameters PTB sends as JSON strings inside form data.
+_JSON_FIELDS = {
+    "reply_markup", "link_preview_options", "commands", "scope", "allowed_updates",
+    "results", "entities", "caption_entities", "reply_parameters", "button",
+}  # fmt: skip
+
+
+@dataclass
+class Call:
+    """One request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Fault:
+    """A scripted error answer for the next matching calls."""
+
+    method: str
+    status: int
+    description: str
+    retry_after: int | None = None
+    remaining: int = 1
+
+
+class FakeTelegram:
+    """The fake server. Start it, point the bot at base_url, push updates, read calls."""
+
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.rejections: list[tuple[str, str]] = []
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.chats: dict[int, dict[str, Any]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._open_queries: set[str] = set()
+        self._faults: list[Fault] = []
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        """The TELEGRAM_API_URL the bot should use: the token is appended to it."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # ------------------------------------------------------------------ test-facing API
+    async def push_update(self, update: dict[str, Any]) -> int:
+        """Queue an update for getUpdates; return its update_id."""
+        update = dict(update, update_id=next(self._update_ids))
+        for value in update.values():
+            if isinstance(value, dict):
+                chat = value.get("chat") or (value.get("message") or {}).get("chat")
+                if chat:
+                    self.chats[chat["id"]] = chat
+                if "data" in value and "id" in value:
+                    self._open_queries.add(value["id"])
+        async with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+        return int(update["update_id"])
+
+    def fail_next(
+        self, method: str, status: int, description: str, *, retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls of method with an error."""
+        self._faults.append(Fault(method, status, description, retry_after, times))
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Wait until predicate() is truthy (re-checked on every call); return its value."""
+        async with self._changed:
+            result = await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+        return result
+
+    def sent(self, chat_id: int | None = None, method: str | None = None) -> list[Call]:
+        """Calls that sent or edited a message, optionally for one chat and method."""
+        kinds = {"sendMessage", "editMessageText", "sendPhoto", "editMessageCaption"}
+        return [
+            call for call in self.calls
+            if call.method in kinds
+            and (method is None or call.method == method)
+            and (chat_id is None or int(call.params.get("chat_id", 0)) == chat_id)
+        ]  # fmt: skip
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    @property
+    def pending_updates(self) -> int:
+        return len(self._updates)
+
+    # ------------------------------------------------------------------ HTTP
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await _params(request)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found")
+        fault = self._take_fault(method)
+        if fault is not None:
+            await self._record(Call(method, params))
+            return _error(fault.status, fault.description, fault.retry_after)
+        try:
+            result = await handler(params)
+        except HtmlRejected as exc:
+            self.rejections.append((method, str(exc)))
+            await self._record(Call(method, params))
+            return _error(400, f"Bad Request: {exc}")
+        if method != "getUpdates" or result:
+            await self._record(Call(method, params))
+        return web.json_response({"ok": True, "result": result})
+
+    def _take_fault(self, method: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.method == method and fault.remaining > 0:
+                fault.remaining -= 1
+                return fault
+        return None
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    # ------------------------------------------------------------------ methods
+    async def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": BOT_ID, "is_bot": True, "first_name": "Cables Test", "username": BOT_USERNAME,
+            "can_join_groups": True, "can_read_all_group_messages": False,
+            "supports_inline_queries": True,
+        }  # fmt: skip
+
+    async def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        async with self._changed:
+            # Telegram forgets updates below the offset: they are confirmed.
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and timeout > 0:
+                try:
+                    await asyncio.wait_for(self._changed.wait_for(lambda: self._updates), timeout)
+                except TimeoutError:
+                    pass
+            return self._updates[:limit]
+
+    async def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
+        commands = params.get("commands") or []
+        for command in commands:
+            name, description = command.get("command", ""), command.get("description", "")
+            if not (1 <= len(name) <= 32 and name.replace("_", "").isalnum() and name.islower()):
+                raise HtmlRejected(f"BOT_COMMAND_INVALID: {name!r}")
+            if not 1 <= len(description) <= 256:
+                raise HtmlRejected("BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands[_scope_key(params)] = commands
+        return True
+
+    async def _m_deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        self.commands.pop(_scope_key(params), None)
+        return True
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        text = str(params.get("text", ""))
+        self._check_text(params, text)
+        check_reply_markup(params.get("reply_markup"))
+        message_id = next(self._message_ids)
+        self.messages[(chat_id, message_id)] = {
+            "text": text, "reply_markup": params.get("reply_markup"),
+        }  # fmt: skip
+        return self._message_json(chat_id, message_id, text)
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        text = str(params.get("text", ""))
+        stored = self.messages.get((chat_id, message_id))
+        if stored is None:
+            raise HtmlRejected("message to edit not found")
+        self._check_text(params, text)
+        check_reply_markup(params.get("reply_markup"))
+        if stored["text"] == text and stored["reply_markup"] == params.get("reply_markup"):
+            raise HtmlRejected(
+                "message is not modified: specified new message content and reply markup "
+                "are exactly the same as a current content and reply markup of the message"
+            )
+        stored.update(text=text, reply_markup=params.get("reply_markup"))
+        return self._message_json(chat_id, message_id, text)
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("callback_query_id"))
+        if query_id not in self._open_queries:
+            raise HtmlRejected("query is too old and response timeout expired or query ID is invalid")
+        if len(str(params.get("text") or "")) > 200:
+            raise HtmlRejected("MESSAGE_TOO_LONG")
+        self._open_queries.discard(query_id)
+        return True
+
+    async def _m_sendChatAction(self, params: dict[str, Any]) -> bool:
+        return True
+
+    # ------------------------------------------------------------------ helpers
+    def _check_text(self, params: dict[str, Any], text: str) -> None:
+        if params.get("parse_mode") == "HTML":
+            check_html(text)
+        elif not text.strip():
+            raise HtmlRejected("message text is empty")
+        elif len(text.encode("utf-16-le")) // 2 > 4096:
+            raise HtmlRejected("message is too long")
+
+    def _message_json(self, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
+        chat = self.chats.get(chat_id, {"id": chat_id, "type": "private", "first_name": "User"})
+        return {
+            "message_id": message_id, "date": int(time.time()), "chat": chat, "text": text,
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Cables Test",
+                     "username": BOT_USERNAME},
+        }  # fmt: skip
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        body = await request.json()
+        return dict(body) if isinstance(body, dict) else {}
+    form = await request.post()
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        if isinstance(value, web.FileField):
+            params[key] = value.file.read()
+        elif key in _JSON_FIELDS:
+            params[key] = json.loads(value)
+        else:
+            params[key] = value
+    for key, value in request.query.items():
+        params.setdefault(key, value)
+    return params
+
+
+def _scope_key(params: dict[str, Any]) -> str:
+    scope = params.get("scope") or {"type": "default"}
+    return json.dumps(scope, sort_keys=True) + "|" + str(params.get("language_code") or "")
+
+
+def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=status)
