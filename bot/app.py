@@ -69,7 +69,9 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     # Fallbacks: whatever no handler above took.
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.text_hint)
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.text_hint
+        )
     )
     app.add_error_handler(on_error)
 
@@ -82,7 +84,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.callback_query is not None:
         try:
             await update.callback_query.answer("Sorry, something went wrong. Please try again.")
-        except Exception:  # noqa: BLE001 - the apology is best effort
+        except Exception:
             log.debug("could not answer the callback query", exc_info=True)
         return
     if update.effective_chat.type == ChatType.PRIVATE or update.effective_message is not None:
@@ -94,5 +96,5 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         try:
             await context.bot.send_message(update.effective_chat.id, text)
-        except Exception:  # noqa: BLE001 - the apology is best effort
+        except Exception:
             log.debug("could not send the apology", exc_info=True)

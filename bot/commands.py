@@ -28,7 +28,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """List every command with one line each."""
     message = update.effective_message
     if message is not None:
-        text = services(context).renderer.render_page("help", commands=PUBLIC_COMMANDS)
+        text = services(context).renderer.render_page(
+            "help", commands=PUBLIC_COMMANDS, editor_commands=()
+        )
         await message.reply_html(text)
 
 

@@ -106,7 +106,9 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     if len(name) > _MAX_ECHOED_COMMAND:
         name = name[:_MAX_ECHOED_COMMAND] + "…"
-    await message.reply_html(services(context).renderer.render_page("unknown_command", command=name))
+    await message.reply_html(
+        services(context).renderer.render_page("unknown_command", command=name)
+    )
 
 
 async def text_hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -114,7 +116,6 @@ async def text_hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is not None:
         await message.reply_html(services(context).renderer.render_page("text_hint"))
-
 
 
 # Deep-link payloads /start understands: each section by name. Later features add theirs.

@@ -42,3 +42,15 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if root.level > logging.DEBUG:
+        logging.getLogger("telegram.ext").addFilter(QuietBootstrapFailure())
+
+
+class QuietBootstrapFailure(logging.Filter):
+    """Drop the traceback PTB logs when start-up fails: the CLI reports it in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("Network Retry Loop (Bootstrap"):
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -125,7 +125,7 @@ class BriefingRenderer:
             "situation": await self.store.situation(),
             "section": section,
             "facts": [fact for fact in facts if fact.section == section.name],
-            "all_facts": facts,
+            "facts_by_key": {fact.key: fact for fact in facts},
             "forces": [fact for fact in facts if fact.section == "forces"],
             "assessment": [fact for fact in facts if fact.section == "assessment"],
             "claims": await self.store.claims(),

@@ -20,7 +20,9 @@ def seed_files(folder: Path = SEED_DIR) -> list[Path]:
     return sorted(folder.glob("*.toml"))
 
 
-async def apply_seeds(conn: aiosqlite.Connection, files: Iterable[Path] | None = None) -> list[str]:
+async def apply_seeds(
+    conn: aiosqlite.Connection, files: Iterable[Path] | None = None
+) -> list[str]:
     """Apply each seed file not applied before; return the names applied now."""
     applied = []
     for path in seed_files() if files is None else files:

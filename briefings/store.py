@@ -135,7 +135,9 @@ def _fact(row: Mapping[str, Any], cables: Mapping[str, Cable]) -> Fact:
     )
 
 
-def _claim(row: Mapping[str, Any], facts: Mapping[str, Fact], cables: Mapping[str, Cable]) -> Claim:
+def _claim(
+    row: Mapping[str, Any], facts: Mapping[str, Fact], cables: Mapping[str, Cable]
+) -> Claim:
     keys = [key for key in row["evidence_keys"].split(",") if key]
     return Claim(
         key=row["key"],

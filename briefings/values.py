@@ -27,7 +27,9 @@ class Value:
         return cls("number", low=n, unit=unit, approx=approx)
 
     @classmethod
-    def range(cls, low: float, high: float, unit: str | None = None, approx: bool = False) -> Value:
+    def range(
+        cls, low: float, high: float, unit: str | None = None, approx: bool = False
+    ) -> Value:
         return cls("range", low=low, high=high, unit=unit, approx=approx)
 
     @classmethod

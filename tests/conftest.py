@@ -58,9 +58,7 @@ class RunningBot:
         chat_id = chat_id if chat_id is not None else _chat_id(update)
         before = len(self.telegram.sent(chat_id))
         await self.telegram.push_update(update)
-        sent = await self.telegram.wait_for(
-            lambda: self.telegram.sent(chat_id)[before:] or None
-        )
+        sent = await self.telegram.wait_for(lambda: self.telegram.sent(chat_id)[before:] or None)
         return sent[0]
 
     async def say(self, text: str, **kwargs: Any) -> Call:

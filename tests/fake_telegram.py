@@ -8,6 +8,7 @@ reject. It records every call, and can be told to answer the next calls with fau
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -67,6 +68,7 @@ class FakeTelegram:
         self._faults: list[Fault] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self.port = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -82,6 +84,9 @@ class FakeTelegram:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        async with self._changed:
+            self._closing = True  # release long-polls still held for a client that left
+            self._changed.notify_all()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -107,7 +112,12 @@ class FakeTelegram:
         return int(update["update_id"])
 
     def fail_next(
-        self, method: str, status: int, description: str, *, retry_after: int | None = None,
+        self,
+        method: str,
+        status: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
         times: int = 1,
     ) -> None:
         """Answer the next `times` calls of method with an error."""
@@ -128,6 +138,13 @@ class FakeTelegram:
             and (method is None or call.method == method)
             and (chat_id is None or int(call.params.get("chat_id", 0)) == chat_id)
         ]  # fmt: skip
+
+    def messages_sent_ids(self, call: Call) -> int:
+        """The message_id the fake gave the message sent by call."""
+        for (chat_id, message_id), stored in self.messages.items():
+            if chat_id == int(call.params["chat_id"]) and stored["text"] == call.params["text"]:
+                return message_id
+        raise LookupError("no such message")
 
     def calls_of(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
@@ -190,10 +207,10 @@ class FakeTelegram:
             # Telegram forgets updates below the offset: they are confirmed.
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             if not self._updates and timeout > 0:
-                try:
-                    await asyncio.wait_for(self._changed.wait_for(lambda: self._updates), timeout)
-                except TimeoutError:
-                    pass
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: self._updates or self._closing), timeout
+                    )
             return self._updates[:limit]
 
     async def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
@@ -241,7 +258,9 @@ class FakeTelegram:
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("callback_query_id"))
         if query_id not in self._open_queries:
-            raise HtmlRejected("query is too old and response timeout expired or query ID is invalid")
+            raise HtmlRejected(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
         if len(str(params.get("text") or "")) > 200:
             raise HtmlRejected("MESSAGE_TOO_LONG")
         self._open_queries.discard(query_id)

@@ -37,10 +37,10 @@ def check_html(text: str, limit: int = MAX_MESSAGE_LENGTH) -> None:
                 raise HtmlRejected(f"can't parse entities: unexpected '<' at byte offset {i}")
             closing, name, attrs = tag.group(1), tag.group(2).lower(), tag.group(3)
             if name not in ALLOWED_TAGS:
-                raise HtmlRejected(f"can't parse entities: unsupported start tag \"{name}\"")
+                raise HtmlRejected(f'can\'t parse entities: unsupported start tag "{name}"')
             if closing:
                 if not stack or stack[-1] != name:
-                    raise HtmlRejected(f"can't parse entities: unmatched end tag \"{name}\"")
+                    raise HtmlRejected(f'can\'t parse entities: unmatched end tag "{name}"')
                 stack.pop()
             else:
                 _check_attributes(name, attrs)
@@ -56,7 +56,9 @@ def check_html(text: str, limit: int = MAX_MESSAGE_LENGTH) -> None:
         else:
             i += 1
     if stack:
-        raise HtmlRejected(f"can't parse entities: can't find end tag corresponding to \"{stack[-1]}\"")
+        raise HtmlRejected(
+            f"can't parse entities: can't find end tag corresponding to \"{stack[-1]}\""
+        )
     length = visible_length(text)
     if length == 0 or not text.strip():
         raise HtmlRejected("message text is empty")
@@ -65,15 +67,17 @@ def check_html(text: str, limit: int = MAX_MESSAGE_LENGTH) -> None:
 
 
 def _check_attributes(name: str, attrs: str) -> None:
-    found = {m.group(1).lower(): next((g for g in m.groups()[1:] if g is not None), "")
-             for m in _ATTR.finditer(attrs)}
+    found = {
+        m.group(1).lower(): next((g for g in m.groups()[1:] if g is not None), "")
+        for m in _ATTR.finditer(attrs)
+    }
     unknown = set(found) - ALLOWED_TAGS[name]
     if unknown:
         raise HtmlRejected(f"can't parse entities: unsupported attribute {sorted(unknown)[0]}")
     if name == "a" and not _URL.fullmatch(found.get("href", "")):
         raise HtmlRejected("can't parse entities: a link needs a valid href")
     if name == "span" and found.get("class") != "tg-spoiler":
-        raise HtmlRejected("can't parse entities: span needs class=\"tg-spoiler\"")
+        raise HtmlRejected('can\'t parse entities: span needs class="tg-spoiler"')
 
 
 def check_reply_markup(markup: object) -> None:
@@ -87,13 +91,15 @@ def check_reply_markup(markup: object) -> None:
              "copy_text"}  # fmt: skip
     for row in markup["inline_keyboard"]:
         if not isinstance(row, list):
-            raise HtmlRejected("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
+            raise HtmlRejected(
+                'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
+            )
         for button in row:
             if not isinstance(button, dict) or not button.get("text"):
                 raise HtmlRejected("BUTTON_TEXT_EMPTY")
             chosen = kinds & set(button)
             if len(chosen) != 1:
-                raise HtmlRejected("can't find field \"url\" or \"callback_data\" in the button")
+                raise HtmlRejected('can\'t find field "url" or "callback_data" in the button')
             if "callback_data" in button:
                 data = button["callback_data"]
                 if not isinstance(data, str) or not 1 <= len(data.encode()) <= 64:

@@ -1,0 +1,19 @@
+# cables-bot: a small image that runs the bot with long polling.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DATABASE_PATH=/data/cables.db
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY briefings ./briefings
+RUN pip install --no-compile . \
+    && useradd --system --uid 10001 --home-dir /app cables \
+    && mkdir -p /data && chown cables /data
+
+USER cables
+VOLUME ["/data"]
+CMD ["cables-bot", "run"]

@@ -1,0 +1,162 @@
+"""Every reader command and button, through the real Application and the fake Bot API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.commands import PUBLIC_COMMANDS
+from briefings.sections import SECTIONS
+from briefings.telegram_html import visible_text
+from tests import factories
+from tests.conftest import RunningBot
+from tests.fake_telegram import BOT_USERNAME
+
+TRIAL = "https://thebismarckcables.substack.com/subscribe?coupon=tg7"
+
+
+def buttons(call: Any) -> list[dict[str, Any]]:
+    markup = call.params.get("reply_markup") or {"inline_keyboard": []}
+    return [button for row in markup["inline_keyboard"] for button in row]
+
+
+def callback_data(call: Any) -> set[str]:
+    return {b["callback_data"] for b in buttons(call) if "callback_data" in b}
+
+
+async def test_menu_is_registered_from_the_command_list(bot: RunningBot) -> None:
+    registered = bot.telegram.commands['{"type": "default"}|']
+    assert [c["command"] for c in registered] == [c.name for c in PUBLIC_COMMANDS]
+    assert all(c["description"] for c in registered)
+
+
+async def test_start_introduces_the_bot_with_section_buttons(bot: RunningBot) -> None:
+    reply = await bot.say("/start")
+    text = visible_text(reply.params["text"])
+    assert "Every figure says who claims it, as of when, and which cable" in text
+    assert callback_data(reply) == {f"section:{s.name}" for s in SECTIONS}
+
+
+async def test_start_deep_link_opens_a_section(bot: RunningBot) -> None:
+    reply = await bot.say("/start forces")
+    assert "Forces:" in visible_text(reply.params["text"])
+    assert "about 20,000 troops" in visible_text(reply.params["text"])
+
+
+async def test_start_with_an_unknown_payload_greets_as_usual(bot: RunningBot) -> None:
+    reply = await bot.say("/start <b>junk-payload</b>")
+    assert "briefing bot" in visible_text(reply.params["text"])
+
+
+async def test_help_lists_every_command(bot: RunningBot) -> None:
+    text = visible_text((await bot.say("/help")).params["text"])
+    for command in PUBLIC_COMMANDS:
+        assert f"/{command.name} – {command.description}" in text
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/brief", ["about 20,000 troops", "Verdict: preposterous", "capture of a few towns"]),
+        ("/forces", ["Belarus (official claim) · as of Aug 2024", "10,000–15,000 troops"]),
+        ("/claims", ["Figure claimed: 120,000 troops", "Verdict: preposterous", "Pokrovsk"]),
+        ("/fortifications", ["trenches, bunkers and anti-tank defences", "February 2022"]),
+        ("/calculus", ["costing him his regime", "paid part"]),
+        ("/sources", ["late August 2024", "the cable's own address is not on record"]),
+    ],
+)
+async def test_each_section_command_answers_with_its_briefing(
+    bot: RunningBot, command: str, expected: list[str]
+) -> None:
+    reply = await bot.say(command)
+    text = visible_text(reply.params["text"])
+    for fragment in expected:
+        assert fragment in text
+    assert reply.params["parse_mode"] == "HTML"
+    assert reply.params["link_preview_options"] == {"is_disabled": True}
+    urls = [b["url"] for b in buttons(reply) if "url" in b]
+    assert "https://thebismarckcables.substack.com" in urls
+    assert callback_data(reply) == {f"section:{s.name}" for s in SECTIONS}
+
+
+async def test_calculus_offers_the_free_trial(bot: RunningBot) -> None:
+    reply = await bot.say("/calculus")
+    trial = [b for b in buttons(reply) if b["text"] == "Start 7-day free trial"]
+    assert [b["url"] for b in trial] == [TRIAL]
+
+
+async def test_a_section_button_edits_the_briefing_in_place(bot: RunningBot) -> None:
+    reply = await bot.say("/forces")
+    message_id = bot.telegram.messages_sent_ids(reply)
+    chat = factories.private_chat()
+    on_message = {"message_id": message_id, "date": 0, "chat": chat, "text": "x"}
+    for section in SECTIONS:
+        edit = await bot.send(factories.callback_query(f"section:{section.name}", on_message))
+        assert edit.method == "editMessageText"
+        assert int(edit.params["message_id"]) == message_id
+        stored = bot.telegram.messages[(chat["id"], message_id)]
+        assert stored["text"] == edit.params["text"]
+        marked = [b["text"] for b in buttons(edit) if b["text"].startswith("· ")]
+        assert marked == [f"· {section.button} ·"]
+    assert len(bot.telegram.calls_of("answerCallbackQuery")) == len(SECTIONS)
+
+
+async def test_tapping_the_current_section_again_changes_nothing(bot: RunningBot) -> None:
+    reply = await bot.say("/claims")
+    message_id = bot.telegram.messages_sent_ids(reply)
+    on_message = {"message_id": message_id, "date": 0, "chat": factories.private_chat()}
+    await bot.telegram.push_update(factories.callback_query("section:claims", on_message))
+    await bot.telegram.wait_for(lambda: bot.telegram.rejections)
+    # Telegram said "message is not modified"; the bot took it quietly and sent nothing new.
+    method, description = bot.telegram.rejections.pop()
+    assert (method, description[:24]) == ("editMessageText", "message is not modified:")
+    await bot.say("/help")  # handled after the tap, so the tap's handling is over
+    assert len(bot.telegram.sent(factories.READER_ID, "sendMessage")) == 2
+    assert len(bot.telegram.calls_of("answerCallbackQuery")) == 1
+
+
+async def test_a_forged_button_gets_a_polite_answer(bot: RunningBot) -> None:
+    on_message = {"message_id": 1, "date": 0, "chat": factories.private_chat()}
+    await bot.telegram.push_update(factories.callback_query("section:../../etc", on_message))
+    answer = await bot.telegram.wait_for(lambda: bot.telegram.calls_of("answerCallbackQuery"))
+    assert (
+        answer[0].params["text"] == "That button is out of date. Send /brief for a fresh briefing."
+    )
+    assert bot.telegram.sent() == []
+
+
+async def test_an_unknown_command_points_to_help(bot: RunningBot) -> None:
+    reply = await bot.say("/frobnicate <b>now</b>")
+    assert visible_text(reply.params["text"]) == (
+        "I don't know /frobnicate. Send /help for the commands I do know."
+    )
+
+
+async def test_a_hostile_unknown_command_is_cut_and_escaped(bot: RunningBot) -> None:
+    reply = await bot.say("/" + "<&>" * 500)
+    text = visible_text(reply.params["text"])
+    assert text.startswith("I don't know /<&><&>")
+    assert len(text) < 200
+
+
+async def test_plain_text_in_private_gets_a_hint(bot: RunningBot) -> None:
+    reply = await bot.say("how many troops?")
+    assert "/brief" in visible_text(reply.params["text"])
+
+
+async def test_in_groups_the_bot_answers_commands_addressed_to_it(bot: RunningBot) -> None:
+    group = factories.group_chat()
+    reply = await bot.send(factories.message(f"/forces@{BOT_USERNAME}", chat=group))
+    assert "about 20,000 troops" in visible_text(reply.params["text"])
+    reply = await bot.send(factories.message("/claims", chat=group))
+    assert "Verdict: preposterous" in visible_text(reply.params["text"])
+    reply = await bot.send(factories.message(f"/nonsense@{BOT_USERNAME}", chat=group))
+    assert "/help" in visible_text(reply.params["text"])
+
+
+async def test_in_groups_the_bot_stays_quiet_otherwise(bot: RunningBot) -> None:
+    group = factories.group_chat()
+    await bot.assert_silent(factories.message("talking among ourselves", chat=group))
+    await bot.assert_silent(factories.message("/nonsense", chat=group))
+    await bot.assert_silent(factories.message("/forces@some_other_bot", chat=group))
