@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import LinkPreviewOptions, Update
+from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -18,7 +19,8 @@ from telegram.ext import (
 )
 
 from bot import handlers
-from bot.commands import PUBLIC_COMMANDS, menu
+from bot.add_flow import add_conversation
+from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.keyboards import SECTION_CALLBACK_PREFIX
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
@@ -31,7 +33,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         app.bot_data[SERVICES_KEY] = await Services.open(settings)
-        await app.bot.set_my_commands(menu())
+        await register_menus(app, settings)
         log.info("started bot=@%s database=%s", app.bot.username, settings.database_path)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
@@ -61,8 +63,11 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
 
 def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     """Register every handler. Order matters: known commands before the fallbacks."""
-    for command in PUBLIC_COMMANDS:
-        app.add_handler(CommandHandler(command.name, command.callback))
+    # The conversation first, so that while a draft is open its steps take the editor's text.
+    app.add_handler(add_conversation())
+    for command in (*PUBLIC_COMMANDS, *EDITOR_COMMANDS):
+        if command.callback is not None:
+            app.add_handler(CommandHandler(command.name, command.callback))
     app.add_handler(
         CallbackQueryHandler(handlers.section_button, pattern=f"^{SECTION_CALLBACK_PREFIX}")
     )
@@ -74,6 +79,19 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
         )
     )
     app.add_error_handler(on_error)
+
+
+async def register_menus(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Public menu for everyone; each editor's private chat also lists the editor commands."""
+    await app.bot.set_my_commands(menu(PUBLIC_COMMANDS))
+    for editor_id in sorted(settings.admin_ids):
+        try:
+            await app.bot.set_my_commands(
+                menu((*PUBLIC_COMMANDS, *EDITOR_COMMANDS)), scope=BotCommandScopeChat(editor_id)
+            )
+        except BadRequest as exc:
+            # Telegram knows the chat only once the editor has started the bot.
+            log.warning("no editor menu for user_id=%s yet: %s", editor_id, exc.message)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

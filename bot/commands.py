@@ -7,18 +7,21 @@ from dataclasses import dataclass
 from telegram import BotCommand, Update
 from telegram.ext import ContextTypes
 
-from bot import handlers
+from bot import editors, handlers
 from bot.services import services
 from briefings.sections import SECTIONS
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A slash command: its name, its one-line description and its handler."""
+    """A slash command: its name, its one-line description and its handler.
+
+    A command without a callback is registered by its conversation (see bot/add_flow.py).
+    """
 
     name: str
     description: str
-    callback: handlers.Handler
+    callback: editors.EditorHandler | None
 
     def bot_command(self) -> BotCommand:
         return BotCommand(self.name, self.description)
@@ -27,11 +30,23 @@ class Command:
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List every command with one line each."""
     message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    user = update.effective_user
+    text = svc.renderer.render_page(
+        "help",
+        commands=PUBLIC_COMMANDS,
+        editor_commands=EDITOR_COMMANDS if svc.is_editor(user.id if user else None) else (),
+    )
+    await message.reply_html(text)
+
+
+async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer /cancel outside the guided /add."""
+    message = update.effective_message
     if message is not None:
-        text = services(context).renderer.render_page(
-            "help", commands=PUBLIC_COMMANDS, editor_commands=()
-        )
-        await message.reply_html(text)
+        await message.reply_html(services(context).renderer.render_page("nothing_to_cancel"))
 
 
 PUBLIC_COMMANDS: tuple[Command, ...] = (
@@ -41,6 +56,21 @@ PUBLIC_COMMANDS: tuple[Command, ...] = (
         Command(section.name, section.summary, handlers.section_command(section.name))
         for section in SECTIONS
     ),
+    Command("whoami", "Your Telegram user id", editors.whoami),
+)
+
+# Shown only to editors: in their own command menu and in their /help.
+EDITOR_COMMANDS: tuple[Command, ...] = (
+    Command("facts", "List facts with keys and sources: /facts [section]", editors.list_facts),
+    Command("set", "Change a fact: /set <key> <value> [source URL] [date]", editors.set_fact),
+    Command("add", "Add a fact or claim, guided (or one line with |)", None),
+    Command(
+        "claim", "Add or change a claim: /claim new ... or /claim <key> <field> ...", editors.claim
+    ),
+    Command("retire", "Take a fact or claim out of the briefings: /retire <key>", editors.retire),
+    Command("history", "Who changed what, and when: /history [key]", editors.history),
+    Command("undo", "Revert your own last change", editors.undo),
+    Command("cancel", "Stop the guided /add", nothing_to_cancel),
 )
 
 

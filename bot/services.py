@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from telegram.ext import CallbackContext
 
 from bot.settings import Settings
+from briefings.editing import FactEditor
 from briefings.render import BriefingRenderer
 from briefings.store import FactStore
 
@@ -18,12 +19,19 @@ class Services:
     settings: Settings
     store: FactStore
     renderer: BriefingRenderer
+    editor: FactEditor
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
         """Open the facts store named in settings."""
         store = await FactStore.open(settings.database_path)
-        return cls(settings=settings, store=store, renderer=BriefingRenderer(store))
+        renderer = BriefingRenderer(store)
+        return cls(
+            settings=settings, store=store, renderer=renderer, editor=FactEditor(store, renderer)
+        )
+
+    def is_editor(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admin_ids
 
     async def close(self) -> None:
         await self.store.close()

@@ -75,6 +75,26 @@ MIGRATIONS: tuple[str, ...] = (
         applied_at TEXT NOT NULL
     );
     """,
+    # 2: the append-only history of editors' changes, each with full before/after snapshots
+    """
+    CREATE TABLE changes (
+        id INTEGER PRIMARY KEY,
+        situation_id TEXT NOT NULL REFERENCES situations(id),
+        kind TEXT NOT NULL CHECK (kind IN ('fact', 'claim')),
+        key TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('add', 'set', 'edit', 'retire', 'undo')),
+        before_json TEXT,
+        after_json TEXT,
+        editor_id INTEGER NOT NULL,
+        editor_name TEXT,
+        changed_at TEXT NOT NULL,
+        undoes INTEGER REFERENCES changes(id)
+    );
+    CREATE INDEX changes_by_key ON changes (situation_id, kind, key, id);
+    CREATE INDEX changes_by_editor ON changes (editor_id, id);
+    ALTER TABLE facts ADD COLUMN edited_by TEXT;
+    ALTER TABLE claims ADD COLUMN edited_by TEXT
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

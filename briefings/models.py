@@ -44,6 +44,7 @@ class Fact:
     assessment: str | None = None
     source: Cable | None = None
     source_url: str | None = None
+    edited_by: str | None = None
     position: int = 0
 
 
@@ -61,4 +62,5 @@ class Claim:
     evidence: tuple[Fact, ...] = ()
     source: Cable | None = None
     source_url: str | None = None
+    edited_by: str | None = None
     position: int = 0

@@ -75,6 +75,14 @@ class FactStore:
         cables = await self._cables_by_id()
         return [_claim(row, facts, cables) for row in rows]
 
+    async def fact(self, key: str) -> Fact | None:
+        """The live fact with this key, if there is one."""
+        return next((fact for fact in await self.facts() if fact.key == key), None)
+
+    async def claim(self, key: str) -> Claim | None:
+        """The live claim with this key, if there is one."""
+        return next((claim for claim in await self.claims() if claim.key == key), None)
+
     async def _cables_by_id(self) -> dict[str, Cable]:
         return {cable.id: cable for cable in await self.cables()}
 
@@ -131,6 +139,7 @@ def _fact(row: Mapping[str, Any], cables: Mapping[str, Cable]) -> Fact:
         assessment=row["assessment"],
         source=cables.get(row["source_cable_id"]),
         source_url=row["source_url"],
+        edited_by=row["edited_by"],
         position=row["position"],
     )
 
@@ -150,5 +159,6 @@ def _claim(
         evidence=tuple(facts[key] for key in keys if key in facts),
         source=cables.get(row["source_cable_id"]),
         source_url=row["source_url"],
+        edited_by=row["edited_by"],
         position=row["position"],
     )

@@ -58,4 +58,4 @@ def format_number(n: float | None) -> str:
         return "?"
     if float(n).is_integer():
         return f"{int(n):,}"
-    return f"{n:,.2f}".rstrip("0").rstrip(".")
+    return f"{n:,.3f}".rstrip("0").rstrip(".")

@@ -15,4 +15,5 @@ def test_numbers_ranges_and_words_read_naturally() -> None:
 def test_format_number_drops_needless_decimals() -> None:
     assert format_number(1084.0) == "1,084"
     assert format_number(2.5) == "2.5"
+    assert format_number(1.084) == "1.084"
     assert format_number(None) == "?"
