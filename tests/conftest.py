@@ -65,6 +65,24 @@ class RunningBot:
         """Send a text message from a reader in a private chat; return the reply."""
         return await self.send(factories.message(text, **kwargs))
 
+    async def tap(self, call: Call, data: str, sender: dict[str, Any] | None = None) -> Call:
+        """Tap the button with callback data under the message that call sent or edited."""
+        chat_id = int(call.params["chat_id"])
+        message_id = (
+            int(call.params["message_id"])
+            if "message_id" in call.params
+            else self.telegram.messages_sent_ids(call)
+        )
+        chat = self.telegram.chats.get(chat_id, factories.private_chat(chat_id))
+        on_message = {"message_id": message_id, "date": 0, "chat": chat, "text": "…"}
+        offered = [
+            button.get("callback_data")
+            for row in (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
+            for button in row
+        ]
+        assert data in offered, f"no button {data!r} under that message: {offered}"
+        return await self.send(factories.callback_query(data, on_message, sender))
+
     async def assert_silent(self, update: dict[str, Any]) -> None:
         """Show the bot ignores update: a later /help gets answered, and nothing before it."""
         chat_id = _chat_id(update)

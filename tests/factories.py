@@ -21,6 +21,15 @@ def private_chat(user_id: int = READER_ID) -> dict[str, Any]:
     return {"id": user_id, "type": "private", "first_name": "Reader"}
 
 
+def editor() -> dict[str, Any]:
+    return user(EDITOR_ID, "Edith")
+
+
+def editor_message(text: str, chat: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A message from the editor, by default in the editor's private chat."""
+    return message(text, chat=chat or private_chat(EDITOR_ID), sender=editor())
+
+
 def group_chat(chat_id: int = GROUP_ID) -> dict[str, Any]:
     return {"id": chat_id, "type": "supergroup", "title": "Analysts"}
 

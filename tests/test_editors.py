@@ -1,0 +1,313 @@
+"""Editors curate facts from the chat, through the real Application and the fake Bot API."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.commands import EDITOR_COMMANDS
+from bot.settings import Settings
+from briefings.telegram_html import visible_text
+from tests import factories
+from tests.conftest import RunningBot
+from tests.test_bot_commands import buttons
+
+HOSTILE = "<b>bold?</b> & \"q\" 'x' 🇺🇦 עברית \u202e'; DROP TABLE facts;--"
+
+
+def text_of(call: Any) -> str:
+    return visible_text(call.params["text"])
+
+
+def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, read by a separate connection."""
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}
+
+
+async def editor(bot: RunningBot, text: str) -> Any:
+    return await bot.send(factories.editor_message(text))
+
+
+async def test_set_history_undo_round_trip(bot: RunningBot) -> None:
+    before = text_of(await bot.say("/forces"))
+    assert "Belarus troops at the Ukrainian border: about 20,000 troops" in before
+
+    reply = text_of(await editor(bot, "/set belarus_border_troops ~25k"))
+    assert "Changed belarus_border_troops" in reply
+    assert (
+        "Before: Belarus troops at the Ukrainian border: about 20,000 troops (as of Aug 2024)"
+        in reply
+    )
+    assert "After: Belarus troops at the Ukrainian border: about 25,000 troops" in reply
+    assert "Readers now see:" in reply and "per the editors" in reply
+
+    after = text_of(await bot.say("/forces"))
+    assert "Belarus troops at the Ukrainian border: about 25,000 troops" in after
+    assert "about 20,000 troops" not in after.split("Belarus active-duty")[0]
+
+    history = text_of(await editor(bot, "/history belarus_border_troops"))
+    assert "Edith (5550099)" in history
+    assert "set fact belarus_border_troops" in history
+    assert "from: Belarus troops at the Ukrainian border: about 20,000 troops" in history
+    assert " UTC" in history
+
+    undone = text_of(await editor(bot, "/undo"))
+    assert "Undid change #1 to belarus_border_troops" in undone
+    assert text_of(await bot.say("/forces")) == before
+
+    history = text_of(await editor(bot, "/history"))
+    assert "undo of #1 fact belarus_border_troops" in history
+    assert text_of(await editor(bot, "/undo")).startswith("⚠️ you have no change left to undo")
+
+
+async def test_set_takes_a_source_link_and_a_date(bot: RunningBot) -> None:
+    reply = await editor(
+        bot, "/set ukraine_kursk_troops 12-14k 2024-09-03 https://example.org/kursk?a=1&b=2"
+    )
+    assert "12,000–14,000 troops" in text_of(reply)
+    forces = (await bot.say("/forces")).params["text"]
+    assert '<a href="https://example.org/kursk?a=1&amp;b=2">source</a>' in forces
+    assert "12,000–14,000 troops" in visible_text(forces)
+    assert "as of 3 Sep 2024" in visible_text(forces)
+
+
+async def test_values_are_data_never_markup(bot: RunningBot, settings: Settings) -> None:
+    await editor(bot, f"/set fortification_types {HOSTILE}")
+    for command in ("/fortifications", "/brief"):
+        assert HOSTILE in text_of(await bot.say(command))
+    with sqlite3.connect(settings.database_path) as conn:
+        stored = conn.execute(
+            "SELECT value_text FROM facts WHERE key = 'fortification_types'"
+        ).fetchone()
+    assert stored == (HOSTILE,)
+
+
+async def test_a_change_that_would_overflow_a_briefing_is_refused(
+    bot: RunningBot, settings: Settings
+) -> None:
+    before = snapshot(settings.database_path)
+    long_text = "trenches " * 30  # within the 300-character value limit
+    for _ in range(12):
+        reply = text_of(await editor(bot, f"/add forces | Line | text: {long_text} | Us"))
+        if reply.startswith("⚠️"):
+            break
+    assert "over Telegram's limit of 4,096" in reply
+    after = snapshot(settings.database_path)
+    added = len(after["facts"]) - len(before["facts"])
+    assert added == len(after["changes"]) - len(before["changes"]) > 0  # fact and history agree
+    assert len(text_of(await bot.say("/forces"))) <= 4096
+
+
+async def test_retire_hides_a_fact_and_undo_brings_it_back(bot: RunningBot) -> None:
+    assert "1,084 km" in text_of(await bot.say("/forces"))
+    reply = text_of(await editor(bot, "/retire border_length"))
+    assert "Retired border_length" in reply and "Readers no longer see it." in reply
+    assert "1,084 km" not in text_of(await bot.say("/forces"))
+    assert "retire fact border_length" in text_of(await editor(bot, "/history border_length"))
+    await editor(bot, "/undo")
+    assert "1,084 km" in text_of(await bot.say("/forces"))
+
+
+async def test_undo_never_clobbers_another_editors_later_change(
+    make_settings: Any, telegram: Any
+) -> None:
+    from tests.conftest import start_bot, stop_bot
+
+    second_editor = factories.user(5550100, "Otto")
+    app = await start_bot(make_settings(admin_ids=frozenset({factories.EDITOR_ID, 5550100})))
+    bot = RunningBot(app, telegram)
+    try:
+        await editor(bot, "/set russian_troops_in_belarus 12k")
+        chat = factories.private_chat(5550100)
+        await bot.send(
+            factories.message("/set russian_troops_in_belarus 15k", chat, second_editor)
+        )
+        refused = text_of(await editor(bot, "/undo"))
+        assert "has changed since your change #1" in refused
+        assert "15,000 troops" in text_of(await bot.say("/forces"))
+    finally:
+        await stop_bot(app)
+
+
+async def test_claims_can_be_added_and_changed(bot: RunningBot) -> None:
+    added = text_of(
+        await editor(
+            bot,
+            "/claim new Russia | NATO troops are in Ukraine's north | 5k troops | "
+            "unsupported | No evidence offered | https://example.org/claim",
+        )
+    )
+    assert "Added claim russia_nato_troops_are" in added
+    claims = text_of(await bot.say("/claims"))
+    assert "Russia claims: NATO troops are in Ukraine's north" in claims
+    assert "Figure claimed: 5,000 troops" in claims
+    assert "Verdict: unsupported" in claims
+
+    changed = text_of(await editor(bot, "/claim ukraine_massed_120k verdict false and absurd"))
+    assert "Changed claim ukraine_massed_120k" in changed
+    assert "verdict: preposterous" in changed
+    assert "Verdict: false and absurd" in text_of(await bot.say("/claims"))
+    await editor(bot, "/undo")
+    assert "Verdict: preposterous" in text_of(await bot.say("/claims"))
+
+
+async def test_one_line_add(bot: RunningBot) -> None:
+    reply = text_of(
+        await editor(
+            bot,
+            "/add forces | Belarusian tanks at the border | ~300 tanks | Ukrainian border guard"
+            " | https://example.org/tanks | 2024-09-02",
+        )
+    )
+    assert "Added belarusian_tanks_at_the" in reply
+    forces = text_of(await bot.say("/forces"))
+    belarus = forces.split("🇷🇺 Russia")[0]  # grouped with Belarus, which its label names
+    assert "Belarusian tanks at the border: about 300 tanks" in belarus
+    assert "Ukrainian border guard · as of 2 Sep 2024 · source" in belarus
+
+
+async def test_guided_add_end_to_end(bot: RunningBot) -> None:
+    start = await editor(bot, "/add")
+    assert "Add a fact or a claim" in text_of(start)
+    step = await bot.tap(start, "add:section:fortifications", factories.editor())
+    assert "New fact in fortifications · step 1 of 5" in text_of(step)
+
+    step = await editor(bot, "Minefields")
+    assert "step 2 of 5" in text_of(step)
+    step = await editor(bot, "2O000")  # a typo gets a reason and the same question again
+    assert "step 3 of 5" in text_of(step)  # a fact without a number may hold words
+    step = await editor(bot, "\x07bell")
+    assert "step 3 of 5" in text_of(step) and "control characters" in text_of(step)
+    step = await editor(bot, "Ukrainian General Staff")
+    assert "step 4 of 5" in text_of(step) and "(or tap Skip)" in text_of(step)
+    step = await bot.tap(step, "add:skip", factories.editor())
+    assert "step 5 of 5" in text_of(step)
+    assert [b["text"] for b in buttons(step)] == ["Today", "Cancel"]
+    confirm = await editor(bot, "2024-09-05")
+    assert "Save this fact? Readers will see:" in text_of(confirm)
+    assert "Minefields: 2O000" in text_of(confirm)
+    done = await bot.tap(confirm, "add:save", factories.editor())
+    assert "Added minefields" in text_of(done)
+    assert "Minefields: 2O000" in text_of(await bot.say("/fortifications"))
+
+
+async def test_guided_claim_and_cancel(bot: RunningBot, settings: Settings) -> None:
+    start = await editor(bot, "/add")
+    step = await bot.tap(start, "add:section:claim", factories.editor())
+    assert "New claim · step 1 of 7" in text_of(step)
+    await editor(bot, "Belarus")
+    step = await editor(bot, "Ukraine shelled Belarusian villages")
+    assert "A figure claimed?" in text_of(step)
+    before = snapshot(settings.database_path)
+    cancelled = await editor(bot, "/cancel")
+    assert text_of(cancelled) == "Cancelled: nothing was saved."
+    assert snapshot(settings.database_path) == before
+    # After cancel, typing is just text again.
+    assert "/brief" in text_of(await editor(bot, "Belarus"))
+
+    start = await editor(bot, "/add")
+    cancelled = await bot.tap(start, "add:cancel", factories.editor())
+    assert text_of(cancelled) == "Cancelled: nothing was saved."
+    assert text_of(await editor(bot, "/cancel")) == "There is nothing to cancel."
+
+
+async def test_guided_add_in_a_group_points_to_a_private_chat(bot: RunningBot) -> None:
+    reply = await bot.send(factories.editor_message("/add", chat=factories.group_chat()))
+    assert "works in a private chat" in text_of(reply)
+
+
+@pytest.mark.parametrize(
+    ("command", "problem"),
+    [
+        ("/set", "give a fact's key and its new value"),
+        ("/set belarus_border_troops", "give a fact's key and its new value"),
+        ("/set no_such_key 20k", "there is no live fact 'no_such_key'"),
+        ("/set belarus_border_troops twenty", "this fact holds a number"),
+        ("/set belarus_border_troops 20k 2099-01-01", "the as-of date is in the future"),
+        ("/facts weather", "sections are: forces"),
+        ("/add forces | only a label", "separate the fields with |"),
+        ("/add weather | a | 1 | b", "sections are: forces"),
+        ("/claim", "give a claim's key, a field"),
+        ("/claim new just one field", "separate the claim's fields with |"),
+        ("/claim ukraine_massed_120k colour red", "a claim's fields are: claimant"),
+        ("/claim no_such verdict x", "there is no live claim 'no_such'"),
+        ("/retire", "give exactly one key"),
+        ("/retire a b", "give exactly one key"),
+        ("/retire no_such_key", "there is no live fact or claim 'no_such_key'"),
+        ("/history a b", "give at most one key"),
+        ("/undo now", "/undo takes no arguments"),
+        ("/undo", "you have no change left to undo"),
+    ],
+)
+async def test_malformed_editor_commands_get_their_usage(
+    bot: RunningBot, settings: Settings, command: str, problem: str
+) -> None:
+    before = snapshot(settings.database_path)
+    reply = text_of(await editor(bot, command))
+    name = command.split()[0].lstrip("/")
+    assert reply.startswith(f"⚠️ {problem}")
+    assert "Usage: /" + name in reply and "Example: /" + name in reply
+    assert snapshot(settings.database_path) == before
+
+
+async def test_non_editors_are_refused_and_nothing_changes(
+    bot: RunningBot, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = snapshot(settings.database_path)
+    attempts = {
+        "facts": "/facts",
+        "set": "/set belarus_border_troops 1 SECRET-TEXT",
+        "add": "/add forces | a | 1 | SECRET-TEXT",
+        "claim": "/claim new a | SECRET-TEXT",
+        "retire": "/retire border_length",
+        "history": "/history",
+        "undo": "/undo",
+    }
+    with caplog.at_level(logging.WARNING, logger="bot.editors"):
+        for name, command in attempts.items():
+            reply = text_of(await bot.say(command))
+            assert reply.startswith(f"Sorry, /{name} is for the newsletter's editors.")
+    assert snapshot(settings.database_path) == before
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refusals == [
+        f"refused editor command user_id={factories.READER_ID} command=/{name}"
+        for name in attempts
+    ]
+    assert not any("SECRET-TEXT" in r.getMessage() for r in caplog.records)
+
+
+async def test_facts_lists_keys_values_and_provenance(bot: RunningBot) -> None:
+    listing = text_of(await editor(bot, "/facts forces"))
+    assert "belarus_border_troops · forces" in listing
+    assert "Belarus (official claim) · as of Aug 2024 · cable" in listing
+    assert "ukraine_massed_120k" not in listing
+    everything = text_of(await editor(bot, "/facts"))
+    assert "ukraine_massed_120k · claim" in everything
+    assert "calculus_second_front · calculus" in everything
+
+
+async def test_editor_menu_and_help(bot: RunningBot) -> None:
+    scoped = bot.telegram.commands[
+        '{"chat_id": %d, "type": "chat"}|' % factories.EDITOR_ID  # noqa: UP031
+    ]
+    assert [c["command"] for c in scoped][-len(EDITOR_COMMANDS) :] == [
+        c.name for c in EDITOR_COMMANDS
+    ]
+    public = bot.telegram.commands['{"type": "default"}|']
+    assert not {c["command"] for c in public} & {c.name for c in EDITOR_COMMANDS}
+
+    assert "For editors" in text_of(await editor(bot, "/help"))
+    assert "For editors" not in text_of(await bot.say("/help"))
+
+
+async def test_whoami(bot: RunningBot) -> None:
+    assert text_of(await bot.say("/whoami")).startswith(
+        f"Your Telegram user id is {factories.READER_ID}."
+    )
+    assert "You are an editor" in text_of(await editor(bot, "/whoami"))
