@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -18,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import handlers, subscriptions
 from bot.add_flow import add_conversation
 from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.keyboards import SECTION_CALLBACK_PREFIX
@@ -27,14 +28,30 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+FEED_JOB = "feed-poll"
+
 
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
     """Build the Application for these settings; nothing connects until it starts."""
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-        app.bot_data[SERVICES_KEY] = await Services.open(settings)
+        svc = await Services.open(settings, app.bot)
+        app.bot_data[SERVICES_KEY] = svc
         await register_menus(app, settings)
-        log.info("started bot=@%s database=%s", app.bot.username, settings.database_path)
+        svc.worker.start()
+        assert app.job_queue is not None
+        # A fixed name: scheduling again replaces the job instead of adding a second one.
+        app.job_queue.run_repeating(
+            poll_feed, interval=settings.feed_poll_seconds, first=0, name=FEED_JOB
+        )
+        dailies = await subscriptions.restore_daily_jobs(app, svc)
+        log.info("started bot=@%s database=%s daily_jobs=%d",
+                 app.bot.username, settings.database_path, dailies)  # fmt: skip
+
+    async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
+        found = app.bot_data.get(SERVICES_KEY)
+        if isinstance(found, Services):
+            await found.worker.stop()
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         found = app.bot_data.pop(SERVICES_KEY, None)
@@ -54,6 +71,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
             )
         )
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
@@ -71,6 +89,9 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(
         CallbackQueryHandler(handlers.section_button, pattern=f"^{SECTION_CALLBACK_PREFIX}")
     )
+    app.add_handler(
+        ChatMemberHandler(subscriptions.chat_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     # Fallbacks: whatever no handler above took.
     app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
     app.add_handler(
@@ -79,6 +100,13 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
         )
     )
     app.add_error_handler(on_error)
+
+
+async def poll_feed(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Job: poll the newsletter's feed; new cables go to the outbox."""
+    found = context.bot_data.get(SERVICES_KEY)
+    if isinstance(found, Services):
+        await found.publisher.poll_feed()
 
 
 async def register_menus(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from telegram import BotCommand, Update
 from telegram.ext import ContextTypes
 
-from bot import editors, handlers
+from bot import cable_admin, editors, handlers, subscriptions
 from bot.services import services
 from briefings.sections import SECTIONS
 
@@ -56,6 +56,10 @@ PUBLIC_COMMANDS: tuple[Command, ...] = (
         Command(section.name, section.summary, handlers.section_command(section.name))
         for section in SECTIONS
     ),
+    Command("subscribe", "Get each new cable as it comes out", subscriptions.subscribe),
+    Command("unsubscribe", "Stop the pushes to this chat", subscriptions.unsubscribe),
+    Command("status", "Whether this chat is subscribed, and to what", subscriptions.status),
+    Command("daily", "The briefing every day: /daily on [HH:MM] or off", subscriptions.daily),
     Command("whoami", "Your Telegram user id", editors.whoami),
 )
 
@@ -71,6 +75,9 @@ EDITOR_COMMANDS: tuple[Command, ...] = (
     Command("history", "Who changed what, and when: /history [key]", editors.history),
     Command("undo", "Revert your own last change", editors.undo),
     Command("cancel", "Stop the guided /add", nothing_to_cancel),
+    Command("cables", "The latest cables and their delivery progress", cable_admin.list_cables),
+    Command("preview", "The last cable's push, sent to you alone", cable_admin.preview),
+    Command("publish", "Push a cable by hand: /publish <url>", cable_admin.publish),
 )
 
 

@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot import subscriptions
 from bot.keyboards import SECTION_CALLBACK_PREFIX, briefing_keyboard, start_keyboard
 from bot.services import services
 from bot.settings import NEWSLETTER_URL
@@ -28,6 +29,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
+    if message.chat.type == ChatType.PRIVATE:
+        await subscriptions.welcome_back(message.chat.id, context)
     payload = context.args[0].lower() if context.args else ""
     route = START_PAYLOADS.get(payload)
     if route is not None:
@@ -119,4 +122,7 @@ async def text_hint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # Deep-link payloads /start understands: each section by name. Later features add theirs.
-START_PAYLOADS: dict[str, Handler] = {name: section_command(name) for name in SECTIONS_BY_NAME}
+START_PAYLOADS: dict[str, Handler] = {
+    **{name: section_command(name) for name in SECTIONS_BY_NAME},
+    "subscribe": subscriptions.subscribe,
+}

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from telegram import Bot
 from telegram.ext import CallbackContext
 
+from bot.outbox import Delivery, Outbox
+from bot.publisher import Publisher
+from bot.push_messages import Push, cable_push, daily_push
+from bot.push_worker import PushWorker
 from bot.settings import Settings
+from bot.subscribers import SubscriberStore
+from briefings.cables import CableStore
 from briefings.editing import FactEditor
 from briefings.render import BriefingRenderer
 from briefings.store import FactStore
@@ -20,20 +27,56 @@ class Services:
     store: FactStore
     renderer: BriefingRenderer
     editor: FactEditor
+    subscribers: SubscriberStore
+    cables: CableStore
+    outbox: Outbox
+    publisher: Publisher
+    worker: PushWorker
+    _pushes: dict[str, Push] = field(default_factory=dict)
 
     @classmethod
-    async def open(cls, settings: Settings) -> Services:
-        """Open the facts store named in settings."""
+    async def open(cls, settings: Settings, bot: Bot) -> Services:
+        """Open the database named in settings and build the services around it."""
         store = await FactStore.open(settings.database_path)
         renderer = BriefingRenderer(store)
-        return cls(
-            settings=settings, store=store, renderer=renderer, editor=FactEditor(store, renderer)
+        outbox = Outbox(store.conn)
+        services: Services
+        worker = PushWorker(
+            outbox, bot, lambda delivery: services.compose(delivery), settings.broadcast_rate
         )
+        services = cls(
+            settings=settings,
+            store=store,
+            renderer=renderer,
+            editor=FactEditor(store, renderer),
+            subscribers=SubscriberStore(store.conn),
+            cables=CableStore(store.conn),
+            outbox=outbox,
+            publisher=Publisher(store.conn, settings.feed_url, worker.wake),
+            worker=worker,
+        )
+        return services
 
     def is_editor(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids
 
+    async def compose(self, delivery: Delivery) -> Push | None:
+        """The message for an outbox row; a cable's push is rendered once and reused."""
+        if delivery.kind == "daily":
+            return await daily_push(self.renderer, self.settings.trial_url)
+        if delivery.cable_id is None:
+            return None
+        push = self._pushes.get(delivery.cable_id)
+        if push is None:
+            cable = await self.cables.get(delivery.cable_id)
+            if cable is None:
+                return None
+            push = cable_push(cable, self.renderer, self.settings.trial_url)
+            self._pushes = {delivery.cable_id: push}  # one cable is broadcast at a time
+        return push
+
     async def close(self) -> None:
+        await self.publisher.close()
         await self.store.close()
 
 

@@ -95,6 +95,51 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE facts ADD COLUMN edited_by TEXT;
     ALTER TABLE claims ADD COLUMN edited_by TEXT
     """,
+    # 3: cables from the feed, subscribers, the push outbox and the feed's polling state
+    """
+    ALTER TABLE cables ADD COLUMN guid TEXT;
+    ALTER TABLE cables ADD COLUMN teaser_html TEXT;
+    ALTER TABLE cables ADD COLUMN origin TEXT NOT NULL DEFAULT 'seed';
+    ALTER TABLE cables ADD COLUMN discovered_at TEXT;
+    ALTER TABLE cables ADD COLUMN pushed_at TEXT;
+    CREATE UNIQUE INDEX cables_by_guid ON cables (guid);
+    CREATE TABLE subscribers (
+        chat_id INTEGER PRIMARY KEY,
+        chat_type TEXT NOT NULL,
+        title TEXT,
+        subscribed INTEGER NOT NULL DEFAULT 1,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        daily_time TEXT,
+        subscribed_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX subscribers_active ON subscribers (subscribed, blocked);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('cable', 'daily')),
+        cable_id TEXT REFERENCES cables(id),
+        chat_id INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'sent', 'failed', 'blocked', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
+    CREATE INDEX outbox_by_cable ON outbox (cable_id, status);
+    CREATE TABLE feed_state (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        primed_at TEXT,
+        last_poll_at TEXT,
+        last_ok_at TEXT,
+        last_result TEXT
+    )
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

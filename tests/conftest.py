@@ -34,6 +34,9 @@ def make_settings(tmp_path: Path, telegram: FakeTelegram) -> Any:
             "database_path": tmp_path / "data" / "cables.db",
             "admin_ids": frozenset({factories.EDITOR_ID}),
             "trial_url": "https://thebismarckcables.substack.com/subscribe?coupon=tg7",
+            # Nothing listens on the discard port: feed polls fail fast unless a test
+            # gives a loopback feed server.
+            "feed_url": "http://127.0.0.1:9/feed",
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
