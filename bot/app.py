@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 
@@ -40,10 +41,12 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         await register_menus(app, settings)
         svc.worker.start()
         assert app.job_queue is not None
-        # A fixed name: scheduling again replaces the job instead of adding a second one.
-        app.job_queue.run_repeating(
-            poll_feed, interval=settings.feed_poll_seconds, first=0, name=FEED_JOB
+        # A fixed name, one job: the poll repeats every FEED_POLL_SECONDS. APScheduler cannot
+        # start an interval job "now", so the first poll runs as its own task, as PTB advises.
+        job = app.job_queue.run_repeating(
+            poll_feed, interval=settings.feed_poll_seconds, name=FEED_JOB
         )
+        svc.background.add(asyncio.create_task(job.run(app), name="first-feed-poll"))
         dailies = await subscriptions.restore_daily_jobs(app, svc)
         log.info("started bot=@%s database=%s daily_jobs=%d",
                  app.bot.username, settings.database_path, dailies)  # fmt: skip
@@ -51,7 +54,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
         found = app.bot_data.get(SERVICES_KEY)
         if isinstance(found, Services):
-            await found.worker.stop()
+            await found.stop_background()
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         found = app.bot_data.pop(SERVICES_KEY, None)

@@ -6,6 +6,7 @@ records what the feed already holds without pushing it, so nobody gets the back 
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import Callable
@@ -57,6 +58,15 @@ class Publisher:
         self.client = client or httpx.AsyncClient(
             timeout=FETCH_TIMEOUT, follow_redirects=True, headers={"User-Agent": USER_AGENT}
         )
+        self.polls_done = 0
+        self._poll_finished = asyncio.Condition()
+
+    async def wait_for_polls(self, count: int, timeout: float = 30.0) -> None:
+        """Wait until count polls in all have finished (for health checks and tests)."""
+        async with self._poll_finished:
+            await asyncio.wait_for(
+                self._poll_finished.wait_for(lambda: self.polls_done >= count), timeout
+            )
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -71,7 +81,12 @@ class Publisher:
         except Exception as exc:
             log.exception("feed poll failed")
             result = PollResult("error", error=type(exc).__name__)
-        await self._remember_poll(result)
+        try:
+            await self._remember_poll(result)
+        finally:
+            async with self._poll_finished:
+                self.polls_done += 1
+                self._poll_finished.notify_all()
         level = logging.WARNING if result.outcome == "error" else logging.INFO
         log.log(level, "feed poll result=%s new=%d error=%s",
                 result.outcome, len(result.new_cables), result.error)  # fmt: skip

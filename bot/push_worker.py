@@ -47,6 +47,8 @@ class PushWorker:
         # what is in flight, so both stay small at low rates.
         self.flush_every = max(5, int(rate * 0.2))
         self.batch_size = max(100, int(rate * 2))
+        self.max_attempts = MAX_ATTEMPTS
+        self.backoff_base = BACKOFF_BASE_SECONDS
         self._in_flight = asyncio.Semaphore(max(4, min(100, int(rate / 10))))
         self._results: list[Result] = []
         self._next_slot = 0.0
@@ -152,11 +154,11 @@ class PushWorker:
 
     def _retry_or_fail(self, delivery: Delivery, error: str) -> Result:
         attempts = delivery.attempts + 1
-        if attempts >= MAX_ATTEMPTS:
+        if attempts >= self.max_attempts:
             log.warning("push failed for good chat_id=%s after %d attempts: %s",
                         delivery.chat_id, attempts, error)  # fmt: skip
             return Result(delivery, "failed", f"after {attempts} attempts: {error}")
-        backoff = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS**attempts)
+        backoff = min(BACKOFF_CAP_SECONDS, self.backoff_base**attempts)
         return Result(delivery, "retry", error, time.time() + backoff)
 
     async def _flush(self) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import Bot
 from telegram.ext import CallbackContext
@@ -32,6 +34,7 @@ class Services:
     outbox: Outbox
     publisher: Publisher
     worker: PushWorker
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
     _pushes: dict[str, Push] = field(default_factory=dict)
 
     @classmethod
@@ -74,6 +77,14 @@ class Services:
             push = cable_push(cable, self.renderer, self.settings.trial_url)
             self._pushes = {delivery.cable_id: push}  # one cable is broadcast at a time
         return push
+
+    async def stop_background(self) -> None:
+        """Stop taking new work: finish the push worker's sends, cancel other tasks."""
+        await self.worker.stop()
+        for task in self.background:
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
+        self.background.clear()
 
     async def close(self) -> None:
         await self.publisher.close()

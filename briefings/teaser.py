@@ -147,11 +147,12 @@ def read_blocks(preview_html: str) -> list[Block]:
 def make_teaser(preview_html: str, item_link: str | None, budget: int = TEASER_BUDGET) -> Teaser:
     """The opening of a cable's free preview as Telegram HTML, cut at a sentence end."""
     blocks = read_blocks(preview_html)
-    paid = False
+    # The box may sit in an element we drop anyway (class "paywall"); it still marks paid.
+    paid = bool(_PAYWALL_BOX.search(html.unescape(re.sub(r"<[^>]*>", " ", preview_html))))
     # The web page's paywall box: it and all after it are not the cable's text.
     for index, block in enumerate(blocks):
         if _PAYWALL_BOX.search(block.text):
-            blocks, paid = blocks[:index], True
+            blocks = blocks[:index]
             break
     # Substack's feed ends a paid preview with a "Read more" link to the post itself.
     if blocks and item_link and _is_read_more(blocks[-1], item_link):

@@ -12,8 +12,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from tests import factories
+from tests.fake_feed import FakeFeed
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
 
 
@@ -23,6 +25,14 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+async def feed() -> AsyncIterator[FakeFeed]:
+    server = FakeFeed()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture
@@ -55,6 +65,10 @@ class RunningBot:
 
     app: Application  # type: ignore[type-arg]
     telegram: FakeTelegram
+
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
 
     async def send(self, update: dict[str, Any], *, chat_id: int | None = None) -> Call:
         """Push an update and return the first message the bot sends back to the chat."""
@@ -131,7 +145,9 @@ async def stop_bot(app: Application) -> None:  # type: ignore[type-arg]
 async def bot(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[RunningBot]:
     app = await start_bot(settings)
     try:
-        yield RunningBot(app, telegram)
+        running = RunningBot(app, telegram)
+        await running.services.publisher.wait_for_polls(1)  # start from a settled state
+        yield running
     finally:
         await stop_bot(app)
     assert telegram.rejections == [], "the fake Bot API rejected a call"

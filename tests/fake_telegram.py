@@ -8,6 +8,7 @@ reject. It records every call, and can be told to answer the next calls with fau
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -40,6 +41,15 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
+class Refused(Exception):
+    """An error answer that is Telegram's normal behaviour, not a rejected request."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
 @dataclass
 class Fault:
     """A scripted error answer for the next matching calls."""
@@ -69,6 +79,13 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
+        # Telegram's behaviour the tests can set: a flood limit, chats that blocked the bot,
+        # and each group's administrators.
+        self.rate_limit: int | None = None
+        self.blocked: set[int] = set()
+        self.admins: dict[int, set[int]] = {}
+        self.throttled = 0
+        self._recent_sends: collections.deque[float] = collections.deque()
         self.port = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -146,6 +163,13 @@ class FakeTelegram:
                 return message_id
         raise LookupError("no such message")
 
+    def delivered(self) -> list[Call]:
+        """sendMessage calls the fake accepted (not refused, rejected or throttled)."""
+        return [
+            call for call in self.calls
+            if call.method == "sendMessage" and call.params.get("_accepted")
+        ]  # fmt: skip
+
     def calls_of(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
@@ -166,8 +190,14 @@ class FakeTelegram:
         if fault is not None:
             await self._record(Call(method, params))
             return _error(fault.status, fault.description, fault.retry_after)
+        throttled = self._flood_control(method)
+        if throttled is not None:
+            return throttled
         try:
             result = await handler(params)
+        except Refused as exc:
+            await self._record(Call(method, params))
+            return _error(exc.status, exc.description)
         except HtmlRejected as exc:
             self.rejections.append((method, str(exc)))
             await self._record(Call(method, params))
@@ -228,12 +258,35 @@ class FakeTelegram:
         self.commands.pop(_scope_key(params), None)
         return True
 
+    def _flood_control(self, method: str) -> web.Response | None:
+        """Answer 429 beyond rate_limit messages in any one second, as Telegram does."""
+        if self.rate_limit is None or method not in ("sendMessage", "sendPhoto"):
+            return None
+        now = time.monotonic()
+        while self._recent_sends and now - self._recent_sends[0] >= 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.rate_limit:
+            self.throttled += 1
+            return _error(429, "Too Many Requests: retry after 1", retry_after=1)
+        self._recent_sends.append(now)
+        return None
+
+    async def _m_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        person = {"id": user_id, "is_bot": False, "first_name": "Member"}
+        if user_id in self.admins.get(chat_id, set()):
+            return {"status": "creator", "user": person, "is_anonymous": False}
+        return {"status": "member", "user": person}
+
     async def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise Refused(403, "Forbidden: bot was blocked by the user")
         text = str(params.get("text", ""))
         self._check_text(params, text)
         check_reply_markup(params.get("reply_markup"))
         message_id = next(self._message_ids)
+        params["_accepted"] = True
         self.messages[(chat_id, message_id)] = {
             "text": text, "reply_markup": params.get("reply_markup"),
         }  # fmt: skip

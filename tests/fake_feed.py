@@ -1,0 +1,71 @@
+"""A feed server on loopback: serves a body with an ETag, answers conditional GETs with 304,
+and can be told to be down, slow, or to serve garbage."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from pathlib import Path
+
+from aiohttp import web
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+class FakeFeed:
+    def __init__(self) -> None:
+        self.body = fixture("bismarck-feed-v1.xml")
+        self.content_type = "application/rss+xml"
+        self.status = 200
+        self.delay = 0.0
+        self.requests = 0
+        self.not_modified = 0
+        self.pages: dict[str, bytes] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/feed"
+
+    def page_url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/feed", self._feed)
+        app.router.add_get("/p/{slug}", self._page)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _feed(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)  # the fault under test: a slow server
+        if self.status != 200:
+            return web.Response(status=self.status, text="<html>upstream error</html>",
+                                content_type="text/html")  # fmt: skip
+        etag = '"' + hashlib.sha1(self.body).hexdigest() + '"'
+        if request.headers.get("If-None-Match") == etag:
+            self.not_modified += 1
+            return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(
+            body=self.body, headers={"ETag": etag, "Content-Type": self.content_type}
+        )
+
+    async def _page(self, request: web.Request) -> web.Response:
+        body = self.pages.get(request.path)
+        if body is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=body, content_type="text/html")

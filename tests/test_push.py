@@ -1,0 +1,373 @@
+"""Subscriptions, feed polling and delivery, through the real Application, a loopback feed
+server and the fake Bot API."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from bot.settings import Settings
+from briefings.telegram_html import visible_text
+from tests import factories
+from tests.conftest import RunningBot, start_bot, stop_bot
+from tests.fake_feed import FakeFeed, fixture
+from tests.fake_telegram import BOT_ID, FakeTelegram
+
+TRIAL = "https://thebismarckcables.substack.com/subscribe?coupon=tg7"
+NEW_CABLE = "https://thebismarckcables.substack.com/p/fixture-cable-c"
+
+
+@pytest.fixture
+async def pushing_bot(
+    make_settings: Any, telegram: FakeTelegram, feed: FakeFeed
+) -> AsyncIterator[RunningBot]:
+    """A bot polling the loopback feed, its first poll (the priming one) done."""
+    app = await start_bot(make_settings(feed_url=feed.url))
+    bot = RunningBot(app, telegram)
+    await bot.services.publisher.wait_for_polls(1)
+    try:
+        yield bot
+    finally:
+        await stop_bot(app)
+    assert telegram.rejections == []
+
+
+def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+async def add_subscribers(bot: RunningBot, chat_ids: range | list[int]) -> None:
+    for chat_id in chat_ids:
+        await bot.services.subscribers.subscribe(chat_id, "private", f"Reader {chat_id}")
+
+
+async def publish_new_cable(bot: RunningBot, feed: FakeFeed) -> Any:
+    feed.body = fixture("bismarck-feed-v2.xml")
+    return await bot.services.publisher.poll_feed()
+
+
+def buttons(call: Any) -> dict[str, str]:
+    return {b["text"]: b["url"] for row in call.params["reply_markup"]["inline_keyboard"]
+            for b in row}  # fmt: skip
+
+
+# ---------------------------------------------------------------------- subscribing
+async def test_subscribe_status_unsubscribe(bot: RunningBot) -> None:
+    assert "Not subscribed" in visible_text((await bot.say("/status")).params["text"])
+    assert "✅ Subscribed" in visible_text((await bot.say("/subscribe")).params["text"])
+    assert "already subscribed" in visible_text((await bot.say("/subscribe")).params["text"])
+    status = visible_text((await bot.say("/status")).params["text"])
+    assert "Subscribed to new cables of The Bismarck Cables since" in status
+    assert "Daily briefing: off" in status
+    assert "Unsubscribed" in visible_text((await bot.say("/unsubscribe")).params["text"])
+    assert "not subscribed" in visible_text((await bot.say("/unsubscribe")).params["text"])
+
+
+async def test_the_subscribe_deep_link_subscribes_in_one_tap(bot: RunningBot) -> None:
+    reply = await bot.say("/start subscribe")
+    assert "✅ Subscribed" in visible_text(reply.params["text"])
+    assert (await bot.services.subscribers.get(factories.READER_ID)) is not None
+
+
+async def test_in_groups_only_administrators_subscribe(bot: RunningBot) -> None:
+    group = factories.group_chat()
+    member = factories.user(777, "Member")
+    reply = await bot.send(factories.message("/subscribe", chat=group, sender=member))
+    assert "Only the group's administrators" in visible_text(reply.params["text"])
+    assert await bot.services.subscribers.get(group["id"]) is None
+
+    bot.telegram.admins[group["id"]] = {778}
+    admin = factories.user(778, "Admin")
+    reply = await bot.send(factories.message("/subscribe", chat=group, sender=admin))
+    assert "this group will get each new cable" in visible_text(reply.params["text"])
+    subscriber = await bot.services.subscribers.get(group["id"])
+    assert subscriber is not None and subscriber.active and subscriber.chat_type == "supergroup"
+
+
+def member_update(chat: dict[str, Any], status: str) -> dict[str, Any]:
+    me = {"id": BOT_ID, "is_bot": True, "first_name": "Cables Test"}
+    new: dict[str, Any] = {"status": status, "user": me}
+    if status == "kicked":
+        new["until_date"] = 0
+    return {
+        "my_chat_member": {
+            "chat": chat, "from": factories.user(), "date": int(time.time()),
+            "old_chat_member": {"status": "member", "user": me}, "new_chat_member": new,
+        }
+    }  # fmt: skip
+
+
+async def test_a_chat_that_blocks_the_bot_is_paused_until_it_returns(bot: RunningBot) -> None:
+    await bot.say("/subscribe")
+    await bot.telegram.push_update(member_update(factories.private_chat(), "kicked"))
+    await bot.say("/help")  # handled after the membership update
+    assert not (await bot.services.subscribers.get(factories.READER_ID)).active  # type: ignore[union-attr]
+    assert "paused" in visible_text((await bot.say("/status")).params["text"])
+    await bot.say("/start")  # unblocking the bot in Telegram means pressing Start
+    assert (await bot.services.subscribers.get(factories.READER_ID)).active  # type: ignore[union-attr]
+
+
+async def test_a_group_that_removes_the_bot_is_marked_inactive(bot: RunningBot) -> None:
+    group = factories.group_chat()
+    await bot.services.subscribers.subscribe(group["id"], "supergroup", "Analysts")
+    await bot.telegram.push_update(member_update(group, "left"))
+    await bot.say("/help")
+    assert not (await bot.services.subscribers.get(group["id"])).active  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------------- the feed
+async def test_first_poll_records_the_back_catalogue_without_pushing(
+    pushing_bot: RunningBot, settings: Settings, feed: FakeFeed
+) -> None:
+    await add_subscribers(pushing_bot, [1, 2])
+    stored = rows(
+        pushing_bot.services.settings.database_path,
+        "SELECT id, origin, pushed_at FROM cables WHERE guid IS NOT NULL ORDER BY id",
+    )
+    assert stored == [("fixture-cable-a", "backlog", None), ("fixture-cable-b", "backlog", None)]
+    # Second and third polls of the same feed: a 304 each, and nothing sent.
+    for expected_304s in (1, 2):
+        result = await pushing_bot.services.publisher.poll_feed()
+        assert result.outcome == "unchanged"
+        assert feed.not_modified == expected_304s
+    assert pushing_bot.telegram.sent() == []
+
+
+async def test_a_new_cable_reaches_each_subscriber_once_with_both_buttons(
+    pushing_bot: RunningBot, feed: FakeFeed
+) -> None:
+    await add_subscribers(pushing_bot, range(1, 21))
+    result = await publish_new_cable(pushing_bot, feed)
+    assert result.outcome == "new" and result.new_cables == ("fixture-cable-c",)
+    telegram = pushing_bot.telegram
+    delivered = await telegram.wait_for(
+        lambda: len(telegram.delivered()) >= 20 and telegram.delivered()
+    )
+    assert sorted(int(c.params["chat_id"]) for c in delivered) == list(range(1, 21))
+
+    push = delivered[0]
+    text = visible_text(push.params["text"])
+    assert 'Lukashenko\'s calculus & the "second front" <analysis>' in text
+    assert "troops & tanks <massed> at the border" in text
+    assert "Read more" not in text
+    assert "start a 7-day free trial" in text
+    links = buttons(push)
+    assert links["Read the cable"] == NEW_CABLE
+    trial = urlsplit(links["Start 7-day free trial"])
+    assert trial.netloc == "thebismarckcables.substack.com" and trial.path == "/subscribe"
+    assert parse_qs(trial.query) == {
+        "coupon": ["tg7"], "utm_source": ["telegram"], "utm_medium": ["bot"],
+        "utm_campaign": ["fixture-cable-c"],
+    }  # fmt: skip
+
+    # Polls after it send nothing more: the same feed is a 304, an edited item is not new.
+    assert (await pushing_bot.services.publisher.poll_feed()).outcome == "unchanged"
+    feed.body = feed.body.replace(b"Tue, 10 Sep 2024", b"Wed, 11 Sep 2024").replace(
+        b"second front", b"second front (updated)"
+    )
+    assert (await pushing_bot.services.publisher.poll_feed()).outcome == "nothing new"
+    await pushing_bot.say("/help")
+    assert len(telegram.delivered()) == 20 + 1  # the 20 pushes and the /help reply
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        ({"status": 500}, "HTTP 500"),
+        (
+            {"body": b"<html><body>Sorry, we are down</body></html>", "content_type": "text/html"},
+            "not a feed",
+        ),
+        ({"body": b"\x00garbage\xff"}, "not a feed"),
+        ({"body": fixture("bismarck-feed-v2.xml")[:1500]}, "malformed feed"),
+    ],
+)
+async def test_a_bad_feed_is_logged_and_retried_and_pushes_nothing(
+    pushing_bot: RunningBot, feed: FakeFeed, fault: dict[str, Any], expected: str
+) -> None:
+    await add_subscribers(pushing_bot, [1])
+    for name, value in fault.items():
+        setattr(feed, name, value)
+    result = await pushing_bot.services.publisher.poll_feed()
+    assert result.outcome == "error" and expected in (result.error or "")
+    assert rows(pushing_bot.services.settings.database_path,
+                "SELECT COUNT(*) FROM outbox") == [(0,)]  # fmt: skip
+    # The next poll, with the feed back, pushes the new cable.
+    feed.status, feed.content_type = 200, "application/rss+xml"
+    assert (await publish_new_cable(pushing_bot, feed)).outcome == "new"
+    telegram = pushing_bot.telegram
+    await telegram.wait_for(lambda: telegram.delivered())
+
+
+async def test_a_slow_feed_times_out_without_harm(pushing_bot: RunningBot, feed: FakeFeed) -> None:
+    import httpx
+
+    from bot.publisher import Publisher
+
+    publisher = Publisher(
+        pushing_bot.services.store.conn, feed.url, lambda: None, httpx.AsyncClient(timeout=0.2)
+    )
+    feed.body, feed.delay = fixture("bismarck-feed-v2.xml"), 1.0
+    try:
+        result = await publisher.poll_feed()
+    finally:
+        await publisher.close()
+    assert result.outcome == "error" and "Timeout" in (result.error or "")
+    assert rows(pushing_bot.services.settings.database_path,
+                "SELECT COUNT(*) FROM cables WHERE guid LIKE '%cable-c'") == [(0,)]  # fmt: skip
+
+
+async def test_the_feed_job_is_scheduled_once_at_the_configured_interval(
+    pushing_bot: RunningBot,
+) -> None:
+    assert pushing_bot.app.job_queue is not None
+    jobs = pushing_bot.app.job_queue.get_jobs_by_name("feed-poll")
+    assert len(jobs) == 1
+    assert jobs[0].trigger.interval.total_seconds() == 300  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------- delivery faults
+async def test_faults_are_retried_and_blocks_mark_the_chat_inactive(
+    pushing_bot: RunningBot, feed: FakeFeed
+) -> None:
+    telegram = pushing_bot.telegram
+    worker = pushing_bot.services.worker
+    worker.backoff_base = 0.05  # retry fast in the test; the policy is the same
+    await add_subscribers(pushing_bot, [11, 12, 13, 14])
+    telegram.blocked = {12}
+    telegram.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    telegram.fail_next("sendMessage", 502, "Bad Gateway", times=2)
+    await publish_new_cable(pushing_bot, feed)
+    delivered = await telegram.wait_for(
+        lambda: len(telegram.delivered()) >= 3 and telegram.delivered()
+    )
+    assert sorted(int(c.params["chat_id"]) for c in delivered) == [11, 13, 14]
+    path = pushing_bot.services.settings.database_path
+
+    def outbox() -> list[tuple[Any, ...]]:
+        return rows(path, "SELECT chat_id, status FROM outbox ORDER BY chat_id")
+
+    await pushing_bot.say("/help")
+    await worker.stop()  # let it write its last outcomes
+    assert outbox() == [(11, "sent"), (12, "blocked"), (13, "sent"), (14, "sent")]
+    assert rows(path, "SELECT chat_id FROM subscribers WHERE blocked = 1") == [(12,)]
+
+
+async def test_a_chat_that_keeps_failing_is_marked_failed_with_the_reason(
+    pushing_bot: RunningBot, feed: FakeFeed
+) -> None:
+    telegram = pushing_bot.telegram
+    worker = pushing_bot.services.worker
+    worker.backoff_base = 0.01
+    await add_subscribers(pushing_bot, [21])
+    telegram.fail_next("sendMessage", 500, "Internal Server Error", times=10)
+    await publish_new_cable(pushing_bot, feed)
+    await telegram.wait_for(lambda: len(telegram.calls_of("sendMessage")) >= worker.max_attempts)
+    await worker.stop()
+    [(status, attempts, error)] = rows(
+        pushing_bot.services.settings.database_path,
+        "SELECT status, attempts, last_error FROM outbox",
+    )
+    assert (status, attempts) == ("failed", worker.max_attempts)
+    assert "Internal Server Error" in error
+
+
+# ---------------------------------------------------------------------- for editors
+async def test_editors_see_progress_preview_and_publish_by_hand(
+    pushing_bot: RunningBot, feed: FakeFeed
+) -> None:
+    telegram = pushing_bot.telegram
+    await add_subscribers(pushing_bot, [31, 32])
+    editor = factories.editor_message
+    listing = visible_text((await pushing_bot.send(editor("/cables"))).params["text"])
+    assert "Not pushed (in the feed before the bot started)" in listing
+    assert "Feed: last poll" in listing and "primed" in listing
+
+    backlog = "https://thebismarckcables.substack.com/p/fixture-cable-a"
+    reply = await pushing_bot.send(editor(f"/publish {backlog}"))
+    assert "Pushing Fixture cable A: a paid post to 2 subscribers" in visible_text(
+        reply.params["text"]
+    )
+    await telegram.wait_for(
+        lambda: {31, 32} <= {int(c.params["chat_id"]) for c in telegram.delivered()}
+    )
+    again = visible_text((await pushing_bot.send(editor(f"/publish {backlog}"))).params["text"])
+    assert again.startswith("⚠️ that cable was already pushed")
+
+    await pushing_bot.services.worker.stop()
+    listing = visible_text((await pushing_bot.send(editor("/cables"))).params["text"])
+    assert "Delivery: 2 sent, 0 pending, 0 failed, 0 blocked" in listing
+
+    before = len(telegram.delivered())
+    await pushing_bot.send(editor("/preview"))
+    preview = await telegram.wait_for(lambda: telegram.delivered()[before + 1 :] or None)
+    assert int(preview[0].params["chat_id"]) == factories.EDITOR_ID
+    assert "Fixture cable A: a paid post" in visible_text(preview[0].params["text"])
+    assert "Start 7-day free trial" in buttons(preview[0])
+
+    page = "/p/late-cable"
+    feed.pages[page] = (
+        b'<html><head><meta property="og:title" content="A late cable &amp; more">'
+        b'<meta property="og:description" content="Its teaser <b>as text</b>."></head></html>'
+    )
+    reply = await pushing_bot.send(editor(f"/publish {feed.page_url(page)}"))
+    assert "Pushing A late cable & more to 2 subscribers" in visible_text(reply.params["text"])
+    assert rows(pushing_bot.services.settings.database_path,
+                "SELECT teaser_html FROM cables WHERE origin = 'manual'") == [
+        ("Its teaser &lt;b&gt;as text&lt;/b&gt;.",)
+    ]  # fmt: skip
+
+    missing = visible_text(
+        (await pushing_bot.send(editor(f"/publish {feed.page_url('/p/none')}"))).params["text"]
+    )
+    assert missing.startswith("⚠️ could not read") and "HTTP 404" in missing
+    assert "Sorry, /publish is for the newsletter's editors." in visible_text(
+        (await pushing_bot.say(f"/publish {backlog}")).params["text"]
+    )
+
+
+# ---------------------------------------------------------------------- daily briefing
+async def test_daily_briefing_is_scheduled_sent_and_restored_after_restart(
+    make_settings: Any, telegram: FakeTelegram
+) -> None:
+    settings = make_settings()
+    app = await start_bot(settings)
+    bot = RunningBot(app, telegram)
+    try:
+        reply = await bot.say("/daily on 18:30")
+        assert "every day at 18:30 UTC" in visible_text(reply.params["text"])
+        assert "at 18:30 UTC" in visible_text((await bot.say("/status")).params["text"])
+        bad = visible_text((await bot.say("/daily on 25:99")).params["text"])
+        assert bad.startswith("⚠️ times look like 07:30")
+        assert app.job_queue is not None
+        [job] = app.job_queue.get_jobs_by_name(f"daily:{factories.READER_ID}")
+        await job.run(app)  # the job's own callback, as the scheduler would call it at 18:30
+        await job.run(app)  # a second run the same day queues nothing more
+        daily = await telegram.wait_for(
+            lambda: [c for c in telegram.delivered() if "Your daily briefing" in c.params["text"]]
+        )
+        assert "about 20,000 troops" in visible_text(daily[0].params["text"])
+    finally:
+        await stop_bot(app)
+
+    app = await start_bot(settings)
+    try:
+        assert app.job_queue is not None
+        [job] = app.job_queue.get_jobs_by_name(f"daily:{factories.READER_ID}")
+        assert str(job.trigger).startswith("cron") and "hour='18', minute='30'" in str(job.trigger)  # type: ignore[attr-defined]
+        bot = RunningBot(app, telegram)
+        assert "Daily briefing off" in visible_text((await bot.say("/daily off")).params["text"])
+        assert app.job_queue.get_jobs_by_name(f"daily:{factories.READER_ID}") == ()
+    finally:
+        await stop_bot(app)
+    assert (
+        Counter("Your daily briefing" in c.params["text"] for c in telegram.delivered())[True] == 1
+    )

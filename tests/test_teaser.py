@@ -1,0 +1,97 @@
+"""Teasers from realistic Substack feeds: paid and free posts, images, footnotes, hostile text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefings.feed import FeedError, parse_feed
+from briefings.teaser import make_teaser
+from briefings.telegram_html import visible_text
+from tests.fake_feed import fixture
+from tests.telegram_html_check import check_html
+
+REAL_SUBSTACK = (
+    Path(__file__).parent.parent.parent / "shared" / "feeds" / "substack-real-free-posts.xml"
+)
+
+
+def items(name: str) -> dict[str, object]:
+    return {item.slug: item for item in parse_feed(fixture(name))}
+
+
+def test_a_paid_posts_read_more_marker_is_not_in_the_teaser() -> None:
+    cable = items("bismarck-feed-v1.xml")["fixture-cable-a"]
+    assert cable.paid is True  # type: ignore[attr-defined]
+    assert cable.teaser_html == "The public preview of the paid fixture. It has two sentences."  # type: ignore[attr-defined]
+    assert cable.subtitle == "The paid post's subtitle"  # type: ignore[attr-defined]
+
+
+def test_a_free_post_keeps_text_and_links_and_drops_media_widgets_and_footnotes() -> None:
+    cable = items("bismarck-feed-v1.xml")["fixture-cable-b"]
+    teaser = cable.teaser_html  # type: ignore[attr-defined]
+    check_html(teaser)
+    assert cable.paid is False  # type: ignore[attr-defined]
+    assert 'with <b>bold</b>, <i>italic</i> and a <a href="https://example.org/source">' in teaser
+    text = visible_text(teaser)
+    for absent in ("Caption", "Widget text", "Footnote text", "Subscribe", "map.png", "<p>"):
+        assert absent not in text and absent not in teaser
+    # Links to the post itself, or "Read more" links that are not the last element, stay.
+    assert "this very post" in text
+    assert "A closing paragraph after an unrelated Read more link." in text
+
+
+def test_title_and_preview_text_stay_literal() -> None:
+    cable = items("bismarck-feed-v2.xml")["fixture-cable-c"]
+    assert cable.title == 'Lukashenko\'s calculus & the "second front" <analysis>'  # type: ignore[attr-defined]
+    teaser = cable.teaser_html  # type: ignore[attr-defined]
+    check_html(teaser)
+    assert "troops &amp; tanks &lt;massed&gt; at the border" in teaser
+    assert "alert" not in teaser and "iframe" not in teaser
+    assert "<b>A heading in the preview</b>" in teaser
+    assert cable.paid is True  # type: ignore[attr-defined]
+
+
+def test_the_web_pages_trial_box_ends_the_teaser() -> None:
+    teaser = make_teaser(fixture("web-preview-cable-001.html").decode(), None)
+    assert teaser.paid is True
+    assert "Keep reading" not in teaser.html and "Subscribe to" not in teaser.html
+    assert visible_text(teaser.html).endswith("Let us unpack.\n\nLukashenko’s calculus.")
+
+
+def test_a_long_preview_is_cut_at_a_sentence_end() -> None:
+    sentences = " ".join(f"Sentence number {n} of the preview." for n in range(200))
+    teaser = make_teaser(f"<p>{sentences}</p>", "https://x.example/p/a", budget=300)
+    assert teaser.cut is True
+    text = visible_text(teaser.html)
+    assert len(text) <= 300 and text.endswith("of the preview.")
+
+
+def test_a_long_paragraph_without_sentence_ends_is_cut_at_a_word() -> None:
+    teaser = make_teaser("<p>" + "word " * 400 + "</p>", None, budget=100)
+    assert visible_text(teaser.html).endswith("word…") and len(teaser.html) <= 101
+
+
+def test_every_real_substack_post_gives_valid_telegram_html() -> None:
+    found = parse_feed(REAL_SUBSTACK.read_bytes())
+    assert len(found) == 18
+    for item in found:
+        check_html(item.teaser_html) if item.teaser_html else None
+        assert len(visible_text(item.teaser_html)) <= 700
+        assert "<img" not in item.teaser_html and "<p>" not in item.teaser_html
+        assert not item.paid
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+        b"\x00\xff garbage",
+        fixture("bismarck-feed-v2.xml")[:1500],  # cut off mid-item
+    ],
+)
+def test_what_is_not_a_whole_feed_is_refused(body: bytes) -> None:
+    with pytest.raises(FeedError):
+        parse_feed(body)
