@@ -8,7 +8,7 @@ import logging
 
 from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -127,6 +127,10 @@ async def register_menus(app: Application, settings: Settings) -> None:  # type:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error in full and give the user a short apology."""
+    if update is None and isinstance(context.error, NetworkError):
+        # Polling lost the Bot API for a moment; PTB retries on its own. One line will do.
+        log.warning("bot api unreachable, retrying: %s", context.error)
+        return
     log.error("error handling update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
