@@ -21,16 +21,9 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.editors import (
-    command_rest,
-    editor_of,
-    editor_only,
-    parse_fact_line,
-    reply_change,
-    reply_usage,
-)
+from bot.editors import apply_change, command_rest, editor_of, editor_only, parse_fact_line
 from bot.services import Services, services
-from briefings.editing import FACT_SECTIONS, ClaimDraft, FactDraft
+from briefings.editing import FACT_SECTIONS, Change, ClaimDraft, FactDraft
 from briefings.editor_input import (
     InputError,
     clean_text,
@@ -114,13 +107,12 @@ async def start_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     svc = services(context)
     line = command_rest(message)
     if line:
-        try:
-            change = await svc.editor.add_fact(parse_fact_line(line, svc), editor_of(update))
-        except InputError as exc:
-            await reply_usage(message, svc, "add", str(exc))
-            return ConversationHandler.END
-        log.info("editor change id=%s action=add key=%s", change.id, change.key)
-        await reply_change(message, svc, change, "Added")
+        await apply_change(
+            message,
+            svc,
+            "add",
+            lambda: svc.editor.add_fact(parse_fact_line(line, svc), editor_of(update)),
+        )
         return ConversationHandler.END
     if message.chat.type != ChatType.PRIVATE:
         await message.reply_html(svc.renderer.render_page("add_private_only"))
@@ -207,16 +199,14 @@ async def save(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if draft is None or message is None:
         return ConversationHandler.END
     svc = services(context)
-    try:
+    editor = editor_of(update)
+
+    async def change() -> Change:
         if draft["kind"] == "claim":
-            change = await svc.editor.add_claim(_claim_draft(draft, svc), editor_of(update))
-        else:
-            change = await svc.editor.add_fact(_fact_draft(draft, svc), editor_of(update))
-    except InputError as exc:
-        await reply_usage(message, svc, "add", str(exc))
-        return ConversationHandler.END
-    log.info("editor change id=%s action=add key=%s", change.id, change.key)
-    await reply_change(message, svc, change, "Added")
+            return await svc.editor.add_claim(_claim_draft(draft, svc), editor)
+        return await svc.editor.add_fact(_fact_draft(draft, svc), editor)
+
+    await apply_change(message, svc, "add", change)
     return ConversationHandler.END
 
 

@@ -102,13 +102,20 @@ async def reply_usage(message: Message, svc: Services, command: str, problem: st
     )
 
 
-async def reply_change(message: Message, svc: Services, change: Change, headline: str) -> None:
-    """Show a change: before, after, and the line readers now see."""
-    fact = await svc.store.fact(change.key) if change.kind == "fact" else None
-    claim = await svc.store.claim(change.key) if change.kind == "claim" else None
-    text = svc.renderer.render_page(
-        "editor_change", change=change, headline=headline, fact=fact, claim=claim
-    )
+async def apply_change(
+    message: Message, svc: Services, command: str, change: Callable[[], Awaitable[Change]]
+) -> None:
+    """Make one editor change: on a mistake show the usage, else log it and show it."""
+    try:
+        done = await change()
+    except InputError as exc:
+        await reply_usage(message, svc, command, str(exc))
+        return
+    log.info("editor change id=%s action=%s kind=%s key=%s editor=%s",
+             done.id, done.action, done.kind, done.key, done.editor_id)  # fmt: skip
+    fact = await svc.store.fact(done.key) if done.kind == "fact" else None
+    claim = await svc.store.claim(done.key) if done.kind == "claim" else None
+    text = svc.renderer.render_page("editor_change", change=done, fact=fact, claim=claim)
     for part in split_message(text):
         await message.reply_html(part)
 
@@ -150,10 +157,11 @@ async def set_fact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply_usage(message, svc, "set", "give a fact's key and its new value")
         return
     key, rest = words[0], words[1:]
-    source_url = as_of = None
-    try:
+
+    async def change() -> Change:
+        source_url = as_of = None
         # A link and a date may close the line, in either order.
-        while rest and len(rest) > 1 and (is_url(rest[-1]) or is_date(rest[-1])):
+        while len(rest) > 1 and (is_url(rest[-1]) or is_date(rest[-1])):
             last = rest.pop()
             if is_url(last):
                 source_url = parse_source_url(last)
@@ -163,14 +171,11 @@ async def set_fact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if current is None:
             raise InputError(f"there is no live fact {key!r}: /facts lists the keys")
         value = parse_value(" ".join(rest), current.value)
-        change = await svc.editor.set_value(
+        return await svc.editor.set_value(
             key, value, editor_of(update), source_url=source_url, as_of=as_of
         )
-    except InputError as exc:
-        await reply_usage(message, svc, "set", str(exc))
-        return
-    log.info("editor change id=%s action=set key=%s editor=%s", change.id, key, change.editor_id)
-    await reply_change(message, svc, change, "Changed")
+
+    await apply_change(message, svc, "set", change)
 
 
 @editor_only("retire")
@@ -184,13 +189,9 @@ async def retire(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(words) != 1:
         await reply_usage(message, svc, "retire", "give exactly one key")
         return
-    try:
-        change = await svc.editor.retire(words[0], editor_of(update))
-    except InputError as exc:
-        await reply_usage(message, svc, "retire", str(exc))
-        return
-    log.info("editor change id=%s action=retire key=%s", change.id, change.key)
-    await reply_change(message, svc, change, "Retired")
+    await apply_change(
+        message, svc, "retire", lambda: svc.editor.retire(words[0], editor_of(update))
+    )
 
 
 @editor_only("history")
@@ -221,13 +222,7 @@ async def undo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if command_rest(message):
         await reply_usage(message, svc, "undo", "/undo takes no arguments")
         return
-    try:
-        change = await svc.editor.undo(editor_of(update))
-    except InputError as exc:
-        await reply_usage(message, svc, "undo", str(exc))
-        return
-    log.info("editor change id=%s action=undo of=%s key=%s", change.id, change.undoes, change.key)
-    await reply_change(message, svc, change, f"Undid change #{change.undoes} to")
+    await apply_change(message, svc, "undo", lambda: svc.editor.undo(editor_of(update)))
 
 
 @editor_only("claim")
@@ -238,24 +233,19 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     rest = command_rest(message)
-    try:
+
+    async def change() -> Change:
         if rest.lower().startswith("new "):
-            change = await svc.editor.add_claim(parse_claim_line(rest[4:], svc), editor_of(update))
-            headline = "Added claim"
-        else:
-            parts = rest.split(maxsplit=2)
-            if len(parts) < 3:
-                raise InputError(
-                    f"give a claim's key, a field ({', '.join(CLAIM_FIELDS)}) and the new text"
-                )
-            key, field_name, text = parts
-            change = await svc.editor.edit_claim(key, field_name.lower(), text, editor_of(update))
-            headline = "Changed claim"
-    except InputError as exc:
-        await reply_usage(message, svc, "claim", str(exc))
-        return
-    log.info("editor change id=%s action=%s key=%s", change.id, change.action, change.key)
-    await reply_change(message, svc, change, headline)
+            return await svc.editor.add_claim(parse_claim_line(rest[4:], svc), editor_of(update))
+        parts = rest.split(maxsplit=2)
+        if len(parts) < 3:
+            raise InputError(
+                f"give a claim's key, a field ({', '.join(CLAIM_FIELDS)}) and the new text"
+            )
+        key, field_name, text = parts
+        return await svc.editor.edit_claim(key, field_name.lower(), text, editor_of(update))
+
+    await apply_change(message, svc, "claim", change)
 
 
 def parse_claim_line(line: str, svc: Services) -> ClaimDraft:
