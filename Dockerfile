@@ -16,4 +16,6 @@ RUN pip install --no-compile . \
 
 USER cables
 VOLUME ["/data"]
+# Healthy: the database opens, its schema is current and the feed was polled lately.
+HEALTHCHECK --interval=60s --timeout=15s --start-period=60s --retries=3 CMD ["cables-bot", "check"]
 CMD ["cables-bot", "run"]

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.logs import setup_logging
+from bot.maintenance import backup, health_problems
 from bot.settings import Settings, SettingsError, load_settings
+from briefings.db import DatabaseProblem
 from briefings.render import BriefingRenderer
 from briefings.sections import SECTIONS
 from briefings.store import FactStore
@@ -33,9 +37,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"cables-bot: setting {problem}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
-    if args.command == "run":
-        return run(settings)
-    return asyncio.run(render(settings, args.section))
+    try:
+        if args.command == "run":
+            return run(settings)
+        if args.command == "check":
+            return check(settings, args.max_poll_age, args.skip_poll)
+        if args.command == "backup":
+            return backup_to(settings, Path(args.file))
+        return asyncio.run(render(settings, args.section))
+    except (DatabaseProblem, sqlite3.Error, OSError) as exc:
+        print(f"cables-bot: database {settings.database_path}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def run(settings: Settings) -> int:
@@ -52,6 +64,24 @@ def run(settings: Settings) -> int:
     except NetworkError as exc:
         log.error("could not reach the Bot API at TELEGRAM_API_URL: %s", exc.message)
         return EXIT_FAILED
+    return 0
+
+
+def check(settings: Settings, max_poll_age: float | None, skip_poll: bool) -> int:
+    """Exit 0 if the database is usable and current and the feed was polled lately."""
+    limit = None if skip_poll else max_poll_age or settings.feed_poll_seconds * 3 + 60
+    problems = health_problems(settings.database_path, limit)
+    for problem in problems:
+        print(f"cables-bot check: {problem}", file=sys.stderr)
+    if not problems:
+        print("ok")
+    return EXIT_FAILED if problems else 0
+
+
+def backup_to(settings: Settings, target: Path) -> int:
+    """Write a consistent copy of the database to target, even while the bot runs."""
+    pages = backup(settings.database_path, target)
+    print(f"backed up {settings.database_path} to {target} ({pages} pages)")
     return 0
 
 
@@ -76,4 +106,18 @@ def _parser() -> argparse.ArgumentParser:
         "render", help="print a briefing exactly as the bot sends it"
     )
     render_parser.add_argument("section", choices=[section.name for section in SECTIONS])
+    check_parser = commands.add_parser(
+        "check", help="exit 0 if the database is current and the feed was polled lately"
+    )
+    check_parser.add_argument(
+        "--max-poll-age", type=float, metavar="SECONDS",
+        help="oldest acceptable feed poll (default: 3 x FEED_POLL_SECONDS + 60)",
+    )  # fmt: skip
+    check_parser.add_argument(
+        "--skip-poll", action="store_true", help="check the database only (no running bot)"
+    )
+    backup_parser = commands.add_parser(
+        "backup", help="copy the database (safe while the bot runs)"
+    )
+    backup_parser.add_argument("file", help="where to write the copy")
     return parser

@@ -22,10 +22,15 @@ _write_locks: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = (
 )
 
 
+class DatabaseProblem(Exception):
+    """The database cannot be used as it is; the message says why, in one line."""
+
+
 async def connect(path: str | os.PathLike[str]) -> aiosqlite.Connection:
-    """Open the database at path (creating it and its folder), configured and migrated."""
+    """Open the database at path (creating it and its folder), checked, configured, migrated."""
     db_path = Path(path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(db_path)
     # isolation_level=None: we open transactions ourselves with BEGIN IMMEDIATE, so a
     # write never starts as a read and fails half-way on a lock upgrade.
     conn = await aiosqlite.connect(db_path, isolation_level=None)
@@ -34,11 +39,27 @@ async def connect(path: str | os.PathLike[str]) -> aiosqlite.Connection:
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA foreign_keys = ON")
+        await check_integrity(conn)
         await migrate(conn)
     except BaseException:
         await conn.close()
         raise
     return conn
+
+
+def create_private(path: Path) -> None:
+    """Create the file readable and writable by its owner only (SQLite's -wal and -shm
+    files take the same mode)."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+async def check_integrity(conn: aiosqlite.Connection) -> None:
+    """Refuse to start on a damaged file rather than make it worse."""
+    async with conn.execute("PRAGMA quick_check") as cursor:
+        rows = [row[0] for row in await cursor.fetchall()]
+    if rows != ["ok"]:
+        raise DatabaseProblem(f"the database failed its integrity check: {'; '.join(rows)[:300]}")
 
 
 async def schema_version(conn: aiosqlite.Connection) -> int:

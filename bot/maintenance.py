@@ -1,0 +1,66 @@
+"""Operators' commands on the database file: a health check and an online backup."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from briefings.migrations import LATEST_VERSION
+
+
+def health_problems(database: Path, max_poll_age: float | None) -> list[str]:
+    """What is wrong, if anything: the file, its schema, its integrity, the feed poll's age."""
+    if not database.is_file():
+        return [f"no database at {database}"]
+    try:
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        return [f"cannot open {database}: {exc}"]
+    problems = []
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != LATEST_VERSION:
+            problems.append(f"schema version {version}, expected {LATEST_VERSION}")
+        checked = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        if checked != ["ok"]:
+            problems.append(f"integrity check failed: {'; '.join(checked)[:200]}")
+        if max_poll_age is not None and version >= 3:
+            row = conn.execute("SELECT MAX(last_poll_at) FROM feed_state").fetchone()
+            if row is None or row[0] is None:
+                problems.append("the feed has never been polled")
+            else:
+                age = (datetime.now(UTC) - datetime.fromisoformat(row[0])).total_seconds()
+                if age > max_poll_age:
+                    problems.append(f"last feed poll {age:.0f} s ago (limit {max_poll_age:.0f} s)")
+    except sqlite3.Error as exc:
+        problems.append(f"database error: {exc}")
+    finally:
+        conn.close()
+    return problems
+
+
+def backup(database: Path, target: Path) -> int:
+    """Copy the live database through SQLite's backup API; return the pages copied.
+
+    Safe while the bot runs: the copy is a consistent snapshot. It is written beside the
+    target and renamed into place, so a failed backup never leaves half a file.
+    """
+    if not database.is_file():
+        raise FileNotFoundError(f"no database at {database}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_CREAT | os.O_WRONLY, 0o600))
+    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    copy = sqlite3.connect(partial)
+    try:
+        source.backup(copy)
+        pages = copy.execute("PRAGMA page_count").fetchone()[0]
+        copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+    finally:
+        copy.close()
+        source.close()
+    partial.replace(target)
+    return int(pages)

@@ -1,0 +1,103 @@
+"""Running it for months: health check, online backup, file mode, damaged and full databases."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.maintenance import health_problems
+from briefings.db import DatabaseProblem, connect
+from briefings.store import FactStore
+from tests import factories
+from tests.conftest import RunningBot
+from tests.test_cli import cables_bot, cli_env
+
+
+async def test_the_database_is_private_to_its_owner(tmp_path: Path) -> None:
+    store = await FactStore.open(tmp_path / "c.db")
+    await store.close()
+    assert stat.S_IMODE((tmp_path / "c.db").stat().st_mode) == 0o600
+
+
+async def test_a_damaged_file_is_refused_at_start_with_one_line(tmp_path: Path) -> None:
+    database = tmp_path / "data" / "cables.db"
+    database.parent.mkdir()
+    database.write_bytes(b"SQLite format 3\x00" + b"\xde\xad" * 4000)
+    with pytest.raises((DatabaseProblem, sqlite3.DatabaseError)):
+        await connect(database)
+    process = await cables_bot("render", "forces", env=cli_env(tmp_path), cwd=tmp_path)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert len(stderr.decode().splitlines()) == 1
+    assert stderr.decode().startswith(f"cables-bot: database {database}:")
+
+
+async def test_a_locked_database_fails_cleanly_and_loses_nothing(
+    bot: RunningBot, settings: Any
+) -> None:
+    conn = bot.services.store.conn
+    await conn.execute("PRAGMA busy_timeout = 50")  # give up quickly in the test
+    other = sqlite3.connect(settings.database_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        before = (await bot.say("/forces")).params["text"]
+        reply = await bot.send(factories.editor_message("/set border_length 1090"))
+        assert "Sorry, something went wrong" in reply.params["text"]
+        assert (await bot.say("/forces")).params["text"] == before
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    reply = await bot.send(factories.editor_message("/set border_length 1090"))
+    assert "Changed" in reply.params["text"]
+    async with conn.execute("SELECT COUNT(*) FROM changes") as cursor:
+        assert (await cursor.fetchone())[0] == 1
+    async with conn.execute("PRAGMA quick_check") as cursor:
+        assert (await cursor.fetchone())[0] == "ok"
+
+
+async def test_check_reports_health(tmp_path: Path) -> None:
+    database = tmp_path / "c.db"
+    assert health_problems(database, None) == [f"no database at {database}"]
+    store = await FactStore.open(database)
+    await store.close()
+    assert health_problems(database, None) == []
+    assert health_problems(database, 600) == ["the feed has never been polled"]
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "INSERT INTO feed_state (url, last_poll_at) VALUES ('x', '2020-01-01T00:00:00+00:00')"
+        )
+    [stale] = health_problems(database, 600)
+    assert stale.startswith("last feed poll") and "limit 600 s" in stale
+
+
+async def test_check_passes_for_a_running_bot(bot: RunningBot, tmp_path: Path) -> None:
+    env = cli_env(tmp_path, DATABASE_PATH=str(bot.services.settings.database_path))
+    process = await cables_bot("check", env=env, cwd=tmp_path)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert (process.returncode, stdout, stderr) == (0, b"ok\n", b"")
+
+
+async def test_backup_while_the_bot_runs(bot: RunningBot, tmp_path: Path) -> None:
+    await bot.send(factories.editor_message("/set border_length 1085"))
+    target = tmp_path / "backups" / "copy.db"
+    env = cli_env(tmp_path, DATABASE_PATH=str(bot.services.settings.database_path))
+    process = await cables_bot("backup", str(target), env=env, cwd=tmp_path)
+    stdout, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0 and b"backed up" in stdout
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("PRAGMA quick_check").fetchone() == ("ok",)
+        assert copy.execute(
+            "SELECT value_low FROM facts WHERE key = 'border_length'"
+        ).fetchone() == (1085.0,)
+    # The copy is a database the bot can start from.
+    restored = await FactStore.open(target)
+    assert (await restored.fact("border_length")).value.low == 1085  # type: ignore[union-attr]
+    await restored.close()
+    # The bot still answers while and after the copy is taken.
+    assert "1,085 km" in (await bot.say("/forces")).params["text"]
