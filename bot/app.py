@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 
-from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
-from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError
+from telegram import BotCommandScopeChat, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -20,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers, subscriptions
+from bot import errors, flood, handlers, subscriptions
 from bot.add_flow import add_conversation
 from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.keyboards import SECTION_CALLBACK_PREFIX
@@ -78,12 +77,14 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .post_shutdown(post_shutdown)
         .build()
     )
-    add_handlers(app)
+    add_handlers(app, settings)
     return app
 
 
-def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
+def add_handlers(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     """Register every handler. Order matters: known commands before the fallbacks."""
+    # Group -1 runs first: a flooding user is stopped before any handler spends a send.
+    app.add_handler(flood.FloodGuard(settings).handler(), group=-1)
     # The conversation first, so that while a draft is open its steps take the editor's text.
     app.add_handler(add_conversation())
     for command in (*PUBLIC_COMMANDS, *EDITOR_COMMANDS):
@@ -102,7 +103,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.text_hint
         )
     )
-    app.add_error_handler(on_error)
+    app.add_error_handler(errors.on_error)
 
 
 async def poll_feed(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -123,31 +124,3 @@ async def register_menus(app: Application, settings: Settings) -> None:  # type:
         except BadRequest as exc:
             # Telegram knows the chat only once the editor has started the bot.
             log.warning("no editor menu for user_id=%s yet: %s", editor_id, exc.message)
-
-
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the error in full and give the user a short apology."""
-    if update is None and isinstance(context.error, NetworkError):
-        # Polling lost the Bot API for a moment; PTB retries on its own. One line will do.
-        log.warning("bot api unreachable, retrying: %s", context.error)
-        return
-    log.error("error handling update", exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
-    if update.callback_query is not None:
-        try:
-            await update.callback_query.answer("Sorry, something went wrong. Please try again.")
-        except Exception:
-            log.debug("could not answer the callback query", exc_info=True)
-        return
-    if update.effective_chat.type == ChatType.PRIVATE or update.effective_message is not None:
-        found = context.bot_data.get(SERVICES_KEY)
-        text = (
-            found.renderer.render_page("error")
-            if isinstance(found, Services)
-            else html.escape("Sorry, something went wrong. Please try again in a moment.")
-        )
-        try:
-            await context.bot.send_message(update.effective_chat.id, text)
-        except Exception:
-            log.debug("could not send the apology", exc_info=True)

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     feed_poll_seconds: int = Field(default=300, ge=10, le=86_400)
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    user_commands_per_minute: int = Field(default=20, ge=1, le=10_000)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -1,0 +1,93 @@
+"""Floods, failures and secrets: what users, editors and the log see when things go wrong."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+import pytest
+
+from briefings.telegram_html import visible_text
+from tests import factories
+from tests.conftest import RunningBot, start_bot, stop_bot
+from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.telegram_html_check import check_html
+from tests.test_cli import cables_bot, cli_env
+
+SECRET_HALF = TOKEN.partition(":")[2]
+
+
+async def test_a_flooding_user_gets_one_slow_down_then_silence(
+    make_settings: Any, telegram: FakeTelegram
+) -> None:
+    app = await start_bot(make_settings(user_commands_per_minute=5))
+    bot = RunningBot(app, telegram)
+    try:
+        for _ in range(5):
+            assert "Forces:" in visible_text((await bot.say("/forces")).params["text"])
+        slow = await bot.say("/forces")
+        assert visible_text(slow.params["text"]).startswith("Slow down, please")
+        for _ in range(10):
+            await telegram.push_update(factories.message("/brief"))
+        # Another reader is served at once, and the flooder got nothing more.
+        other = factories.private_chat(4242)
+        reply = await bot.send(factories.message("/claims", chat=other))
+        assert "Verdict: preposterous" in visible_text(reply.params["text"])
+        assert len(telegram.sent(factories.READER_ID)) == 6
+        # Editors are not limited.
+        for _ in range(8):
+            await bot.send(factories.editor_message("/forces"))
+    finally:
+        await stop_bot(app)
+
+
+async def test_a_failure_apologises_and_reports_to_editors_without_the_token(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram = bot.telegram
+    telegram.fail_next("sendMessage", 500, "Internal Server Error")
+    with caplog.at_level(logging.ERROR):
+        await telegram.push_update(factories.message("/forces"))
+        reports = await telegram.wait_for(lambda: telegram.sent(factories.EDITOR_ID) or None)
+        apology = await telegram.wait_for(
+            lambda: [c for c in telegram.delivered()
+                     if int(c.params["chat_id"]) == factories.READER_ID] or None
+        )  # fmt: skip
+    assert apology[0].params["text"] == (
+        "Sorry, something went wrong on our side. Please try again in a moment."
+    )
+    report = reports[0].params["text"]
+    check_html(report)
+    assert report.startswith("⚠️ <b>Error</b> update ")
+    assert f"user {factories.READER_ID}, /forces" in report
+    assert "<pre>Traceback" in report and "NetworkError" in report
+    for call in telegram.calls:
+        assert TOKEN not in str(call.params) and SECRET_HALF not in str(call.params)
+    assert any("error handling update" in r.getMessage() for r in caplog.records)
+
+
+async def test_no_log_line_or_reply_of_a_full_run_shows_the_token(
+    tmp_path: Any, telegram: FakeTelegram
+) -> None:
+    env = cli_env(tmp_path, telegram, LOG_LEVEL="DEBUG",
+                  ADMIN_IDS=str(factories.EDITOR_ID))  # fmt: skip
+    bot = await cables_bot("run", env=env, cwd=tmp_path)
+    try:
+        await telegram.wait_for(lambda: telegram.calls_of("setMyCommands"), timeout=30)
+        telegram.fail_next("sendMessage", 500, "Internal Server Error")
+        for text in ("/forces", "/start", "/nonsense", "hello", "/facts"):
+            await telegram.push_update(factories.message(text))
+        for text in ("/set border_length 1090", "/history", "/facts forces"):
+            await telegram.push_update(factories.editor_message(text))
+        await telegram.wait_for(lambda: len(telegram.sent(factories.EDITOR_ID)) >= 4, 30)
+        await telegram.wait_for(lambda: len(telegram.sent(factories.READER_ID)) >= 5, 30)
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(bot.communicate(), 30)
+    log = stderr.decode() + stdout.decode()
+    assert "DEBUG" in log and "error handling update" in log and "[REDACTED]" in log
+    assert TOKEN not in log and SECRET_HALF not in log
+    for call in telegram.calls:
+        assert SECRET_HALF not in str(call.params)
