@@ -115,14 +115,14 @@ def _chat_id(update: dict[str, Any]) -> int:
     return int(body["chat"]["id"])
 
 
-async def start_bot(settings: Settings) -> Application:  # type: ignore[type-arg]
+async def start_bot(settings: Settings, poll_timeout: int = 5) -> Application:  # type: ignore[type-arg]
     """Start the application as run_polling does, inside the test's event loop."""
     app = build_application(settings)
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)
     assert app.updater is not None
-    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=5)
+    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
     await app.start()
     return app
 

@@ -59,6 +59,9 @@ class Fault:
     description: str
     retry_after: int | None = None
     remaining: int = 1
+    # "answer" with the error; "drop" the connection without a word; "hang" past the
+    # client's timeout before answering.
+    action: str = "answer"
 
 
 class FakeTelegram:
@@ -136,9 +139,10 @@ class FakeTelegram:
         *,
         retry_after: int | None = None,
         times: int = 1,
+        action: str = "answer",
     ) -> None:
-        """Answer the next `times` calls of method with an error."""
-        self._faults.append(Fault(method, status, description, retry_after, times))
+        """Answer the next `times` calls of method with an error (or drop, or hang)."""
+        self._faults.append(Fault(method, status, description, retry_after, times, action))
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait until predicate() is truthy (re-checked on every call); return its value."""
@@ -189,6 +193,12 @@ class FakeTelegram:
         fault = self._take_fault(method)
         if fault is not None:
             await self._record(Call(method, params))
+            if fault.action == "drop":
+                assert request.transport is not None
+                request.transport.close()
+                raise asyncio.CancelledError  # nothing is written back
+            if fault.action == "hang":
+                await asyncio.sleep(fault.retry_after or 30)
             return _error(fault.status, fault.description, fault.retry_after)
         throttled = self._flood_control(method)
         if throttled is not None:

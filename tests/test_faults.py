@@ -1,0 +1,130 @@
+"""The Bot API failing under getUpdates: the bot keeps running and catches up, losing and
+repeating nothing. Also SIGTERM in the middle of a delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.publisher import Publisher
+from bot.subscribers import SubscriberStore
+from briefings.store import FactStore
+from tests import factories
+from tests.conftest import RunningBot, start_bot, stop_bot
+from tests.fake_feed import FakeFeed, fixture
+from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.test_delivery_at_scale import chats_reached
+
+READERS = range(7000, 7006)
+
+
+async def every_reader_answered_once(bot: RunningBot) -> None:
+    for chat_id in READERS:
+        await bot.telegram.push_update(
+            factories.message("/forces", factories.private_chat(chat_id))
+        )
+    telegram = bot.telegram
+    await telegram.wait_for(
+        lambda: {int(c.params["chat_id"]) for c in telegram.delivered()} >= set(READERS), 30
+    )
+    await bot.say("/help")  # processed after every /forces above
+    answered = Counter(int(c.params["chat_id"]) for c in telegram.delivered())
+    assert all(answered[chat_id] == 1 for chat_id in READERS), answered
+
+
+@pytest.mark.parametrize(
+    ("status", "description", "options"),
+    [
+        (502, "Bad Gateway", {"times": 3}),
+        (500, "Internal Server Error", {"times": 2}),
+        (429, "Too Many Requests: retry after 1", {"retry_after": 1}),
+        (0, "", {"action": "drop", "times": 2}),
+    ],
+)
+async def test_get_updates_faults_lose_and_repeat_nothing(
+    make_settings: Any, telegram: FakeTelegram, status: int, description: str,
+    options: dict[str, Any],
+) -> None:  # fmt: skip
+    app = await start_bot(make_settings())
+    bot = RunningBot(app, telegram)
+    try:
+        await bot.services.publisher.wait_for_polls(1)
+        telegram.fail_next("getUpdates", status, description, **options)
+        await every_reader_answered_once(bot)
+        assert app.updater is not None and app.updater.running
+    finally:
+        await stop_bot(app)
+
+
+async def test_a_get_updates_that_times_out_is_retried(
+    make_settings: Any, telegram: FakeTelegram
+) -> None:
+    app = await start_bot(make_settings(), poll_timeout=1)
+    bot = RunningBot(app, telegram)
+    try:
+        await bot.services.publisher.wait_for_polls(1)
+        # Hold the next long poll past the client's read timeout (poll timeout + 5 s).
+        telegram.fail_next("getUpdates", 500, "late", retry_after=8, action="hang")
+        await every_reader_answered_once(bot)
+    finally:
+        await stop_bot(app)
+
+
+async def test_sigterm_mid_delivery_stops_cleanly_and_the_next_start_resumes(
+    tmp_path: Path, telegram: FakeTelegram, feed: FakeFeed
+) -> None:
+    database = tmp_path / "cables.db"
+    subscribers = list(range(8000, 8120))
+    store = await FactStore.open(database)
+    publisher = Publisher(store.conn, feed.url, lambda: None)
+    try:
+        for chat_id in subscribers:
+            await SubscriberStore(store.conn).subscribe(chat_id, "private", None)
+        await publisher.poll_feed()
+    finally:
+        await publisher.close()
+        await store.close()
+    feed.body = fixture("bismarck-feed-v2.xml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ADMIN_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.base_url, FEED_URL=feed.url,
+        DATABASE_PATH=str(database), BROADCAST_RATE="20", LOG_LEVEL="INFO",
+    )  # fmt: skip
+
+    async def run_bot() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+
+    first = await run_bot()
+    await telegram.wait_for(lambda: len(chats_reached(telegram)) >= 30, timeout=60)
+    first.send_signal(signal.SIGTERM)
+    asked = time.monotonic()
+    _, stderr = await asyncio.wait_for(first.communicate(), 30)
+    took = time.monotonic() - asked
+    assert first.returncode == 0, stderr.decode()[-2000:]
+    assert took < 5
+    with sqlite3.connect(database) as conn:
+        statuses = dict(conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"))
+    sent_before = statuses.get("sent", 0)
+    assert 30 <= sent_before < len(subscribers)
+    assert sent_before == len(chats_reached(telegram))  # every send was written down
+
+    second = await run_bot()
+    try:
+        await telegram.wait_for(lambda: set(chats_reached(telegram)) >= set(subscribers), 60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.communicate(), 30)
+    reached = chats_reached(telegram)
+    assert set(reached) == set(subscribers) and set(reached.values()) == {1}
