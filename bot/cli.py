@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
@@ -32,14 +33,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(require_token=args.command == "run")
+        settings = load_settings(
+            require_token=args.command == "run",
+            require_webhook=args.command == "run" and args.webhook,
+        )
     except SettingsError as exc:
         for problem in exc.problems:
             print(f"cables-bot: setting {problem}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
     try:
         if args.command == "run":
-            return run(settings)
+            return run(settings, webhook=args.webhook)
         if args.command == "check":
             return check(settings, args.max_poll_age, args.skip_poll)
         if args.command == "backup":
@@ -50,14 +54,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def run(settings: Settings) -> int:
-    """Run the bot with long polling until interrupted."""
+def run(settings: Settings, *, webhook: bool = False) -> int:
+    """Run the bot with long polling (or a webhook) until interrupted."""
     from bot.app import build_application  # imported here: `render` needs no Telegram stack
 
-    setup_logging(settings.log_level, secrets=[settings.token])
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    setup_logging(settings.log_level, secrets=[settings.token, secret])
     app = build_application(settings)
     try:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        if webhook:
+            assert settings.webhook_url is not None
+            log.info("webhook mode listen=%s:%s", settings.webhook_listen, settings.webhook_port)
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather")
         return EXIT_FAILED
@@ -101,7 +118,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="cables-bot", description="Telegram briefings from The Bismarck Cables."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="run the bot (long polling)")
+    run_parser = commands.add_parser("run", help="run the bot (long polling by default)")
+    run_parser.add_argument(
+        "--webhook", action="store_true",
+        help="take updates on a webhook (settings WEBHOOK_URL, _LISTEN, _PORT, _SECRET)",
+    )  # fmt: skip
     render_parser = commands.add_parser(
         "render", help="print a briefing exactly as the bot sends it"
     )

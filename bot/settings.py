@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     user_commands_per_minute: int = Field(default=20, ge=1, le=10_000)
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65_535)
+    webhook_secret: SecretStr | None = None
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -50,9 +54,21 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a bot token from BotFather (<digits>:<secret>)")
         return SecretStr(token.get_secret_value().strip()) if token is not None else None
 
-    @field_validator("telegram_api_url", "trial_url", "feed_url")
+    @field_validator("webhook_secret")
     @classmethod
-    def _http_url(cls, url: str) -> str:
+    def _secret_shape(cls, secret: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ and -.
+        if secret is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", secret.get_secret_value()
+        ):
+            raise ValueError("must be 1-256 letters, digits, _ or -")
+        return secret
+
+    @field_validator("telegram_api_url", "trial_url", "feed_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
         url = url.strip()
         if not re.fullmatch(r"https?://[^\s/]+\S*", url):
             raise ValueError("must be an http:// or https:// URL")
@@ -87,7 +103,9 @@ class Settings(BaseSettings):
         return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
 
 
-def load_settings(*, require_token: bool, env_file: Path | None = Path(".env")) -> Settings:
+def load_settings(
+    *, require_token: bool, require_webhook: bool = False, env_file: Path | None = Path(".env")
+) -> Settings:
     """Read and check the settings; raise SettingsError naming each bad one."""
     try:
         settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
@@ -95,6 +113,15 @@ def load_settings(*, require_token: bool, env_file: Path | None = Path(".env")) 
         raise SettingsError([_describe(error) for error in exc.errors()]) from None
     if require_token:
         settings.token  # noqa: B018 - raises SettingsError when missing
+    if require_webhook:
+        missing = [
+            f"{name}: not set (needed for --webhook)"
+            for name, value in (("WEBHOOK_URL", settings.webhook_url),
+                                ("WEBHOOK_SECRET", settings.webhook_secret))
+            if value is None
+        ]  # fmt: skip
+        if missing:
+            raise SettingsError(missing)
     return settings
 
 

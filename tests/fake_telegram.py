@@ -239,6 +239,11 @@ class FakeTelegram:
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
         return True
 
+    async def _m_setWebhook(self, params: dict[str, Any]) -> bool:
+        if not str(params.get("url", "")).startswith(("http://", "https://")):
+            raise HtmlRejected("bad webhook: invalid URL")
+        return True
+
     async def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
