@@ -90,10 +90,8 @@ async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     except BadRequest as exc:
         if "not modified" in exc.message.lower():
             return  # the same section tapped twice: nothing to change
-        if "can't be edited" in exc.message.lower():
-            await query.message.reply_html(briefing.text, reply_markup=keyboard)
-            return
-        raise
+        # Too old to edit, or deleted meanwhile: send the section as a new message.
+        await context.bot.send_message(query.message.chat.id, briefing.text, reply_markup=keyboard)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,167 @@
+"""Property tests (hypothesis) over every parser and sanitiser: none raises anything but its
+own refusal, every output is Telegram-valid HTML within the limits, and typed text is shown
+literally."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from briefings.editing import Editor, FactEditor
+from briefings.editor_input import (
+    InputError,
+    clean_text,
+    parse_as_of,
+    parse_source_url,
+    parse_value,
+)
+from briefings.feed import FeedError, parse_feed
+from briefings.render import BriefingRenderer
+from briefings.store import FactStore
+from briefings.teaser import make_teaser
+from briefings.telegram_html import MAX_MESSAGE_LENGTH, split_message, visible_length, visible_text
+from briefings.values import Value
+from tests.telegram_html_check import check_html
+
+TROOPS = Value.number(20000, "troops", approx=True)
+WORDS = Value.words("a few thousand", "troops")
+TODAY = date(2026, 11, 25)
+
+# Text as editors and feeds produce it, hostile parts included.
+hostile = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from([*list("<>&\"'/;-–~%kK0123456789 ,."), "\u202e", "🇺", "🇦", "\n", "\x00"]),
+    ),
+    max_size=400,
+)
+value_like = st.one_of(
+    hostile,
+    st.from_regex(
+        r"(~|about )?\d{1,7}(,\d{3})*(k|m)?( ?(-|–|to) ?\d{1,6}k?)?( [a-z%]{1,8})?", fullmatch=True
+    ),
+)
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(value_like, st.sampled_from([TROOPS, WORDS, None]))
+def test_parse_value_refuses_or_gives_a_displayable_value(
+    typed: str, current: Value | None
+) -> None:
+    try:
+        value = parse_value(typed, current)
+    except InputError:
+        return
+    shown = value.display()
+    assert shown.strip()
+    if value.kind == "text":
+        assert value.text == typed.strip().removeprefix(
+            "text:"
+        ).strip() or typed.lower().startswith("text:")
+    check_html(html.escape(shown))
+
+
+@SETTINGS
+@given(hostile)
+def test_dates_links_and_text_refuse_cleanly(typed: str) -> None:
+    for reader in (lambda t: parse_as_of(t, TODAY), parse_source_url, clean_text):
+        try:
+            result = reader(typed)
+        except InputError:
+            continue
+        assert isinstance(result, str) and result
+    with contextlib.suppress(InputError):
+        assert clean_text(typed) == typed.strip()
+
+
+tags = st.sampled_from(
+    "p div b strong em i a script iframe img figure h2 ul li br span table blockquote".split()
+)
+
+
+@st.composite
+def html_fragments(draw: st.DrawFn) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 25))):
+        kind = draw(st.integers(0, 3))
+        tag = draw(tags)
+        if kind == 0:
+            parts.append(f"<{tag}>")
+        elif kind == 1:
+            parts.append(f"</{tag}>")
+        elif kind == 2:
+            href = draw(st.sampled_from(["https://x.example/p/a", "javascript:alert(1)", '"><b>']))
+            parts.append(f'<a href="{html.escape(href)}">')
+        else:
+            parts.append(html.escape(draw(hostile)) if draw(st.booleans()) else draw(hostile))
+    return "".join(parts)
+
+
+@SETTINGS
+@given(html_fragments(), st.integers(40, 1200))
+def test_any_preview_html_gives_a_valid_teaser_within_budget(fragment: str, budget: int) -> None:
+    teaser = make_teaser(fragment, "https://x.example/p/a", budget=budget)
+    if teaser.html:
+        check_html(teaser.html)
+    # Within budget, give or take the blank lines and bullets between its blocks.
+    assert visible_length(teaser.html) <= budget + 4 * (teaser.html.count("\n\n") + 1)
+    assert "<script" not in teaser.html and "<img" not in teaser.html and "<p>" not in teaser.html
+
+
+@SETTINGS
+@given(st.binary(max_size=2000))
+def test_any_bytes_are_a_feed_or_refused(body: bytes) -> None:
+    try:
+        items = parse_feed(body)
+    except FeedError:
+        return
+    for item in items:
+        if item.teaser_html:
+            check_html(item.teaser_html)
+
+
+@SETTINGS
+@given(st.lists(hostile, max_size=60))
+def test_split_message_keeps_every_part_within_the_limit(blocks: list[str]) -> None:
+    text = "\n\n".join(html.escape(block) for block in blocks if block.strip())
+    for part in split_message(text, limit=500):
+        assert visible_length(part) <= 500
+
+
+def test_typed_values_show_literally_in_every_briefing() -> None:
+    asyncio.run(_typed_values_show_literally())
+
+
+async def _typed_values_show_literally() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        store = await FactStore.open(Path(folder) / "c.db")
+        renderer = BriefingRenderer(store)
+        editor = FactEditor(store, renderer)
+        seen: list[str] = []
+
+        @settings(max_examples=150, deadline=None)
+        @given(hostile)
+        def check(typed: str) -> None:
+            seen.append(typed)
+
+        check()  # draw the examples; the database work runs below, in this loop
+        for typed in seen:
+            try:
+                value = parse_value(typed, WORDS)
+                await editor.set_value("fortification_types", value, Editor(1, "Ed"))
+            except InputError:
+                continue
+            for name in ("fortifications", "brief"):
+                text = (await renderer.render(name)).text
+                check_html(text)
+                assert visible_length(text) <= MAX_MESSAGE_LENGTH
+                assert value.display() in visible_text(text)
+        await store.close()
