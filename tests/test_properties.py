@@ -130,8 +130,8 @@ def test_any_preview_html_gives_a_valid_teaser_within_budget(fragment: str, budg
     teaser = make_teaser(fragment, "https://x.example/p/a", budget=budget)
     if teaser.html:
         check_html(teaser.html)
-    # Within budget, give or take the blank lines and bullets between its blocks.
-    assert visible_length(teaser.html) <= budget + 4 * (teaser.html.count("\n\n") + 1)
+    # Within budget (in characters), give or take the blank lines and bullets between blocks.
+    assert len(visible_text(teaser.html)) <= budget + 4 * (teaser.html.count("\n\n") + 1)
     assert "<script" not in teaser.html and "<img" not in teaser.html and "<p>" not in teaser.html
 
 
