@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from telegram import Update
 from telegram.ext import Application
 
@@ -17,6 +19,12 @@ from bot.settings import Settings
 from tests import factories
 from tests.fake_feed import FakeFeed
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
+
+# CI explores the same examples on every run, so a landing never hangs on a lucky draw;
+# developers' runs keep exploring new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture
