@@ -12,9 +12,8 @@ from briefings.telegram_html import visible_text
 from tests.fake_feed import fixture
 from tests.telegram_html_check import check_html
 
-REAL_SUBSTACK = (
-    Path(__file__).parent.parent.parent / "shared" / "feeds" / "substack-real-free-posts.xml"
-)
+# A real Substack feed (pennspark.substack.com, 18 free posts), copied from shared/feeds.
+REAL_SUBSTACK = Path(__file__).parent / "fixtures" / "substack-real-free-posts.xml"
 
 
 def items(name: str) -> dict[str, object]:
