@@ -12,6 +12,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +71,16 @@ async def test_a_thousand_subscribers_at_thirty_per_second(
     assert 33 <= elapsed < 45
 
 
-async def test_a_delivery_killed_midway_resumes_without_skipping_anyone(
-    tmp_path: Path, telegram: FakeTelegram, feed: FakeFeed
-) -> None:
-    database = tmp_path / "cables.db"
-    subscribers = list(range(5000, 5300))
+async def delivery_ready(
+    tmp_path: Path,
+    database: Path,
+    subscribers: list[int],
+    telegram: FakeTelegram,
+    feed: FakeFeed,
+    rate: int,
+) -> Callable[[], Awaitable[asyncio.subprocess.Process]]:
+    """A database with subscribers and a primed feed, a new cable in the feed, and a way
+    to start `python -m bot run` on it as its own process."""
     store = await FactStore.open(database)
     publisher = Publisher(store.conn, feed.url, lambda: None)
     try:
@@ -85,11 +91,10 @@ async def test_a_delivery_killed_midway_resumes_without_skipping_anyone(
         await publisher.close()
         await store.close()
     feed.body = fixture("bismarck-feed-v2.xml")
-
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ADMIN_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.base_url, FEED_URL=feed.url,
-        DATABASE_PATH=str(database), BROADCAST_RATE="30", LOG_LEVEL="WARNING",
+        DATABASE_PATH=str(database), BROADCAST_RATE=str(rate), LOG_LEVEL="WARNING",
     )  # fmt: skip
 
     async def run_bot() -> asyncio.subprocess.Process:
@@ -97,6 +102,16 @@ async def test_a_delivery_killed_midway_resumes_without_skipping_anyone(
             sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
+
+    return run_bot
+
+
+async def test_a_delivery_killed_midway_resumes_without_skipping_anyone(
+    tmp_path: Path, telegram: FakeTelegram, feed: FakeFeed
+) -> None:
+    database = tmp_path / "cables.db"
+    subscribers = list(range(5000, 5300))
+    run_bot = await delivery_ready(tmp_path, database, subscribers, telegram, feed, rate=30)
 
     first = await run_bot()
     await telegram.wait_for(lambda: len(chats_reached(telegram)) >= 100, timeout=60)

@@ -4,10 +4,8 @@ repeating nothing. Also SIGTERM in the middle of a delivery."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,14 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.publisher import Publisher
-from bot.subscribers import SubscriberStore
-from briefings.store import FactStore
 from tests import factories
 from tests.conftest import RunningBot, start_bot, stop_bot
-from tests.fake_feed import FakeFeed, fixture
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.test_delivery_at_scale import chats_reached
+from tests.fake_feed import FakeFeed
+from tests.fake_telegram import FakeTelegram
+from tests.test_delivery_at_scale import chats_reached, delivery_ready
 
 READERS = range(7000, 7006)
 
@@ -84,27 +79,7 @@ async def test_sigterm_mid_delivery_stops_cleanly_and_the_next_start_resumes(
 ) -> None:
     database = tmp_path / "cables.db"
     subscribers = list(range(8000, 8120))
-    store = await FactStore.open(database)
-    publisher = Publisher(store.conn, feed.url, lambda: None)
-    try:
-        for chat_id in subscribers:
-            await SubscriberStore(store.conn).subscribe(chat_id, "private", None)
-        await publisher.poll_feed()
-    finally:
-        await publisher.close()
-        await store.close()
-    feed.body = fixture("bismarck-feed-v2.xml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ADMIN_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.base_url, FEED_URL=feed.url,
-        DATABASE_PATH=str(database), BROADCAST_RATE="20", LOG_LEVEL="INFO",
-    )  # fmt: skip
-
-    async def run_bot() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+    run_bot = await delivery_ready(tmp_path, database, subscribers, telegram, feed, rate=20)
 
     first = await run_bot()
     await telegram.wait_for(lambda: len(chats_reached(telegram)) >= 30, timeout=60)
