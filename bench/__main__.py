@@ -1,0 +1,293 @@
+"""Run every benchmark on loopback and write BENCHMARKS.md: `python -m bench [--quick]`.
+
+The fake Bot API and feed servers run in this process; the bots under test (ours, and a bare
+PTB echo bot as the floor) run as their own processes, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bot.publisher import Publisher
+from briefings.store import FactStore
+from tests import factories
+from tests.fake_feed import FakeFeed, fixture
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+ROOT = Path(__file__).parent.parent
+
+
+@dataclass
+class Sizes:
+    burst: int = 2000
+    latency_seconds: float = 20
+    broadcast_fast: int = 10_000
+    broadcast_free: int = 1000
+    memory_subscribers: int = 100_000
+    feed_items: int = 100
+    repeats: int = 20
+
+
+QUICK = Sizes(burst=50, latency_seconds=1, broadcast_fast=200, broadcast_free=30,
+              memory_subscribers=2000, feed_items=10, repeats=2)  # fmt: skip
+
+
+@dataclass
+class Report:
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def add(self, name: str, figure: str, target: str, verdict: bool | None) -> None:
+        mark = "n/a" if verdict is None else ("met" if verdict else "MISSED")
+        self.rows.append((name, figure, target, mark))
+        print(f"{name}: {figure} (target {target}: {mark})", flush=True)
+
+
+def bot_env(telegram: FakeTelegram, database: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ADMIN_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.base_url,
+        DATABASE_PATH=str(database), FEED_URL="http://127.0.0.1:9/feed", LOG_LEVEL="WARNING",
+        USER_COMMANDS_PER_MINUTE="10000",
+    )  # fmt: skip
+    env.update(extra)
+    return env
+
+
+async def start(args: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *args, env=env, cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def ready(telegram: FakeTelegram, calls_before: int) -> None:
+    """Wait until a bot started long-polling."""
+    await telegram.wait_for(lambda: len(telegram.calls) > calls_before and
+                            telegram.calls_of("deleteWebhook"), 60)  # fmt: skip
+
+
+async def burst(telegram: FakeTelegram, text: str, n: int, first_chat: int) -> float:
+    """Replies per second to n updates offered at once."""
+    chats = range(first_chat, first_chat + n)
+    started = time.monotonic()
+    for chat_id in chats:
+        await telegram.push_update(factories.message(text, factories.private_chat(chat_id)))
+    await telegram.wait_for(lambda: len(telegram.sent()) >= n, 300)
+    return n / (time.monotonic() - started)
+
+
+async def fake_ceiling(telegram: FakeTelegram, n: int) -> float:
+    """sendMessage calls per second the fake itself serves, 50 at a time."""
+    url = f"{telegram.base_url}{TOKEN}/sendMessage"
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=50)) as client:
+        started = time.monotonic()
+        for first in range(0, n, 50):
+            await asyncio.gather(*(
+                client.post(url, data={"chat_id": str(i), "text": "x"})
+                for i in range(first, min(n, first + 50))
+            ))  # fmt: skip
+        return n / (time.monotonic() - started)
+
+
+async def b1_b2_b6(report: Report, sizes: Sizes, tmp: Path) -> None:
+    # B6 first: the time from spawning the process to the first reply.
+    telegram = FakeTelegram()
+    await telegram.start()
+    try:
+        await telegram.push_update(factories.message("/forces"))
+        spawned = time.monotonic()
+        ours = await start(["-m", "bot", "run"], bot_env(telegram, tmp / "b1.db"))
+        await telegram.wait_for(lambda: telegram.sent(), 60)
+        cold = time.monotonic() - spawned
+        report.add("B6 cold start to first reply", f"{cold:.2f} s", "< 2 s", cold < 2)
+
+        telegram.calls.clear()
+        for text in ("/forces", "/brief"):
+            telegram.calls.clear()
+            rate = await burst(telegram, text, sizes.burst, 10_000)
+            report.add(f"B1 {text} burst of {sizes.burst}", f"{rate:.0f} replies/s", "", None)
+            if text == "/forces":
+                ours_rate = rate
+
+        # B2: a steady 50 updates per second; latency from offer to reply.
+        telegram.calls.clear()
+        offered: dict[int, float] = {}
+        count = int(sizes.latency_seconds * 50)
+        for i in range(count):
+            chat_id = 50_000 + i
+            offered[chat_id] = time.monotonic()
+            await telegram.push_update(
+                factories.message("/forces", factories.private_chat(chat_id))
+            )
+            await asyncio.sleep(0.02)  # pacing the load generator, not synchronisation
+        await telegram.wait_for(lambda: len(telegram.sent()) >= count, 60)
+        latencies = sorted(
+            (call.at - offered[int(call.params["chat_id"])]) * 1000 for call in telegram.sent()
+        )
+        p50 = statistics.median(latencies)
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        report.add("B2 latency at 50 updates/s", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+                   "p99 < 50 ms", p99 < 50)  # fmt: skip
+        await stop(ours)
+
+        telegram.calls.clear()
+        echo = await start(["-m", "bench.echo_bot", TOKEN, telegram.base_url], os.environ.copy())
+        rate = await burst(telegram, "/forces", sizes.burst, 20_000)
+        await stop(echo)
+        report.add("B1 echo bot (floor), same burst", f"{rate:.0f} replies/s", "", None)
+        report.add("B1 ratio ours / echo (/forces)", f"{ours_rate / rate:.2f}", ">= 0.8",
+                   ours_rate / rate >= 0.8)  # fmt: skip
+        ceiling = await fake_ceiling(telegram, sizes.burst)
+        report.add("Fake Bot API ceiling (sendMessage)", f"{ceiling:.0f} calls/s",
+                   "well above the bots", ceiling > 2 * rate)  # fmt: skip
+    finally:
+        await telegram.stop()
+
+
+async def prepared(database: Path, feed: FakeFeed, subscribers: int) -> float:
+    """Subscribers and a primed feed; return the seconds it took to write the outbox rows."""
+    store = await FactStore.open(database)
+    publisher = Publisher(store.conn, feed.url, lambda: None)
+    try:
+        await store.conn.execute("BEGIN")
+        await store.conn.executemany(
+            "INSERT INTO subscribers (chat_id, chat_type, subscribed_at, updated_at)"
+            " VALUES (?, 'private', 'now', 'now')",
+            ((1_000_000 + i,) for i in range(subscribers)),
+        )
+        await store.conn.execute("COMMIT")
+        await publisher.poll_feed()
+        feed.body = fixture("bismarck-feed-v2.xml")
+        started = time.monotonic()
+        await publisher.poll_feed()  # the new cable and its outbox rows, one transaction
+        return time.monotonic() - started
+    finally:
+        await publisher.close()
+        await store.close()
+
+
+async def broadcast(
+    report: Report, tmp: Path, name: str, subscribers: int, rate: int, measure_memory: bool
+) -> None:
+    telegram, feed = FakeTelegram(), FakeFeed()
+    await telegram.start()
+    await feed.start()
+    telegram.rate_limit = rate
+    try:
+        database = tmp / f"{name}.db"
+        write_seconds = await prepared(database, feed, subscribers)
+        env = bot_env(telegram, database, BROADCAST_RATE=str(rate), FEED_URL=feed.url)
+        ours = await start(["-m", "bot", "run"], env)
+        await telegram.wait_for(lambda: len(telegram.delivered()) >= subscribers, 3600)
+        sends = [call.at for call in telegram.delivered()]
+        achieved = (len(sends) - 1) / (sends[-1] - sends[0])
+        rss = peak_rss_mb(ours.pid) if ours.pid else float("nan")
+        await stop(ours)
+        if measure_memory:
+            report.add(f"B4 peak RSS delivering to {subscribers:,}", f"{rss:.0f} MB",
+                       "< 150 MB", rss < 150)  # fmt: skip
+            report.add(f"B4 outbox rows for {subscribers:,} written", f"{write_seconds:.2f} s",
+                       "< 2 s", write_seconds < 2)  # fmt: skip
+        else:
+            report.add(f"B3 broadcast {subscribers:,} at {rate}/s",
+                       f"{achieved:.0f}/s = {achieved / rate:.2f} of the ceiling, "
+                       f"{telegram.throttled} 429s answered, {len(sends)} delivered",
+                       ">= 0.9, no loss", achieved / rate >= 0.9 and len(sends) == subscribers)  # fmt: skip
+    finally:
+        await telegram.stop()
+        await feed.stop()
+
+
+async def b5(report: Report, sizes: Sizes, tmp: Path) -> None:
+    feed = FakeFeed()
+    await feed.start()
+    template = fixture("bismarck-feed-v2.xml").decode()
+    head, _, rest = template.partition("<item>")
+    item = "<item>" + rest.split("</item>")[0] + "</item>"
+    feed.body = (head + "".join(item.replace("fixture-cable-c", f"cable-{i}")
+                                for i in range(sizes.feed_items)) + "</channel></rss>").encode()  # fmt: skip
+    store = await FactStore.open(tmp / "b5.db")
+    publisher = Publisher(store.conn, feed.url, lambda: None)
+    try:
+        await publisher.poll_feed()  # primes: all items known from here on
+        full, unchanged = [], []
+        for _ in range(sizes.repeats):
+            await store.conn.execute("UPDATE feed_state SET etag = NULL")  # force a full fetch
+            started = time.perf_counter()
+            await publisher.poll_feed()
+            full.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            await publisher.poll_feed()
+            unchanged.append(time.perf_counter() - started)
+        f, u = statistics.median(full) * 1000, statistics.median(unchanged) * 1000
+        report.add(f"B5 fetch, parse and diff a {sizes.feed_items}-item feed", f"{f:.1f} ms",
+                   "< 100 ms", f < 100)  # fmt: skip
+        report.add("B5 unchanged poll (304)", f"{u:.2f} ms", "< 5 ms", u < 5)
+    finally:
+        await publisher.close()
+        await store.close()
+        await feed.stop()
+
+
+async def main(sizes: Sizes, output: Path | None) -> None:
+    report = Report()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        await b1_b2_b6(report, sizes, tmp)
+        await broadcast(report, tmp, "b3-fast", sizes.broadcast_fast, 1000, False)
+        await broadcast(report, tmp, "b3-free", sizes.broadcast_free, 30, False)
+        await b5(report, sizes, tmp)
+        await broadcast(report, tmp, "b4", sizes.memory_subscribers, 1000, True)
+    if output is not None:
+        write_markdown(report, output)
+
+
+def write_markdown(report: Report, output: Path) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Made by `python -m bench` (all loopback: the fake Bot API and feed servers in the",
+        "benchmark process, each bot in its own process). Figures from one run.",
+        "",
+        f"Machine: {platform.platform()}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores.",
+        "",
+        "| Benchmark | Figure | Target | |",
+        "| --- | --- | --- | --- |",
+        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in report.rows),
+        "",
+    ]
+    output.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
+    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args()
+    asyncio.run(main(QUICK if args.quick else Sizes(), None if args.quick else Path(args.output)))
