@@ -88,6 +88,7 @@ class FakeTelegram:
         self.blocked: set[int] = set()
         self.admins: dict[int, set[int]] = {}
         self.throttled = 0
+        self.accepted = 0  # sendMessage calls accepted: a cheap count for waiting on floods
         self._recent_sends: collections.deque[float] = collections.deque()
         self.port = 0
 
@@ -302,6 +303,7 @@ class FakeTelegram:
         check_reply_markup(params.get("reply_markup"))
         message_id = next(self._message_ids)
         params["_accepted"] = True
+        self.accepted += 1
         self.messages[(chat_id, message_id)] = {
             "text": text, "reply_markup": params.get("reply_markup"),
         }  # fmt: skip
