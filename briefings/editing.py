@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -97,6 +98,15 @@ class FactEditor:
     def today(self) -> date:
         return self.clock().date()
 
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """One write transaction; afterwards (landed or not) cached briefings are stale."""
+        try:
+            async with transaction(self.store.conn):
+                yield
+        finally:
+            self.store.changed()
+
     # ------------------------------------------------------------------ facts
     async def set_value(
         self,
@@ -108,7 +118,7 @@ class FactEditor:
         as_of: str | None = None,
     ) -> Change:
         """Change a live fact's value; the as-of date becomes today unless one is given."""
-        async with transaction(self.store.conn):
+        async with self._writing():
             before = await self._row("fact", key)
             if before is None or before["retired_at"] is not None:
                 raise InputError(f"there is no live fact {key!r}: /facts lists the keys")
@@ -127,7 +137,7 @@ class FactEditor:
         """Add a new fact under a key made from its label."""
         if draft.section not in FACT_SECTIONS:
             raise InputError(f"facts go in one of: {', '.join(FACT_SECTIONS)}")
-        async with transaction(self.store.conn):
+        async with self._writing():
             key = await self._new_key(draft.label)
             after = {
                 "situation_id": self.store.situation_id,
@@ -151,7 +161,7 @@ class FactEditor:
 
     async def retire(self, key: str, editor: Editor) -> Change:
         """Take a fact or claim out of the briefings; its row and history stay."""
-        async with transaction(self.store.conn):
+        async with self._writing():
             kind: Kind
             for kind in ("fact", "claim"):
                 before = await self._row(kind, key)
@@ -162,7 +172,7 @@ class FactEditor:
 
     # ------------------------------------------------------------------ claims
     async def add_claim(self, draft: ClaimDraft, editor: Editor) -> Change:
-        async with transaction(self.store.conn):
+        async with self._writing():
             key = await self._new_key(f"{draft.claimant} {draft.claim}")
             empty_value = {
                 "value_kind": None, "value_low": None, "value_high": None,
@@ -191,7 +201,7 @@ class FactEditor:
         """Change one field of a live claim (see CLAIM_FIELDS)."""
         if field_name not in CLAIM_FIELDS:
             raise InputError(f"a claim's fields are: {', '.join(CLAIM_FIELDS)}")
-        async with transaction(self.store.conn):
+        async with self._writing():
             before = await self._row("claim", key)
             if before is None or before["retired_at"] is not None:
                 raise InputError(f"there is no live claim {key!r}: /facts claims lists them")
@@ -205,7 +215,7 @@ class FactEditor:
     # ------------------------------------------------------------------ undo and history
     async def undo(self, editor: Editor) -> Change:
         """Revert the editor's own last change that is not yet undone."""
-        async with transaction(self.store.conn):
+        async with self._writing():
             target = await self._last_undoable(editor.id)
             if target is None:
                 raise InputError("you have no change left to undo")
@@ -302,7 +312,7 @@ class FactEditor:
     async def _check_briefings_fit(self) -> None:
         for section in SECTIONS:
             try:
-                await self.renderer.render(section.name)
+                await self.renderer.render(section.name, cached=False)
             except BriefingTooLong as exc:
                 raise InputError(
                     f"that would make the /{exc.section} briefing {exc.length:,} characters, "

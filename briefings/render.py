@@ -100,9 +100,26 @@ class BriefingRenderer:
     def __init__(self, store: FactStore, env: Environment | None = None) -> None:
         self.store = store
         self.env = env or make_environment()
+        self._cache: dict[str, tuple[int, Briefing]] = {}
 
-    async def render(self, section_name: str) -> Briefing:
-        """Render one section from the facts as they are now; raise KeyError if unknown."""
+    async def render(self, section_name: str, *, cached: bool = True) -> Briefing:
+        """Render one section from the facts as they are now; raise KeyError if unknown.
+
+        A briefing is rendered once per facts version; cached=False renders afresh (for
+        checking a change inside its transaction, before anyone may see it).
+        """
+        if cached:
+            hit = self._cache.get(section_name)
+            if hit is not None and hit[0] == self.store.version:
+                return hit[1]
+            version = self.store.version
+            briefing = await self._render(section_name)
+            if version == self.store.version:  # nothing changed while we were rendering
+                self._cache[section_name] = (version, briefing)
+            return briefing
+        return await self._render(section_name)
+
+    async def _render(self, section_name: str) -> Briefing:
         section = SECTIONS_BY_NAME[section_name]
         context = await self._context(section)
         raw = self.env.get_template(f"{section.name}.html").render(context)

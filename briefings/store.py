@@ -22,6 +22,12 @@ class FactStore:
     def __init__(self, conn: aiosqlite.Connection, situation_id: str = DEFAULT_SITUATION) -> None:
         self.conn = conn
         self.situation_id = situation_id
+        # Goes up after every editors' write, so rendered briefings can be cached per version.
+        self.version = 0
+
+    def changed(self) -> None:
+        """Note that facts, claims or cables changed: cached briefings are stale."""
+        self.version += 1
 
     @classmethod
     async def open(
