@@ -18,6 +18,7 @@ _TAG = re.compile(
 )
 _ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
+_SPECIAL = re.compile(r"[<>&]")
 _URL = re.compile(r"(https?|tg|mailto)://?\S+|mailto:\S+")
 
 
@@ -28,10 +29,13 @@ class HtmlRejected(ValueError):
 def check_html(text: str, limit: int = MAX_MESSAGE_LENGTH) -> None:
     """Raise HtmlRejected where Telegram would refuse text in parse_mode HTML."""
     stack: list[str] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "<":
+    position = 0
+    # Only <, > and & matter to the parser: jump from one to the next.
+    for special in _SPECIAL.finditer(text):
+        i = special.start()
+        if i < position:
+            continue  # inside a tag or entity already read
+        if text[i] == "<":
             tag = _TAG.match(text, i)
             if tag is None:
                 raise HtmlRejected(f"can't parse entities: unexpected '<' at byte offset {i}")
@@ -45,16 +49,14 @@ def check_html(text: str, limit: int = MAX_MESSAGE_LENGTH) -> None:
             else:
                 _check_attributes(name, attrs)
                 stack.append(name)
-            i = tag.end()
-        elif char == "&":
+            position = tag.end()
+        elif text[i] == "&":
             entity = _ENTITY.match(text, i)
             if entity is None:
                 raise HtmlRejected(f"can't parse entities: bare '&' at offset {i}")
-            i = entity.end()
-        elif char == ">":
-            raise HtmlRejected(f"can't parse entities: bare '>' at offset {i}")
+            position = entity.end()
         else:
-            i += 1
+            raise HtmlRejected(f"can't parse entities: bare '>' at offset {i}")
     if stack:
         raise HtmlRejected(
             f"can't parse entities: can't find end tag corresponding to \"{stack[-1]}\""
