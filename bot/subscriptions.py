@@ -39,15 +39,27 @@ async def _reply(message: Message, svc: Services, outcome: str, **extra: object)
     )
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Subscribe this chat to new cables (in groups, administrators only)."""
+async def _manager(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[Message, Chat, Services] | None:
+    """The message, chat and services when the sender may change this chat's subscription;
+    otherwise None (after telling a group member that only administrators can)."""
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
-        return
+        return None
     svc = services(context)
     if not await _may_manage(update, context):
         await _reply(message, svc, "admins_only")
+        return None
+    return message, chat, svc
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Subscribe this chat to new cables (in groups, administrators only)."""
+    managed = await _manager(update, context)
+    if managed is None:
         return
+    message, chat, svc = managed
     added = await svc.subscribers.subscribe(chat.id, chat.type, _title(chat))
     if added:
         log.info("subscribed chat_id=%s type=%s", chat.id, chat.type)
@@ -56,13 +68,10 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop pushes to this chat."""
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
+    managed = await _manager(update, context)
+    if managed is None:
         return
-    svc = services(context)
-    if not await _may_manage(update, context):
-        await _reply(message, svc, "admins_only")
-        return
+    message, chat, svc = managed
     removed = await svc.subscribers.unsubscribe(chat.id)
     if removed:
         unschedule_daily(context.job_queue, chat.id)
