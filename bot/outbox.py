@@ -9,12 +9,11 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal
 
 import aiosqlite
 
-from briefings.db import transaction
+from briefings.db import transaction, utc_now
 
 Outcome = Literal["sent", "retry", "failed", "blocked", "deferred", "cancelled"]
 
@@ -51,7 +50,7 @@ class Outbox:
             " SELECT 'cable:' || ? || ':' || chat_id, 'cable', ?, chat_id, ?"
             " FROM subscribers WHERE subscribed = 1 AND blocked = 0"
             " ON CONFLICT (dedupe_key) DO NOTHING",
-            (cable_id, cable_id, _now()),
+            (cable_id, cable_id, utc_now()),
         )
         return cursor.rowcount
 
@@ -61,7 +60,7 @@ class Outbox:
             cursor = await self.conn.execute(
                 "INSERT INTO outbox (dedupe_key, kind, chat_id, created_at)"
                 " VALUES (?, 'daily', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-                (f"daily:{day}:{chat_id}", chat_id, _now()),
+                (f"daily:{day}:{chat_id}", chat_id, utc_now()),
             )
         return cursor.rowcount == 1
 
@@ -86,7 +85,7 @@ class Outbox:
         """Write a batch of outcomes in one transaction; blocked chats are marked inactive."""
         if not results:
             return
-        now = _now()
+        now = utc_now()
         async with transaction(self.conn):
             for result in results:
                 await self._record_one(result, now)
@@ -129,7 +128,3 @@ class Outbox:
             "SELECT status, COUNT(*) FROM outbox WHERE cable_id = ? GROUP BY status", (cable_id,)
         ) as cursor:
             return Counter({row[0]: row[1] for row in await cursor.fetchall()})
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -11,7 +11,6 @@ import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import aiosqlite
@@ -19,7 +18,7 @@ import httpx
 
 from bot.outbox import Outbox
 from briefings.cables import CableStore
-from briefings.db import transaction
+from briefings.db import transaction, utc_now
 from briefings.feed import FeedError, FeedItem, parse_feed
 
 log = logging.getLogger(__name__)
@@ -220,12 +219,12 @@ class Publisher:
                     self.feed_url,
                     response.headers.get("ETag"),
                     response.headers.get("Last-Modified"),
-                    _now() if primed_now else None,
+                    utc_now() if primed_now else None,
                 ),
             )
 
     async def _remember_poll(self, result: PollResult) -> None:
-        now = _now()
+        now = utc_now()
         ok_at = None if result.outcome == "error" else now
         text = result.outcome if result.error is None else f"error: {result.error}"
         async with transaction(self.conn):
@@ -273,7 +272,3 @@ class _PageMeta(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_title:
             self._title_text += data
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, time
 
 import aiosqlite
 
-from briefings.db import transaction
+from briefings.db import transaction, utc_now
 
 DEFAULT_DAILY_TIME = time(8, 0, tzinfo=UTC)
 
@@ -42,7 +42,7 @@ class SubscriberStore:
 
     async def subscribe(self, chat_id: int, chat_type: str, title: str | None) -> bool:
         """Subscribe a chat; return False if it already was."""
-        now = _now()
+        now = utc_now()
         async with transaction(self.conn):
             current = await self.get(chat_id)
             if current is not None and current.subscribed and not current.blocked:
@@ -62,7 +62,7 @@ class SubscriberStore:
             cursor = await self.conn.execute(
                 "UPDATE subscribers SET subscribed = 0, daily_time = NULL, updated_at = ?"
                 " WHERE chat_id = ? AND subscribed = 1",
-                (_now(), chat_id),
+                (utc_now(), chat_id),
             )
             await self.conn.execute(
                 "UPDATE outbox SET status = 'cancelled', last_error = 'unsubscribed'"
@@ -77,7 +77,7 @@ class SubscriberStore:
             cursor = await self.conn.execute(
                 "UPDATE subscribers SET blocked = ?, updated_at = ? WHERE chat_id = ?"
                 " AND blocked != ?",
-                (int(blocked), _now(), chat_id, int(blocked)),
+                (int(blocked), utc_now(), chat_id, int(blocked)),
             )
         return cursor.rowcount == 1
 
@@ -85,7 +85,7 @@ class SubscriberStore:
         async with transaction(self.conn):
             await self.conn.execute(
                 "UPDATE subscribers SET daily_time = ?, updated_at = ? WHERE chat_id = ?",
-                (daily_time, _now(), chat_id),
+                (daily_time, utc_now(), chat_id),
             )
 
     async def with_daily_time(self) -> list[Subscriber]:
@@ -112,7 +112,3 @@ def _subscriber(row: aiosqlite.Row) -> Subscriber:
         daily_time=row["daily_time"],
         subscribed_at=row["subscribed_at"],
     )
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
 
+from briefings.db import utc_now
 from briefings.feed import FeedItem
 
 
@@ -40,7 +40,7 @@ class CableStore:
 
     async def insert(self, item: FeedItem, origin: str, *, pushed: bool) -> str | None:
         """Store a new cable; return its id, or None if its guid is already stored."""
-        now = _now()
+        now = utc_now()
         cable_id = await self._free_id(item.slug)
         cursor = await self.conn.execute(
             "INSERT INTO cables (id, title, subtitle, url, url_is_post, published, paid, guid,"
@@ -66,7 +66,7 @@ class CableStore:
         """Mark a stored cable pushed; False if it already was (the once-only guarantee)."""
         cursor = await self.conn.execute(
             "UPDATE cables SET pushed_at = ? WHERE id = ? AND pushed_at IS NULL",
-            (_now(), cable_id),
+            (utc_now(), cable_id),
         )
         return cursor.rowcount == 1
 
@@ -114,7 +114,3 @@ def _cable(row: Any) -> StoredCable:
         discovered_at=row["discovered_at"],
         pushed_at=row["pushed_at"],
     )
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -7,6 +7,7 @@ import os
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -20,6 +21,11 @@ BUSY_TIMEOUT_MS = 5000
 _write_locks: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def utc_now() -> str:
+    """Now, as stored in every timestamp column: ISO 8601 in UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class DatabaseProblem(Exception):

@@ -20,7 +20,7 @@ from briefings.editor_input import InputError, clean_text, parse_source_url, par
 from briefings.render import BriefingRenderer, BriefingTooLong
 from briefings.sections import SECTIONS
 from briefings.store import FactStore, row_value
-from briefings.values import Value
+from briefings.values import Value, value_columns
 
 Kind = Literal["fact", "claim"]
 _TABLES: dict[Kind, str] = {"fact": "facts", "claim": "claims"}
@@ -123,7 +123,7 @@ class FactEditor:
             if before is None or before["retired_at"] is not None:
                 raise InputError(f"there is no live fact {key!r}: /facts lists the keys")
             after = dict(before)
-            after.update(_value_columns(value))
+            after.update(value_columns(value))
             after.update(
                 as_of=as_of or self.today().isoformat(),
                 source_url=source_url,
@@ -145,7 +145,7 @@ class FactEditor:
                 "section": draft.section,
                 "side": draft.side or guess_side(draft.label),
                 "label": draft.label,
-                **_value_columns(draft.value),
+                **value_columns(draft.value),
                 "claimant": draft.claimant,
                 "note": None,
                 "assessment": None,
@@ -174,16 +174,12 @@ class FactEditor:
     async def add_claim(self, draft: ClaimDraft, editor: Editor) -> Change:
         async with self._writing():
             key = await self._new_key(f"{draft.claimant} {draft.claim}")
-            empty_value = {
-                "value_kind": None, "value_low": None, "value_high": None,
-                "value_text": None, "approx": 0, "unit": None,
-            }  # fmt: skip
             after = {
                 "situation_id": self.store.situation_id,
                 "key": key,
                 "claimant": draft.claimant,
                 "claim": draft.claim,
-                **(_value_columns(draft.value) if draft.value else empty_value),
+                **value_columns(draft.value),
                 "verdict": draft.verdict,
                 "reasoning": draft.reasoning,
                 "evidence_keys": "",
@@ -377,20 +373,9 @@ def guess_side(label: str) -> str | None:
     return sides.pop() if len(sides) == 1 else None
 
 
-def _value_columns(value: Value) -> dict[str, Any]:
-    return {
-        "value_kind": value.kind,
-        "value_low": value.low,
-        "value_high": value.high,
-        "value_text": value.text,
-        "approx": int(value.approx),
-        "unit": value.unit,
-    }
-
-
 def _claim_field(field_name: str, raw: str, current: Value | None) -> dict[str, Any]:
     if field_name == "figure":
-        return _value_columns(parse_value(raw, current))
+        return value_columns(parse_value(raw, current))
     if field_name == "source":
         return {"source_url": parse_source_url(raw), "source_cable_id": None}
     if field_name in ("verdict", "reasoning") and raw.strip() == "-":

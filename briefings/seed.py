@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from briefings.db import transaction
+from briefings.db import transaction, utc_now
+from briefings.values import Value, value_columns
 
 SEED_DIR = Path(__file__).parent / "data"
 
@@ -33,7 +33,7 @@ async def apply_seeds(
             await _insert_seed(conn, data)
             await conn.execute(
                 "INSERT INTO applied_seeds (name, applied_at) VALUES (?, ?)",
-                (path.stem, _now()),
+                (path.stem, utc_now()),
             )
         applied.append(path.stem)
     return applied
@@ -47,7 +47,7 @@ async def _already_applied(conn: aiosqlite.Connection, name: str) -> bool:
 async def _insert_seed(conn: aiosqlite.Connection, data: Mapping[str, Any]) -> None:
     situation = data["situation"]
     cable = data["cable"]
-    now = _now()
+    now = utc_now()
     await conn.execute(
         "INSERT OR IGNORE INTO situations (id, title, period) VALUES (?, ?, ?)",
         (situation["id"], situation["title"], situation["period"]),
@@ -69,7 +69,9 @@ async def _insert_seed(conn: aiosqlite.Connection, data: Mapping[str, Any]) -> N
         ),
     )
     for position, fact in enumerate(data.get("facts", [])):
-        value = value_columns(fact["value"], fact.get("approx", False), fact.get("unit"))
+        value = value_columns(
+            seed_value(fact["value"], fact.get("approx", False), fact.get("unit"))
+        )
         await conn.execute(
             "INSERT OR IGNORE INTO facts (situation_id, key, section, side, label, value_kind,"
             " value_low, value_high, value_text, approx, unit, claimant, note, assessment,"
@@ -81,7 +83,7 @@ async def _insert_seed(conn: aiosqlite.Connection, data: Mapping[str, Any]) -> N
                 fact["section"],
                 fact.get("side"),
                 fact["label"],
-                *value,
+                *value.values(),
                 fact["claimant"],
                 fact.get("note"),
                 fact.get("assessment"),
@@ -92,10 +94,10 @@ async def _insert_seed(conn: aiosqlite.Connection, data: Mapping[str, Any]) -> N
             ),
         )
     for position, claim in enumerate(data.get("claims", [])):
-        value = (
-            value_columns(claim["value"], claim.get("approx", False), claim.get("unit"))
+        value = value_columns(
+            seed_value(claim["value"], claim.get("approx", False), claim.get("unit"))
             if "value" in claim
-            else (None, None, None, None, 0, None)
+            else None
         )
         await conn.execute(
             "INSERT OR IGNORE INTO claims (situation_id, key, claimant, claim, value_kind,"
@@ -107,7 +109,7 @@ async def _insert_seed(conn: aiosqlite.Connection, data: Mapping[str, Any]) -> N
                 claim["key"],
                 claim["claimant"],
                 claim["claim"],
-                *value,
+                *value.values(),
                 claim.get("verdict"),
                 claim.get("reasoning"),
                 ",".join(claim.get("evidence", [])),
@@ -119,17 +121,13 @@ async def _insert_seed(conn: aiosqlite.Connection, data: Mapping[str, Any]) -> N
         )
 
 
-def value_columns(
+def seed_value(
     raw: int | float | str | list[int | float], approx: bool, unit: str | None
-) -> tuple[str, float | None, float | None, str | None, int, str | None]:
-    """Map a seed value (number, [low, high] or text) to the value columns."""
+) -> Value:
+    """Read a seed value: a number, [low, high], or text."""
     if isinstance(raw, list):
         low, high = raw
-        return ("range", float(low), float(high), None, int(approx), unit)
+        return Value.range(float(low), float(high), unit, approx)
     if isinstance(raw, str):
-        return ("text", None, None, raw, int(approx), unit)
-    return ("number", float(raw), None, None, int(approx), unit)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+        return Value("text", text=raw, approx=approx, unit=unit)
+    return Value.number(float(raw), unit, approx)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 ValueKind = Literal["number", "range", "text"]
 
@@ -59,3 +59,18 @@ def format_number(n: float | None) -> str:
     if float(n).is_integer():
         return f"{int(n):,}"
     return f"{n:,.3f}".rstrip("0").rstrip(".")
+
+
+def value_columns(value: Value | None) -> dict[str, Any]:
+    """The value columns for a Value (all empty for none): the inverse of row_value."""
+    if value is None:
+        return {"value_kind": None, "value_low": None, "value_high": None,
+                "value_text": None, "approx": 0, "unit": None}  # fmt: skip
+    return {
+        "value_kind": value.kind,
+        "value_low": value.low,
+        "value_high": value.high,
+        "value_text": value.text,
+        "approx": int(value.approx),
+        "unit": value.unit,
+    }
