@@ -102,6 +102,12 @@ async def reply_usage(message: Message, svc: Services, command: str, problem: st
     )
 
 
+async def reply_long(message: Message, text: str) -> None:
+    """Reply with text that may pass Telegram's limit, as several messages."""
+    for part in split_message(text):
+        await message.reply_html(part)
+
+
 async def apply_change(
     message: Message, svc: Services, command: str, change: Callable[[], Awaitable[Change]]
 ) -> None:
@@ -116,8 +122,7 @@ async def apply_change(
     fact = await svc.store.fact(done.key) if done.kind == "fact" else None
     claim = await svc.store.claim(done.key) if done.kind == "claim" else None
     text = svc.renderer.render_page("editor_change", change=done, fact=fact, claim=claim)
-    for part in split_message(text):
-        await message.reply_html(part)
+    await reply_long(message, text)
 
 
 def command_rest(message: Message) -> str:
@@ -141,8 +146,7 @@ async def list_facts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     facts = [] if section == "claims" else await svc.store.facts(section)
     claims = await svc.store.claims() if section in (None, "claims") else None
     text = svc.renderer.render_page("editor_facts", section=section, facts=facts, claims=claims)
-    for part in split_message(text):
-        await message.reply_html(part)
+    await reply_long(message, text)
 
 
 @editor_only("set")
@@ -208,8 +212,7 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     key = words[0] if words else None
     changes = await svc.editor.history(key)
     text = svc.renderer.render_page("editor_history", key=key, changes=changes)
-    for part in split_message(text):
-        await message.reply_html(part)
+    await reply_long(message, text)
 
 
 @editor_only("undo")

@@ -145,7 +145,7 @@ class BriefingRenderer:
             "facts_by_key": {fact.key: fact for fact in facts},
             "forces": [fact for fact in facts if fact.section == "forces"],
             "assessment": [fact for fact in facts if fact.section == "assessment"],
-            "claims": await self.store.claims(),
+            "claims": await self.store.claims(facts, cables),
             "cables": cables,
             "latest_cable": latest,
             "paid_cable": next((c for c in reversed(cables) if c.paid), None),

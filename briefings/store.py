@@ -70,16 +70,21 @@ class FactStore:
         cables = await self._cables_by_id()
         return [_fact(row, cables) for row in rows]
 
-    async def claims(self) -> list[Claim]:
-        """The live claims, each with the live facts it cites as evidence."""
+    async def claims(
+        self, facts: list[Fact] | None = None, cables: list[Cable] | None = None
+    ) -> list[Claim]:
+        """The live claims, each with the live facts it cites as evidence.
+
+        Pass the facts and cables already read, where the caller has them, to read them once.
+        """
         rows = await self._all(
             "SELECT * FROM claims WHERE situation_id = ? AND retired_at IS NULL"
             " ORDER BY position, id",
             (self.situation_id,),
         )
-        facts = {fact.key: fact for fact in await self.facts()}
-        cables = await self._cables_by_id()
-        return [_claim(row, facts, cables) for row in rows]
+        by_key = {fact.key: fact for fact in (facts if facts is not None else await self.facts())}
+        by_id = {c.id: c for c in (cables if cables is not None else await self.cables())}
+        return [_claim(row, by_key, by_id) for row in rows]
 
     async def fact(self, key: str) -> Fact | None:
         """The live fact with this key, if there is one."""
