@@ -1,9 +1,15 @@
-"""The floor: a bare python-telegram-bot bot that echoes every message, nothing more."""
+"""The floor: a bare python-telegram-bot bot that echoes every message, nothing more.
+
+`--aiohttp` gives it the bot's own HTTP client (bot/telegram_http.py), to tell how much of a
+difference between the two bots is the client and how much is the bot's own work.
+"""
 
 import sys
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.telegram_http import AiohttpRequest
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -13,8 +19,13 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main() -> None:
-    token, base_url = sys.argv[1], sys.argv[2]
-    app = Application.builder().token(token).base_url(base_url).build()
+    token, base_url, *options = sys.argv[1:]
+    builder = Application.builder().token(token).base_url(base_url)
+    if "--aiohttp" in options:
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
+    app = builder.build()
     app.add_handler(MessageHandler(filters.ALL, echo))
     app.run_polling(allowed_updates=Update.ALL_TYPES)
 

@@ -1,27 +1,39 @@
-"""Load generator for the fake Bot API's own ceiling: N sendMessage calls, C at a time,
-from a separate process (so the client's CPU is not the server's). Prints calls per second."""
+"""Load generator for the fake Bot API's own ceiling: N sendMessage calls, C at a time, from
+a separate process (so the client's CPU is not the server's). Prints calls per second.
+
+It uses aiohttp with JSON bodies, as the bot does: an httpx client tops out near 300 calls/s
+of its own CPU here, which measured the client rather than the server.
+"""
 
 import asyncio
+import json
 import sys
 import time
 
-import httpx
+import aiohttp
+
+# A briefing-sized message with the markup the bot sends, so the fake checks as much HTML.
+TEXT = "<b>Forces</b>\n" + "• <i>Belarus at the border:</i> about 20,000 troops\n" * 40
 
 
 async def main(url: str, total: int, concurrency: int) -> None:
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(total):
         queue.put_nowait(i)
-    text = "A briefing-sized message. " * 28  # about 700 characters, as a push
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker(session: aiohttp.ClientSession) -> None:
         while not queue.empty():
-            i = queue.get_nowait()
-            await client.post(url, data={"chat_id": str(i), "text": text})
+            chat_id = queue.get_nowait()
+            body = json.dumps({"chat_id": chat_id, "text": TEXT, "parse_mode": "HTML"})
+            async with session.post(
+                url, data=body, headers={"Content-Type": "application/json"}
+            ) as response:
+                await response.read()
 
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
         started = time.monotonic()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
         print(f"{total / (time.monotonic() - started):.0f}")
 
 

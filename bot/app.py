@@ -25,6 +25,7 @@ from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.keyboards import SECTION_CALLBACK_PREFIX
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
+from bot.telegram_http import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .token(settings.token)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.api_file_url)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,

@@ -86,19 +86,22 @@ class Outbox:
         if not results:
             return
         now = utc_now()
+        sent = [(now, result.delivery.id) for result in results if result.outcome == "sent"]
         async with transaction(self.conn):
-            for result in results:
-                await self._record_one(result, now)
-
-    async def _record_one(self, result: Result, now: str) -> None:
-        row_id = result.delivery.id
-        if result.outcome == "sent":
-            await self.conn.execute(
+            # Nearly every outcome is "sent": one statement for them all keeps the flush (which
+            # the worker waits for between sends) to a few milliseconds at 1,000 sends/s.
+            await self.conn.executemany(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
                 " last_error = NULL WHERE id = ?",
-                (now, row_id),
+                sent,
             )
-        elif result.outcome in ("retry", "deferred"):
+            for result in results:
+                if result.outcome != "sent":
+                    await self._record_failure(result, now)
+
+    async def _record_failure(self, result: Result, now: str) -> None:
+        row_id = result.delivery.id
+        if result.outcome in ("retry", "deferred"):
             bump = 1 if result.outcome == "retry" else 0  # a 429 is Telegram's pacing, not a fault
             await self.conn.execute(
                 "UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ?"
