@@ -49,7 +49,9 @@ class PushWorker:
         # Outcomes are written in batches; a hard kill can re-send at most one batch plus
         # what is in flight, so both stay small at low rates.
         self.flush_every = max(5, int(rate * 0.2))
-        self.batch_size = max(100, int(rate * 2))
+        # Each batch ends by waiting for its last sends; ten seconds' worth keeps those
+        # pauses rare (B3 in BENCHMARKS.md) and the rows in memory few (10,000 at 1,000/s).
+        self.batch_size = max(100, int(rate * 10))
         self.max_attempts = MAX_ATTEMPTS
         self.backoff_base = BACKOFF_BASE_SECONDS
         self._in_flight = asyncio.Semaphore(max(4, min(100, int(rate / 10))))
