@@ -26,6 +26,7 @@ from bot.keyboards import SECTION_CALLBACK_PREFIX
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.telegram_http import AiohttpRequest
+from bot.update_order import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .base_file_url(settings.api_file_url)
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .concurrent_updates(PerChatUpdateProcessor())
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,

@@ -90,6 +90,7 @@ class FakeTelegram:
         self.throttled = 0
         self.accepted = 0  # sendMessage calls accepted: a cheap count for waiting on floods
         self._recent_sends: collections.deque[float] = collections.deque()
+        self._holds: dict[int, asyncio.Event] = {}
         self.port = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -131,6 +132,11 @@ class FakeTelegram:
             self._updates.append(update)
             self._changed.notify_all()
         return int(update["update_id"])
+
+    def hold_next_message(self, chat_id: int) -> asyncio.Event:
+        """Keep the next sendMessage to chat_id unanswered until the returned event is set."""
+        self._holds[chat_id] = asyncio.Event()
+        return self._holds[chat_id]
 
     def fail_next(
         self,
@@ -298,6 +304,9 @@ class FakeTelegram:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
             raise Refused(403, "Forbidden: bot was blocked by the user")
+        hold = self._holds.pop(chat_id, None)
+        if hold is not None:
+            await hold.wait()  # a slow round trip to this one chat, as long as the test likes
         text = str(params.get("text", ""))
         self._check_text(params, text)
         check_reply_markup(params.get("reply_markup"))

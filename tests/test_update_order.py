@@ -1,0 +1,50 @@
+"""Updates from different chats are answered side by side; each chat's in the order sent."""
+
+from __future__ import annotations
+
+from tests import factories
+from tests.conftest import RunningBot
+from tests.fake_telegram import FakeTelegram
+
+SLOW, OTHER, THIRD = 7001, 7002, 7003
+
+
+async def test_a_slow_chat_holds_up_only_itself(bot: RunningBot, telegram: FakeTelegram) -> None:
+    release = telegram.hold_next_message(SLOW)
+    for text in ("/forces", "/help"):  # the /help must wait behind the held /forces
+        await telegram.push_update(factories.message(text, factories.private_chat(SLOW)))
+
+    other = await bot.say("/claims", chat=factories.private_chat(OTHER))
+    third = await bot.say("/help", chat=factories.private_chat(THIRD))
+
+    assert "claim" in other.params["text"].lower()
+    assert "/forces" in third.params["text"]
+    assert telegram.sent(SLOW) == []  # still held, and nothing of SLOW's overtook it
+    release.set()
+    replies = await telegram.wait_for(
+        lambda: len(telegram.sent(SLOW)) == 2 and telegram.sent(SLOW)
+    )
+    forces = bot.services.renderer
+    assert replies[0].params["text"] == (await forces.render("forces")).text
+    assert replies[1].params["text"] == third.params["text"]  # /help, as the third chat got it
+
+
+async def test_one_chats_commands_are_answered_in_order(
+    bot: RunningBot, telegram: FakeTelegram
+) -> None:
+    sections = [
+        "forces",
+        "claims",
+        "brief",
+        "calculus",
+        "fortifications",
+        "sources",
+    ] * 3  # under the flood limit
+    for name in sections:
+        await telegram.push_update(factories.message(f"/{name}", factories.private_chat(SLOW)))
+
+    replies = await telegram.wait_for(
+        lambda: len(telegram.sent(SLOW)) == len(sections) and telegram.sent(SLOW), 30
+    )
+    expected = [(await bot.services.renderer.render(name)).text for name in sections]
+    assert [call.params["text"] for call in replies] == expected
