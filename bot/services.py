@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Bot
 from telegram.ext import CallbackContext
 
+from bot.forces_photo import ForcesPhoto
 from bot.outbox import Delivery, Outbox
 from bot.publisher import Publisher
 from bot.push_messages import Push, cable_push, daily_push
@@ -34,6 +35,7 @@ class Services:
     outbox: Outbox
     publisher: Publisher
     worker: PushWorker
+    forces_photo: ForcesPhoto
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     _pushes: dict[str, Push] = field(default_factory=dict)
 
@@ -57,6 +59,7 @@ class Services:
             outbox=outbox,
             publisher=Publisher(store.conn, settings.feed_url, worker.wake),
             worker=worker,
+            forces_photo=ForcesPhoto(store),
         )
         return services
 

@@ -79,12 +79,30 @@ class RunningBot:
         return self.app.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
 
     async def send(self, update: dict[str, Any], *, chat_id: int | None = None) -> Call:
-        """Push an update and return the first message the bot sends back to the chat."""
+        """Push an update and return the first text the bot sends back to the chat.
+
+        A chart photo sent ahead of the text (/forces) is not it: see telegram.photos().
+        """
         chat_id = chat_id if chat_id is not None else _chat_id(update)
         before = len(self.telegram.sent(chat_id))
+
+        def texts() -> list[Call]:
+            return [c for c in self.telegram.sent(chat_id)[before:] if c.method != "sendPhoto"]
+
         await self.telegram.push_update(update)
-        sent = await self.telegram.wait_for(lambda: self.telegram.sent(chat_id)[before:] or None)
+        sent = await self.telegram.wait_for(lambda: texts() or None)
         return sent[0]
+
+    async def ask_inline(self, query: str, sender: dict[str, Any] | None = None) -> Call:
+        """Type "@bot <query>" in some chat; return the bot's answerInlineQuery."""
+        update = factories.inline_query(query, sender)
+        query_id = update["inline_query"]["id"]
+        await self.telegram.push_update(update)
+        answers = await self.telegram.wait_for(
+            lambda: [c for c in self.telegram.calls_of("answerInlineQuery")
+                     if c.params.get("inline_query_id") == query_id] or None
+        )  # fmt: skip
+        return answers[0]
 
     async def say(self, text: str, **kwargs: Any) -> Call:
         """Send a text message from a reader in a private chat; return the reply."""
