@@ -362,7 +362,7 @@ class FakeTelegram:
         check_reply_markup(params.get("reply_markup"))
         params["_uploaded"] = isinstance(photo, bytes)
         params["_file_id"] = sizes[-1]["file_id"]
-        message_id = next(self._message_ids)
+        message_id = params["_message_id"] = next(self._message_ids)
         self.messages[(chat_id, message_id)] = {
             "text": None, "caption": caption, "reply_markup": params.get("reply_markup"),
         }  # fmt: skip

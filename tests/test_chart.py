@@ -85,8 +85,9 @@ async def test_the_bars_come_from_the_facts_and_claims(store: FactStore) -> None
 async def test_a_figure_an_editor_adds_is_drawn_with_its_source(store: FactStore) -> None:
     draft = FactDraft(
         section="forces", label="Wagner fighters in Belarus",
-        value=Value.range(3_000, 4_000, "fighters", approx=True), claimant="Ukrainian border guard",
-        as_of="2024-09-02", source_url="https://example.org/report",
+        value=Value.range(3_000, 4_000, "fighters", approx=True),
+        claimant="Ukrainian border guard", as_of="2024-09-02",
+        source_url="https://example.org/report",
     )  # fmt: skip
     await editor_of(store).add_fact(draft, EDITOR)
     chart = await load_forces_chart(store)
