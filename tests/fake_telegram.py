@@ -407,8 +407,8 @@ class FakeTelegram:
             raise HtmlRejected("RESULT_ID_DUPLICATE")
         for result in results:
             _check_article(result)
-        if not isinstance(params.get("cache_time", 0), int):
-            raise HtmlRejected("cache_time must be an integer")
+        if not str(params.get("cache_time", 300)).isdigit():
+            raise HtmlRejected("cache_time must be a whole number of seconds")
         self._open_inline_queries.discard(query_id)
         return True
 
