@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 
 from bot import subscriptions
 from bot.forces_photo import CHART_SECTION, reply_with_chart
-from bot.keyboards import SECTION_CALLBACK_PREFIX, briefing_keyboard, start_keyboard
+from bot.keyboards import SECTION_CALLBACK_PREFIX, start_keyboard
 from bot.services import services
 from bot.settings import NEWSLETTER_URL
 from briefings.sections import SECTIONS_BY_NAME
@@ -62,7 +62,7 @@ async def send_briefing(message: Message, name: str, context: ContextTypes.DEFAU
     first, and the text below it unless the chart's caption carried it all)."""
     svc = services(context)
     briefing = await svc.renderer.render(name)
-    keyboard = briefing_keyboard(briefing, svc.settings.trial_url)
+    keyboard = svc.briefing_keyboard(briefing)
     if name == CHART_SECTION and await reply_with_chart(
         message, briefing, keyboard, svc.forces_photo, svc.renderer
     ):
@@ -81,7 +81,7 @@ async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(svc.renderer.render_page("stale_button"))
         return
     briefing = await svc.renderer.render(name)
-    keyboard = briefing_keyboard(briefing, svc.settings.trial_url)
+    keyboard = svc.briefing_keyboard(briefing)
     await query.answer()
     if not isinstance(query.message, Message) or query.message.photo:
         # Too old for Telegram to hand us the message, or a chart whose caption cannot become

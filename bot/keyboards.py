@@ -32,18 +32,20 @@ def navigation_rows(current: str | None = None) -> list[list[InlineKeyboardButto
     return [buttons[i : i + _BUTTONS_PER_ROW] for i in range(0, len(buttons), _BUTTONS_PER_ROW)]
 
 
-def briefing_keyboard(briefing: Briefing, trial_url: str) -> InlineKeyboardMarkup:
-    """Navigation, a link to the cable, the trial (where the section offers it), Share."""
+def briefing_keyboard(briefing: Briefing, trial_url: str, *, share: bool) -> InlineKeyboardMarkup:
+    """Navigation, a link to the cable, the trial (where the section offers it), and Share
+    where the bot has inline mode (without it, Share would open a picker that finds nothing)."""
     rows = navigation_rows(briefing.section.name)
     if briefing.cable is not None:
         label = "Read the cable" if briefing.cable.url_is_post else "Open The Bismarck Cables"
         rows.append([InlineKeyboardButton(label, url=briefing.cable.url)])
     if briefing.section.offers_trial:
         rows.append([InlineKeyboardButton(TRIAL_BUTTON_TEXT, url=trial_url)])
-    # Opens the chat picker with "@bot <section>" typed: inline mode (bot/inline.py) does the rest.
-    rows.append(
-        [InlineKeyboardButton(SHARE_BUTTON_TEXT, switch_inline_query=briefing.section.name)]
-    )
+    if share:
+        # Opens the chat picker with "@bot <section>" typed: bot/inline.py does the rest.
+        rows.append(
+            [InlineKeyboardButton(SHARE_BUTTON_TEXT, switch_inline_query=briefing.section.name)]
+        )
     return InlineKeyboardMarkup(rows)
 
 

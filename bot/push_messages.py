@@ -32,13 +32,13 @@ def cable_push(cable: StoredCable, renderer: BriefingRenderer, trial_url: str) -
     return Push(text, markup)
 
 
-async def daily_push(renderer: BriefingRenderer, trial_url: str) -> Push:
+async def daily_push(renderer: BriefingRenderer, trial_url: str, *, share: bool) -> Push:
     """The daily briefing: /brief as it stands, with its usual keyboard."""
     briefing = await renderer.render("brief")
     text = renderer.render_page("daily_push", briefing=briefing.text)
     if visible_length(text) > MAX_MESSAGE_LENGTH:
         text = briefing.text
-    return Push(text, briefing_keyboard(briefing, trial_url))
+    return Push(text, briefing_keyboard(briefing, trial_url, share=share))
 
 
 def _without_teaser(cable: StoredCable) -> StoredCable:

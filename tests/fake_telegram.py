@@ -97,6 +97,7 @@ class FakeTelegram:
         self.rate_limit: int | None = None
         self.blocked: set[int] = set()
         self.admins: dict[int, set[int]] = {}
+        self.inline_mode = True  # BotFather's /setinline, as getMe reports it
         self.throttled = 0
         self.accepted = 0  # sendMessage calls accepted: a cheap count for waiting on floods
         self._recent_sends: collections.deque[float] = collections.deque()
@@ -252,7 +253,7 @@ class FakeTelegram:
         return {
             "id": BOT_ID, "is_bot": True, "first_name": "Cables Test", "username": BOT_USERNAME,
             "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": True,
+            "supports_inline_queries": self.inline_mode,
         }  # fmt: skip
 
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:

@@ -12,7 +12,7 @@ from telegram.error import BadRequest
 from briefings.sections import SECTIONS
 from briefings.telegram_html import visible_text
 from tests import factories
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, start_bot, stop_bot
 from tests.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram
 
 TRIAL = "https://thebismarckcables.substack.com/subscribe?coupon=tg7"
@@ -103,3 +103,18 @@ async def test_the_fake_refuses_inline_answers_as_telegram_would(telegram: FakeT
         with pytest.raises(BadRequest):  # answered already
             await plain_bot.answer_inline_query(query_id, [article("a")])
     assert len(telegram.rejections) == len(refusals) + 1
+
+
+async def test_without_inline_mode_briefings_offer_no_share_button(
+    make_settings: Any, telegram: FakeTelegram
+) -> None:
+    telegram.inline_mode = False  # BotFather's /setinline never sent
+    app = await start_bot(make_settings())
+    try:
+        reply = await RunningBot(app, telegram).say("/brief")
+    finally:
+        await stop_bot(app)
+    rows = reply.params["reply_markup"]["inline_keyboard"]
+    kinds = {key for row in rows for button in row for key in button}
+    assert "switch_inline_query" not in kinds
+    assert "callback_data" in kinds
