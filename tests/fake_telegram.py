@@ -395,11 +395,7 @@ class FakeTelegram:
         return sizes
 
     async def _m_answerInlineQuery(self, params: dict[str, Any]) -> bool:
-        query_id = str(params.get("inline_query_id"))
-        if query_id not in self._open_inline_queries:
-            raise HtmlRejected(
-                "query is too old and response timeout expired or query ID is invalid"
-            )
+        query_id = _open_query(self._open_inline_queries, params.get("inline_query_id"))
         results = params.get("results")
         if not isinstance(results, list) or len(results) > _INLINE_RESULTS_LIMIT:
             raise HtmlRejected("RESULTS_TOO_MUCH")
@@ -414,11 +410,7 @@ class FakeTelegram:
         return True
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
-        query_id = str(params.get("callback_query_id"))
-        if query_id not in self._open_queries:
-            raise HtmlRejected(
-                "query is too old and response timeout expired or query ID is invalid"
-            )
+        query_id = _open_query(self._open_queries, params.get("callback_query_id"))
         if len(str(params.get("text") or "")) > 200:
             raise HtmlRejected("MESSAGE_TOO_LONG")
         self._open_queries.discard(query_id)
@@ -453,6 +445,13 @@ def _check_text(parse_mode: object, text: str, limit: int = MAX_MESSAGE_LENGTH) 
         raise HtmlRejected("message text is empty")
     elif len(text.encode("utf-16-le")) // 2 > limit:
         raise HtmlRejected("message is too long")
+
+
+def _open_query(open_ids: set[str], query_id: object) -> str:
+    """The query's id if it may still be answered (once, and only while it is fresh)."""
+    if str(query_id) not in open_ids:
+        raise HtmlRejected("query is too old and response timeout expired or query ID is invalid")
+    return str(query_id)
 
 
 def _check_article(result: object) -> None:
