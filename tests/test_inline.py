@@ -9,6 +9,7 @@ import pytest
 from telegram import Bot, InlineQueryResultArticle, InputTextMessageContent
 from telegram.error import BadRequest
 
+from bot.inline import INLINE_CACHE_SECONDS
 from briefings.sections import SECTIONS
 from briefings.telegram_html import visible_text
 from tests import factories
@@ -30,8 +31,8 @@ def card_buttons(section: str) -> dict[str, Any]:
 
 async def test_an_empty_query_offers_every_section_as_a_card(bot: RunningBot) -> None:
     answer = await bot.ask_inline("")
-    assert answer.params["cache_time"] == "60"  # form fields arrive as text
-    assert answer.params["is_personal"] == "false"
+    assert answer.params["cache_time"] == INLINE_CACHE_SECONDS == 60
+    assert answer.params["is_personal"] is False  # every reader gets the same cards
     results = answer.params["results"]
     assert [result["id"] for result in results] == [section.name for section in SECTIONS]
     for result, section in zip(results, SECTIONS, strict=True):
