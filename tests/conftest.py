@@ -79,18 +79,11 @@ class RunningBot:
         return self.app.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
 
     async def send(self, update: dict[str, Any], *, chat_id: int | None = None) -> Call:
-        """Push an update and return the first text the bot sends back to the chat.
-
-        A chart photo sent ahead of the text (/forces) is not it: see telegram.photos().
-        """
+        """Push an update and return the first message the bot sends back to the chat."""
         chat_id = chat_id if chat_id is not None else _chat_id(update)
         before = len(self.telegram.sent(chat_id))
-
-        def texts() -> list[Call]:
-            return [c for c in self.telegram.sent(chat_id)[before:] if c.method != "sendPhoto"]
-
         await self.telegram.push_update(update)
-        sent = await self.telegram.wait_for(lambda: texts() or None)
+        sent = await self.telegram.wait_for(lambda: self.telegram.sent(chat_id)[before:] or None)
         return sent[0]
 
     async def ask_inline(self, query: str, sender: dict[str, Any] | None = None) -> Call:

@@ -165,12 +165,15 @@ class FakeTelegram:
         return result
 
     def sent(self, chat_id: int | None = None, method: str | None = None) -> list[Call]:
-        """Calls that sent or edited a message, optionally for one chat and method."""
-        kinds = {"sendMessage", "editMessageText", "sendPhoto", "editMessageCaption"}
+        """Calls that sent or edited a message's text, optionally for one chat and method.
+
+        The replies a reader reads: a chart sent ahead of its text (/forces) is left out, so
+        "the first reply" stays the text; ask for method="sendPhoto", or photos(), for charts.
+        """
+        kinds = {"sendMessage", "editMessageText", "editMessageCaption"}
         return [
             call for call in self.calls
-            if call.method in kinds
-            and (method is None or call.method == method)
+            if (call.method in kinds if method is None else call.method == method)
             and (chat_id is None or int(call.params.get("chat_id", 0)) == chat_id)
         ]  # fmt: skip
 

@@ -35,7 +35,7 @@ async def test_a_flooding_user_gets_one_slow_down_then_silence(
         other = factories.private_chat(4242)
         reply = await bot.send(factories.message("/claims", chat=other))
         assert "Verdict: preposterous" in visible_text(reply.params["text"])
-        assert len(telegram.sent(factories.READER_ID, "sendMessage")) == 6
+        assert len(telegram.sent(factories.READER_ID)) == 6
         assert len(telegram.photos(factories.READER_ID)) == 5  # each /forces has its chart
         # Editors are not limited.
         for _ in range(8):

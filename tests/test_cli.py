@@ -37,7 +37,7 @@ async def test_render_prints_what_the_bot_sends(tmp_path: Path, telegram: FakeTe
     try:
         await telegram.wait_for(lambda: telegram.calls_of("setMyCommands"), timeout=30)
         await telegram.push_update(factories.message("/forces"))
-        sent = await telegram.wait_for(lambda: telegram.sent(factories.READER_ID, "sendMessage"))
+        sent = await telegram.wait_for(lambda: telegram.sent(factories.READER_ID))
     finally:
         bot.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(bot.communicate(), 30)
