@@ -1,8 +1,8 @@
 """Draw the /forces chart as a PNG: a pure function of the chart's data, no display needed.
 
 Drawn with matplotlib's Figure and Agg canvas directly, never pyplot: no global state, so
-several charts may be drawn at once in threads. Laid out in pixels for a phone screen: a
-1280-pixel-wide image shown about 400 points wide, so no text is smaller than 22 pixels.
+several charts may be drawn at once in threads. Laid out in pixels for a phone, where the
+1280-pixel-wide image is shown about 400 points wide: no text is under 25 pixels (18 pt).
 """
 
 from __future__ import annotations
@@ -65,24 +65,25 @@ def render_forces_chart(chart: ForcesChart) -> bytes:
     return out.getvalue()
 
 
+# Vertical layout, in pixels: a text line, the gaps around a bar, a bar, the headings.
+_LINE, _GAP_ABOVE_BAR, _BAR, _GAP_BELOW_BAR = 36, 6, 36, 22
+_HEADING = 46
+_DIVIDER = 48
+_FOOTER_TOP = HEIGHT - 110
+
+
 @dataclass
 class _Row:
     """A bar laid out: its text lines above it, and the words after it."""
 
     bar: Bar
-    lines: list[tuple[str, str]]  # (words, "label" or "detail")
+    lines: list[tuple[str, str]]  # (words, "label", "detail" or "label+detail" on one line)
     value: str
     after: str
 
     @property
     def height(self) -> float:
         return len(self.lines) * _LINE + _GAP_ABOVE_BAR + _BAR + _GAP_BELOW_BAR
-
-
-_LINE, _GAP_ABOVE_BAR, _BAR, _GAP_BELOW_BAR = 36, 6, 36, 22
-_HEADING = 46
-_DIVIDER = 48
-_FOOTER_TOP = HEIGHT - 110
 
 
 class _Page:
@@ -92,7 +93,8 @@ class _Page:
         self.chart = chart
         self.y = 0.0
         rows = [self.plan(bar) for bar in (*chart.figures, *chart.claims)]
-        # Words after a bar must fit beside the longest one: the bars get what is left.
+        # Words after a bar must fit beside the longest one: the bars get what is left, but
+        # never less than half the width, whatever an editor writes.
         beside = max((self.after_width(row) for row in rows), default=0.0)
         self.bar_room = _RIGHT - _MARGIN - min(max(beside + 24, 240), 600)
         self.figure_rows = rows[: len(chart.figures)]
@@ -107,37 +109,21 @@ class _Page:
                   SUBTITLE, _MUTED)  # fmt: skip
         self.y += 70
         self.heading("FIGURES ON RECORD", _MUTED)
-        claims = sum(row.height for row in self.claim_rows)
-        if self.claim_rows:
-            claims += _DIVIDER + _HEADING
-        shown = self.figures_that_fit(_FOOTER_TOP - self.y - claims)
-        for row in shown:
-            self.row(row)
-        if len(shown) < len(self.figure_rows):
-            more = len(self.figure_rows) - len(shown)
-            self.note(f"…and {more} more: see the text")
+        # The image has one size. Claims may take up to half of what is left, figures the
+        # rest; rows past their room are left to the text (it takes many editors' additions).
+        area = _FOOTER_TOP - self.y
+        above_claims = _DIVIDER + _HEADING if self.claim_rows else 0
+        area -= above_claims
+        claims = _fitting(self.claim_rows, min(_height(self.claim_rows), area / 2))
+        figures = _fitting(self.figure_rows, area - _height(claims, self.claim_rows))
+        self.rows(figures, self.figure_rows)
         if not self.figure_rows:
             self.note("No troop figures are on record.")
         if self.claim_rows:
             self.divider()
             self.heading("CLAIMS: A SIDE'S WORD, NOT AN ASSESSED FIGURE", _CLAIM)
-            for row in self.claim_rows:
-                self.row(row)
+            self.rows(claims, self.claim_rows)
         self.footer()
-
-    def figures_that_fit(self, room: float) -> list[_Row]:
-        """The figures, first to last, that fit in room, with a line left to say what did not.
-
-        The image has one size; the claims are always drawn, so figures past the room are
-        left to the text (editors would have to add many for this to happen).
-        """
-        shown = list(self.figure_rows)
-        if sum(row.height for row in shown) <= room:
-            return shown
-        room -= _LINE  # for the line that says how many are left to the text
-        while shown and sum(row.height for row in shown) > room:
-            shown.pop()
-        return shown
 
     # ------------------------------------------------------------------ planning
     def plan(self, bar: Bar) -> _Row:
@@ -167,6 +153,12 @@ class _Page:
     def heading(self, words: str, colour: str) -> None:
         self.text(_MARGIN, self.y, words, HEADING, colour)
         self.y += _HEADING
+
+    def rows(self, shown: list[_Row], planned: list[_Row]) -> None:
+        for row in shown:
+            self.row(row)
+        if len(shown) < len(planned):
+            self.note(f"…and {len(planned) - len(shown)} more: see the text")
 
     def note(self, words: str) -> None:
         self.text(_MARGIN, self.y, words, DETAIL, _MUTED)
@@ -207,15 +199,15 @@ class _Page:
         if bar.low is None:
             return _MARGIN
         end = self.x(bar.low)
-        if bar.kind == "claim":
-            # Hollow and hatched: a figure nobody has assessed should not look like one.
-            self.rect(_MARGIN, top, end - _MARGIN, height, "none", edge=_CLAIM, hatch="//")
-            return end
-        self.rect(_MARGIN, top, end - _MARGIN, height, _FIGURE)
+        claim = bar.kind == "claim"
+        # A claim is hollow and hatched: a figure nobody has assessed should not look like one.
+        self.rect(_MARGIN, top, end - _MARGIN, height, "none" if claim else _FIGURE,
+                  edge=_CLAIM if claim else None, hatch="//" if claim else None)  # fmt: skip
         if bar.high is not None:
-            # A range: solid to its low end, a lighter, dotted extension to its high end.
+            # A range: solid (or hatched) to its low end, a lighter, dotted extension to its top.
             high = self.x(bar.high)
-            self.rect(end, top, high - end, height, _RANGE, hatch="..", edge=_FIGURE)
+            self.rect(end, top, high - end, height, "none" if claim else _RANGE, hatch="..",
+                      edge=_CLAIM if claim else _FIGURE)  # fmt: skip
             end = high
         return end
 
@@ -283,6 +275,20 @@ class _Page:
         if rest:
             out[-1] = self.fit(" ".join([out[-1], *rest]), font, space)
         return out or [""]
+
+
+def _height(rows: list[_Row], planned: list[_Row] | None = None) -> float:
+    """How tall rows stand, with the line saying what was left out of planned, if anything."""
+    left_out = planned is not None and len(rows) < len(planned)
+    return sum(row.height for row in rows) + (_LINE if left_out else 0)
+
+
+def _fitting(rows: list[_Row], room: float) -> list[_Row]:
+    """The rows, first to last, that fit in room with a line left to say what did not."""
+    shown = list(rows)
+    while shown and _height(shown, rows) > room:
+        shown.pop()
+    return shown
 
 
 @functools.cache

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from briefings.chart import HEIGHT, WIDTH, render_forces_chart
-from briefings.chart_data import ForcesChart, load_forces_chart
+from briefings.chart_data import Bar, ForcesChart, load_forces_chart
 from briefings.editing import Editor, FactDraft, FactEditor
 from briefings.render import BriefingRenderer
 from briefings.store import FactStore
@@ -114,6 +114,17 @@ async def test_charts_draw_in_threads_at_once(store: FactStore) -> None:
     chart = await load_forces_chart(store)
     pngs = await asyncio.gather(*(asyncio.to_thread(render_forces_chart, chart) for _ in range(3)))
     assert len(set(pngs)) == 1
+
+
+def test_more_rows_than_fit_still_draw_one_image_of_the_fixed_size() -> None:
+    figures = tuple(
+        Bar("figure", f"Figure {n}", Value.number(1_000 * n, "troops"), "X") for n in range(30)
+    )
+    claims = tuple(
+        Bar("claim", f"Claim {n}", Value.range(1_000, 2_000 * n, "troops"), "Y") for n in range(9)
+    )
+    crowded = ForcesChart("Crowded", figures, claims, ("Aug 2024",), ("A cable",))
+    assert_valid_png(render_forces_chart(crowded))
 
 
 async def test_no_troop_figures_still_draws_a_chart() -> None:
