@@ -15,11 +15,12 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from bot import errors, flood, handlers, subscriptions
+from bot import errors, flood, handlers, inline, subscriptions
 from bot.add_flow import add_conversation
 from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.keyboards import SECTION_CALLBACK_PREFIX
@@ -98,6 +99,7 @@ def add_handlers(app: Application, settings: Settings) -> None:  # type: ignore[
     app.add_handler(
         CallbackQueryHandler(handlers.section_button, pattern=f"^{SECTION_CALLBACK_PREFIX}")
     )
+    app.add_handler(InlineQueryHandler(inline.inline_briefings))
     app.add_handler(
         ChatMemberHandler(subscriptions.chat_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )

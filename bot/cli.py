@@ -17,6 +17,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.logs import setup_logging
 from bot.maintenance import backup, health_problems
 from bot.settings import Settings, SettingsError, load_settings
+from briefings.chart_data import load_forces_chart
 from briefings.db import DatabaseProblem
 from briefings.render import BriefingRenderer
 from briefings.sections import SECTIONS
@@ -48,7 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check(settings, args.max_poll_age, args.skip_poll)
         if args.command == "backup":
             return backup_to(settings, Path(args.file))
-        return asyncio.run(render(settings, args.section))
+        if args.png is not None and args.section != "forces":
+            parser.error("--png: only the forces briefing has a chart")
+        return asyncio.run(render(settings, args.section, args.png))
     except (DatabaseProblem, sqlite3.Error, OSError) as exc:
         print(f"cables-bot: database {settings.database_path}: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -102,13 +105,20 @@ def backup_to(settings: Settings, target: Path) -> int:
     return 0
 
 
-async def render(settings: Settings, section: str) -> int:
-    """Print a briefing exactly as the bot sends it, from the same database."""
+async def render(settings: Settings, section: str, png: Path | None = None) -> int:
+    """Print a briefing exactly as the bot sends it, from the same database; with png, write
+    the chart the bot sends with it there too."""
     store = await FactStore.open(settings.database_path)
     try:
         briefing = await BriefingRenderer(store).render(section)
+        chart = await load_forces_chart(store) if png is not None else None
     finally:
         await store.close()
+    if png is not None and chart is not None:
+        from briefings.chart import render_forces_chart  # matplotlib: only when a chart is asked
+
+        png.write_bytes(render_forces_chart(chart))
+        print(f"cables-bot: wrote the {section} chart to {png}", file=sys.stderr)
     print(briefing.text)
     return 0
 
@@ -127,6 +137,9 @@ def _parser() -> argparse.ArgumentParser:
         "render", help="print a briefing exactly as the bot sends it"
     )
     render_parser.add_argument("section", choices=[section.name for section in SECTIONS])
+    render_parser.add_argument(
+        "--png", type=Path, metavar="FILE", help="forces only: also write its chart, as a PNG"
+    )
     check_parser = commands.add_parser(
         "check", help="exit 0 if the database is current and the feed was polled lately"
     )

@@ -11,7 +11,8 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import subscriptions
-from bot.keyboards import SECTION_CALLBACK_PREFIX, briefing_keyboard, start_keyboard
+from bot.forces_photo import CHART_SECTION, reply_with_chart
+from bot.keyboards import SECTION_CALLBACK_PREFIX, start_keyboard
 from bot.services import services
 from bot.settings import NEWSLETTER_URL
 from briefings.sections import SECTIONS_BY_NAME
@@ -57,12 +58,16 @@ def section_command(name: str) -> Handler:
 
 
 async def send_briefing(message: Message, name: str, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Reply to message with the named section's briefing and its keyboard."""
+    """Reply to message with the named section's briefing and its keyboard (forces: a chart
+    first, and the text below it unless the chart's caption carried it all)."""
     svc = services(context)
     briefing = await svc.renderer.render(name)
-    await message.reply_html(
-        briefing.text, reply_markup=briefing_keyboard(briefing, svc.settings.trial_url)
-    )
+    keyboard = svc.briefing_keyboard(briefing)
+    if name == CHART_SECTION and await reply_with_chart(
+        message, briefing, keyboard, svc.forces_photo, svc.renderer
+    ):
+        return
+    await message.reply_html(briefing.text, reply_markup=keyboard)
 
 
 async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -76,10 +81,11 @@ async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(svc.renderer.render_page("stale_button"))
         return
     briefing = await svc.renderer.render(name)
-    keyboard = briefing_keyboard(briefing, svc.settings.trial_url)
+    keyboard = svc.briefing_keyboard(briefing)
     await query.answer()
-    if not isinstance(query.message, Message):
-        # Too old for Telegram to hand us the message (or an inline message): answer anew.
+    if not isinstance(query.message, Message) or query.message.photo:
+        # Too old for Telegram to hand us the message, or a chart whose caption cannot become
+        # another section's text: answer with a new message.
         if update.effective_chat is not None:
             await context.bot.send_message(
                 update.effective_chat.id, briefing.text, reply_markup=keyboard

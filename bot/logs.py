@@ -42,6 +42,8 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # matplotlib's DEBUG scores every font for every size on the chart: thousands of lines.
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
     if root.level > logging.DEBUG:
         logging.getLogger("telegram.ext").addFilter(QuietBootstrapFailure())
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.keyboards import TRIAL_BUTTON_TEXT, briefing_keyboard
+from bot.keyboards import TRIAL_BUTTON_TEXT, briefing_keyboard, trial_link
 from briefings.cables import StoredCable
 from briefings.render import BriefingRenderer
 from briefings.telegram_html import MAX_MESSAGE_LENGTH, visible_length
@@ -17,15 +16,6 @@ from briefings.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 class Push:
     text: str
     markup: InlineKeyboardMarkup
-
-
-def trial_link(trial_url: str, campaign: str) -> str:
-    """TRIAL_URL with Telegram's UTM tags added to whatever query it already has."""
-    parts = urlsplit(trial_url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k not in ("utm_source", "utm_medium", "utm_campaign")]  # fmt: skip
-    query += [("utm_source", "telegram"), ("utm_medium", "bot"), ("utm_campaign", campaign)]
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def cable_push(cable: StoredCable, renderer: BriefingRenderer, trial_url: str) -> Push:
@@ -42,13 +32,13 @@ def cable_push(cable: StoredCable, renderer: BriefingRenderer, trial_url: str) -
     return Push(text, markup)
 
 
-async def daily_push(renderer: BriefingRenderer, trial_url: str) -> Push:
+async def daily_push(renderer: BriefingRenderer, trial_url: str, *, share: bool) -> Push:
     """The daily briefing: /brief as it stands, with its usual keyboard."""
     briefing = await renderer.render("brief")
     text = renderer.render_page("daily_push", briefing=briefing.text)
     if visible_length(text) > MAX_MESSAGE_LENGTH:
         text = briefing.text
-    return Push(text, briefing_keyboard(briefing, trial_url))
+    return Push(text, briefing_keyboard(briefing, trial_url, share=share))
 
 
 def _without_teaser(cable: StoredCable) -> StoredCable:

@@ -6,9 +6,11 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.ext import CallbackContext
 
+from bot.forces_photo import ForcesPhoto
+from bot.keyboards import briefing_keyboard
 from bot.outbox import Delivery, Outbox
 from bot.publisher import Publisher
 from bot.push_messages import Push, cable_push, daily_push
@@ -17,7 +19,7 @@ from bot.settings import Settings
 from bot.subscribers import SubscriberStore
 from briefings.cables import CableStore
 from briefings.editing import FactEditor
-from briefings.render import BriefingRenderer
+from briefings.render import Briefing, BriefingRenderer
 from briefings.store import FactStore
 
 SERVICES_KEY = "services"
@@ -34,6 +36,9 @@ class Services:
     outbox: Outbox
     publisher: Publisher
     worker: PushWorker
+    forces_photo: ForcesPhoto
+    # Whether BotFather's inline mode is on (getMe says so at start-up): Share needs it.
+    inline_mode: bool
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     _pushes: dict[str, Push] = field(default_factory=dict)
 
@@ -57,16 +62,22 @@ class Services:
             outbox=outbox,
             publisher=Publisher(store.conn, settings.feed_url, worker.wake),
             worker=worker,
+            forces_photo=ForcesPhoto(store),
+            inline_mode=bool(bot.supports_inline_queries),
         )
         return services
 
     def is_editor(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids
 
+    def briefing_keyboard(self, briefing: Briefing) -> InlineKeyboardMarkup:
+        """The keyboard under a briefing sent in a chat with the bot."""
+        return briefing_keyboard(briefing, self.settings.trial_url, share=self.inline_mode)
+
     async def compose(self, delivery: Delivery) -> Push | None:
         """The message for an outbox row; a cable's push is rendered once and reused."""
         if delivery.kind == "daily":
-            return await daily_push(self.renderer, self.settings.trial_url)
+            return await daily_push(self.renderer, self.settings.trial_url, share=self.inline_mode)
         if delivery.cable_id is None:
             return None
         push = self._pushes.get(delivery.cable_id)

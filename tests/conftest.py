@@ -86,6 +86,17 @@ class RunningBot:
         sent = await self.telegram.wait_for(lambda: self.telegram.sent(chat_id)[before:] or None)
         return sent[0]
 
+    async def ask_inline(self, query: str, sender: dict[str, Any] | None = None) -> Call:
+        """Type "@bot <query>" in some chat; return the bot's answerInlineQuery."""
+        update = factories.inline_query(query, sender)
+        query_id = update["inline_query"]["id"]
+        await self.telegram.push_update(update)
+        answers = await self.telegram.wait_for(
+            lambda: [c for c in self.telegram.calls_of("answerInlineQuery")
+                     if c.params.get("inline_query_id") == query_id] or None
+        )  # fmt: skip
+        return answers[0]
+
     async def say(self, text: str, **kwargs: Any) -> Call:
         """Send a text message from a reader in a private chat; return the reply."""
         return await self.send(factories.message(text, **kwargs))

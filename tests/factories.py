@@ -70,3 +70,16 @@ def callback_query(
             "data": data,
         }
     }
+
+
+def inline_query(query: str, sender: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What Telegram sends while someone types "@bot <query>" in any chat."""
+    return {
+        "inline_query": {
+            "id": str(next(_ids)),
+            "from": sender or user(),
+            "query": query,
+            "offset": "",
+            "chat_type": "supergroup",
+        }
+    }

@@ -19,11 +19,17 @@ from typing import Any
 
 from aiohttp import web
 
+from briefings.telegram_html import MAX_CAPTION_LENGTH, MAX_MESSAGE_LENGTH
 from tests.telegram_html_check import HtmlRejected, check_html, check_reply_markup
 
 TOKEN = "123456789:AAEfakeTOKENforTESTSonly_abcdefghijk"
 BOT_ID = 123456789
 BOT_USERNAME = "cables_test_bot"
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The sides Telegram scales an uploaded photo to (thumbnail up to full size).
+_PHOTO_SIDES = (90, 320, 800, 1280)
+_INLINE_RESULTS_LIMIT = 50
 
 # Parameters PTB sends as JSON strings inside form data.
 _JSON_FIELDS = {
@@ -78,6 +84,10 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._open_queries: set[str] = set()
+        self._open_inline_queries: set[str] = set()
+        # Every photo uploaded, by each file_id Telegram gave it: what a file_id re-sends.
+        self._photos: dict[str, list[dict[str, Any]]] = {}
+        self._uploads = itertools.count(1)
         self._faults: list[Fault] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -87,6 +97,7 @@ class FakeTelegram:
         self.rate_limit: int | None = None
         self.blocked: set[int] = set()
         self.admins: dict[int, set[int]] = {}
+        self.inline_mode = True  # BotFather's /setinline, as getMe reports it
         self.throttled = 0
         self.accepted = 0  # sendMessage calls accepted: a cheap count for waiting on floods
         self._recent_sends: collections.deque[float] = collections.deque()
@@ -128,6 +139,8 @@ class FakeTelegram:
                     self.chats[chat["id"]] = chat
                 if "data" in value and "id" in value:
                     self._open_queries.add(value["id"])
+        if "inline_query" in update:
+            self._open_inline_queries.add(update["inline_query"]["id"])
         async with self._changed:
             self._updates.append(update)
             self._changed.notify_all()
@@ -158,12 +171,15 @@ class FakeTelegram:
         return result
 
     def sent(self, chat_id: int | None = None, method: str | None = None) -> list[Call]:
-        """Calls that sent or edited a message, optionally for one chat and method."""
-        kinds = {"sendMessage", "editMessageText", "sendPhoto", "editMessageCaption"}
+        """Calls that sent or edited a message's text, optionally for one chat and method.
+
+        The replies a reader reads: a chart sent ahead of its text (/forces) is left out, so
+        "the first reply" stays the text; ask for method="sendPhoto", or photos(), for charts.
+        """
+        kinds = {"sendMessage", "editMessageText", "editMessageCaption"}
         return [
             call for call in self.calls
-            if call.method in kinds
-            and (method is None or call.method == method)
+            if (call.method in kinds if method is None else call.method == method)
             and (chat_id is None or int(call.params.get("chat_id", 0)) == chat_id)
         ]  # fmt: skip
 
@@ -173,6 +189,12 @@ class FakeTelegram:
             if chat_id == int(call.params["chat_id"]) and stored["text"] == call.params["text"]:
                 return message_id
         raise LookupError("no such message")
+
+    def photos(self, chat_id: int | None = None) -> list[Call]:
+        """sendPhoto calls the fake accepted; params["_uploaded"] says upload or file_id."""
+        return [
+            call for call in self.sent(chat_id, "sendPhoto") if "_uploaded" in call.params
+        ]  # fmt: skip
 
     def delivered(self) -> list[Call]:
         """sendMessage calls the fake accepted (not refused, rejected or throttled)."""
@@ -240,7 +262,7 @@ class FakeTelegram:
         return {
             "id": BOT_ID, "is_bot": True, "first_name": "Cables Test", "username": BOT_USERNAME,
             "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": True,
+            "supports_inline_queries": self.inline_mode,
         }  # fmt: skip
 
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
@@ -324,6 +346,8 @@ class FakeTelegram:
         stored = self.messages.get((chat_id, message_id))
         if stored is None:
             raise HtmlRejected("message to edit not found")
+        if stored["text"] is None:
+            raise HtmlRejected("there is no text in the message to edit")
         self._check_text(params, text)
         check_reply_markup(params.get("reply_markup"))
         if stored["text"] == text and stored["reply_markup"] == params.get("reply_markup"):
@@ -334,12 +358,71 @@ class FakeTelegram:
         stored.update(text=text, reply_markup=params.get("reply_markup"))
         return self._message_json(chat_id, message_id, text)
 
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise Refused(403, "Forbidden: bot was blocked by the user")
+        photo = params.get("photo")
+        if isinstance(photo, bytes):
+            sizes = self._store_upload(photo)
+        elif isinstance(photo, str) and photo in self._photos:
+            sizes = self._photos[photo]
+        else:
+            raise HtmlRejected("wrong file identifier/HTTP URL specified")
+        caption = str(params.get("caption") or "")
+        if caption:
+            self._check_text(params, caption, MAX_CAPTION_LENGTH)
+        check_reply_markup(params.get("reply_markup"))
+        params["_uploaded"] = isinstance(photo, bytes)
+        params["_file_id"] = sizes[-1]["file_id"]
+        message_id = params["_message_id"] = next(self._message_ids)
+        self.messages[(chat_id, message_id)] = {
+            "text": None, "caption": caption, "reply_markup": params.get("reply_markup"),
+        }  # fmt: skip
+        message = self._message_json(chat_id, message_id, None)
+        message["photo"] = sizes
+        if caption:
+            message["caption"] = caption
+        return message
+
+    def _store_upload(self, data: bytes) -> list[dict[str, Any]]:
+        """Keep an uploaded PNG as Telegram would: scaled sizes, each with its own file_id."""
+        try:
+            width, height = png_size(data)
+        except ValueError as exc:
+            raise HtmlRejected(f"IMAGE_PROCESS_FAILED: {exc}") from None
+        upload = next(self._uploads)
+        sizes = []
+        for side in _PHOTO_SIDES:
+            scale = min(1.0, side / max(width, height))
+            sizes.append({
+                "file_id": f"AgACfake{upload}x{side}", "file_unique_id": f"AQfake{upload}x{side}",
+                "width": round(width * scale), "height": round(height * scale),
+                "file_size": len(data),
+            })  # fmt: skip
+            if scale == 1.0:
+                break
+        for size in sizes:
+            self._photos[size["file_id"]] = sizes
+        return sizes
+
+    async def _m_answerInlineQuery(self, params: dict[str, Any]) -> bool:
+        query_id = _open_query(self._open_inline_queries, params.get("inline_query_id"))
+        results = params.get("results")
+        if not isinstance(results, list) or len(results) > _INLINE_RESULTS_LIMIT:
+            raise HtmlRejected("RESULTS_TOO_MUCH")
+        ids = [result.get("id") for result in results]
+        if len(set(ids)) != len(ids):
+            raise HtmlRejected("RESULT_ID_DUPLICATE")
+        for result in results:
+            _check_article(result)
+        if not str(params.get("cache_time", 300)).isdigit():
+            raise HtmlRejected("cache_time must be a whole number of seconds")
+        self._open_inline_queries.discard(query_id)
+        return True
+
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
-        query_id = str(params.get("callback_query_id"))
-        if query_id not in self._open_queries:
-            raise HtmlRejected(
-                "query is too old and response timeout expired or query ID is invalid"
-            )
+        query_id = _open_query(self._open_queries, params.get("callback_query_id"))
         if len(str(params.get("text") or "")) > 200:
             raise HtmlRejected("MESSAGE_TOO_LONG")
         self._open_queries.discard(query_id)
@@ -349,21 +432,61 @@ class FakeTelegram:
         return True
 
     # ------------------------------------------------------------------ helpers
-    def _check_text(self, params: dict[str, Any], text: str) -> None:
-        if params.get("parse_mode") == "HTML":
-            check_html(text)
-        elif not text.strip():
-            raise HtmlRejected("message text is empty")
-        elif len(text.encode("utf-16-le")) // 2 > 4096:
-            raise HtmlRejected("message is too long")
+    def _check_text(
+        self, params: dict[str, Any], text: str, limit: int = MAX_MESSAGE_LENGTH
+    ) -> None:
+        _check_text(params.get("parse_mode"), text, limit)
 
-    def _message_json(self, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
+    def _message_json(self, chat_id: int, message_id: int, text: str | None) -> dict[str, Any]:
         chat = self.chats.get(chat_id, {"id": chat_id, "type": "private", "first_name": "User"})
-        return {
-            "message_id": message_id, "date": int(time.time()), "chat": chat, "text": text,
+        message = {
+            "message_id": message_id, "date": int(time.time()), "chat": chat,
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Cables Test",
                      "username": BOT_USERNAME},
         }  # fmt: skip
+        if text is not None:
+            message["text"] = text
+        return message
+
+
+def _check_text(parse_mode: object, text: str, limit: int = MAX_MESSAGE_LENGTH) -> None:
+    """Raise HtmlRejected where Telegram would refuse a message text or caption."""
+    if parse_mode == "HTML":
+        check_html(text, limit)
+    elif not text.strip():
+        raise HtmlRejected("message text is empty")
+    elif len(text.encode("utf-16-le")) // 2 > limit:
+        raise HtmlRejected("message is too long")
+
+
+def _open_query(open_ids: set[str], query_id: object) -> str:
+    """The query's id if it may still be answered (once, and only while it is fresh)."""
+    if str(query_id) not in open_ids:
+        raise HtmlRejected("query is too old and response timeout expired or query ID is invalid")
+    return str(query_id)
+
+
+def _check_article(result: object) -> None:
+    """Raise HtmlRejected where Telegram would refuse an inline result (articles only here)."""
+    if not isinstance(result, dict) or result.get("type") != "article":
+        raise HtmlRejected("RESULT_TYPE_INVALID: the fake knows article results only")
+    result_id = result.get("id")
+    if not isinstance(result_id, str) or not 1 <= len(result_id.encode()) <= 64:
+        raise HtmlRejected("RESULT_ID_INVALID")
+    if not str(result.get("title") or "").strip():
+        raise HtmlRejected("ARTICLE_TITLE_EMPTY")
+    content = result.get("input_message_content")
+    if not isinstance(content, dict) or "message_text" not in content:
+        raise HtmlRejected("MESSAGE_EMPTY: an article needs input_message_content.message_text")
+    _check_text(content.get("parse_mode"), str(content["message_text"]))
+    check_reply_markup(result.get("reply_markup"))
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk; ValueError if data is not a PNG."""
+    if not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR":
+        raise ValueError("not a PNG image")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

@@ -36,6 +36,7 @@ async def test_a_flooding_user_gets_one_slow_down_then_silence(
         reply = await bot.send(factories.message("/claims", chat=other))
         assert "Verdict: preposterous" in visible_text(reply.params["text"])
         assert len(telegram.sent(factories.READER_ID)) == 6
+        assert len(telegram.photos(factories.READER_ID)) == 5  # each /forces has its chart
         # Editors are not limited.
         for _ in range(8):
             await bot.send(factories.editor_message("/forces"))

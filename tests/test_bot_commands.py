@@ -78,6 +78,9 @@ async def test_each_section_command_answers_with_its_briefing(
     urls = [b["url"] for b in buttons(reply) if "url" in b]
     assert "https://thebismarckcables.substack.com" in urls
     assert callback_data(reply) == {f"section:{s.name}" for s in SECTIONS}
+    # Last, on its own row: Share, which opens inline mode on this section in another chat.
+    share = {"text": "📤 Share", "switch_inline_query": command.removeprefix("/")}
+    assert reply.params["reply_markup"]["inline_keyboard"][-1] == [share]
 
 
 async def test_calculus_offers_the_free_trial(bot: RunningBot) -> None:

@@ -8,8 +8,11 @@ import signal
 import sys
 from pathlib import Path
 
+from briefings.chart import render_forces_chart
+from briefings.chart_data import load_forces_chart
+from briefings.store import FactStore
 from tests import factories
-from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.fake_telegram import TOKEN, FakeTelegram, png_size
 
 
 def cli_env(tmp_path: Path, telegram: FakeTelegram | None = None, **extra: str) -> dict[str, str]:
@@ -89,3 +92,31 @@ async def test_an_unknown_section_is_refused_by_render(tmp_path: Path) -> None:
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert "invalid choice: 'weather'" in stderr.decode()
+
+
+async def test_render_png_writes_the_chart_the_bot_sends(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    out = tmp_path / "out.png"
+    process = await cables_bot("render", "forces", "--png", str(out), env=env, cwd=tmp_path)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    assert "about 20,000 troops" in stdout.decode()  # the briefing, printed as before
+    assert f"wrote the forces chart to {out}" in stderr.decode()
+    store = await FactStore.open(env["DATABASE_PATH"])
+    try:
+        chart = await load_forces_chart(store)
+    finally:
+        await store.close()
+    assert out.read_bytes() == render_forces_chart(chart)  # the very function the bot uses
+    assert png_size(out.read_bytes()) == (1280, 1280)
+
+
+async def test_only_forces_has_a_chart_to_render(tmp_path: Path) -> None:
+    out = tmp_path / "claims.png"
+    process = await cables_bot(
+        "render", "claims", "--png", str(out), env=cli_env(tmp_path), cwd=tmp_path
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "--png: only the forces briefing has a chart" in stderr.decode()
+    assert not out.exists()

@@ -1,0 +1,130 @@
+"""The /forces chart on Telegram: drawn once per facts version, uploaded once, then re-sent
+by the file_id Telegram gave it. Whatever goes wrong with it, the reader still gets the text."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, TelegramError
+
+from briefings.chart_data import ForcesChart, load_forces_chart
+from briefings.render import Briefing, BriefingRenderer
+from briefings.store import FactStore
+from briefings.telegram_html import MAX_CAPTION_LENGTH, visible_length
+
+log = logging.getLogger(__name__)
+
+CHART_SECTION = "forces"
+Markup = InlineKeyboardMarkup | None
+_FILENAME = "forces.png"
+
+
+class ChartUnavailable(Exception):
+    """The chart could not be drawn; the briefing goes out as text alone."""
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnChart:
+    version: int  # the FactStore.version it was drawn from
+    chart: ForcesChart
+    png: bytes
+
+
+class ForcesPhoto:
+    """Keeps the current chart's PNG and its Telegram file_id, one of each per facts version."""
+
+    def __init__(self, store: FactStore) -> None:
+        self.store = store
+        self._drawn: DrawnChart | None = None
+        self._file_id: tuple[int, str] | None = None
+        # A burst of /forces after an editor's change draws once and uploads once.
+        self._drawing = asyncio.Lock()
+        self._uploading = asyncio.Lock()
+
+    async def draw(self) -> DrawnChart:
+        """The chart of the facts as they are now, drawn in a thread the first time."""
+        if self._drawn is not None and self._drawn.version == self.store.version:
+            return self._drawn
+        async with self._drawing:
+            version = self.store.version
+            if self._drawn is not None and self._drawn.version == version:
+                return self._drawn
+            try:
+                chart = await load_forces_chart(self.store)
+                png = await asyncio.to_thread(_draw, chart)
+            except Exception as exc:  # matplotlib's failures are many; the text must still go
+                raise ChartUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            drawn = DrawnChart(version, chart, png)
+            if version == self.store.version:  # nothing changed while it was drawn
+                self._drawn = drawn
+            return drawn
+
+    async def reply(
+        self, message: Message, drawn: DrawnChart, caption: str, markup: Markup
+    ) -> Message:
+        """Reply with the chart: by file_id once Telegram has this version, else upload it."""
+        file_id = self._known(drawn)
+        if file_id is None:
+            async with self._uploading:
+                file_id = self._known(drawn)  # another reply may have uploaded it meanwhile
+                if file_id is None:
+                    return await self._upload(message, drawn, caption, markup)
+        try:
+            return await message.reply_photo(file_id, caption=caption, reply_markup=markup)
+        except BadRequest as exc:
+            if "file" not in exc.message.lower():
+                raise
+            log.warning("telegram refused the chart's file_id, uploading again: %s", exc.message)
+            self._file_id = None
+            return await self._upload(message, drawn, caption, markup)
+
+    def _known(self, drawn: DrawnChart) -> str | None:
+        if self._file_id is not None and self._file_id[0] == drawn.version:
+            return self._file_id[1]
+        return None
+
+    async def _upload(
+        self, message: Message, drawn: DrawnChart, caption: str, markup: Markup
+    ) -> Message:
+        sent = await message.reply_photo(
+            drawn.png, caption=caption, reply_markup=markup, filename=_FILENAME
+        )
+        if sent.photo:  # the largest size last; any of its file_ids re-sends the photo
+            self._file_id = (drawn.version, sent.photo[-1].file_id)
+        return sent
+
+
+def _draw(chart: ForcesChart) -> bytes:
+    # matplotlib is imported with the first chart, in this thread: a bot that never draws one
+    # (a push-only deployment) never loads it, and its import never blocks the event loop.
+    from briefings.chart import render_forces_chart
+
+    return render_forces_chart(chart)
+
+
+async def reply_with_chart(
+    message: Message,
+    briefing: Briefing,
+    keyboard: InlineKeyboardMarkup,
+    photo: ForcesPhoto,
+    renderer: BriefingRenderer,
+) -> bool:
+    """Send the chart with the forces briefing; return True if its caption carried it all.
+
+    A briefing too long for a caption goes under the chart as its own message (the caller
+    sends it), with the keyboard there, where section buttons can edit it in place.
+    """
+    whole = visible_length(briefing.text) <= MAX_CAPTION_LENGTH
+    try:
+        drawn = await photo.draw()
+        caption = (
+            briefing.text if whole else renderer.render_page("forces_caption", chart=drawn.chart)
+        )
+        await photo.reply(message, drawn, caption, keyboard if whole else None)
+    except (ChartUnavailable, TelegramError) as exc:
+        log.warning("forces chart not sent, the text goes alone: %s", exc)
+        return False
+    return whole

@@ -1,0 +1,71 @@
+"""Inline mode: "@bot forces" typed in any chat offers the briefings, to post as cards.
+
+Needs inline mode switched on with @BotFather (/setinline); see README.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import (
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.keyboards import card_keyboard
+from bot.services import Services, services
+from briefings.sections import SECTIONS, Section
+
+# How long Telegram may serve an answer from its cache: a burst of typing costs one render,
+# and an editor's change reaches the cards within a minute.
+INLINE_CACHE_SECONDS = 60
+
+_LEADING_SYMBOLS = re.compile(r"^\W+")
+
+
+def matching_sections(query: str) -> tuple[Section, ...]:
+    """Sections whose name or button label starts with query; all of them for an empty query,
+    and for one that matches none, so whoever types always has something to post."""
+    wanted = query.strip().lower()
+    found = tuple(
+        section for section in SECTIONS
+        if any(name.startswith(wanted) for name in _names(section))
+    )  # fmt: skip
+    return found or SECTIONS
+
+
+async def inline_briefings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer an inline query with one briefing card per matching section."""
+    query = update.inline_query
+    if query is None:
+        return
+    svc = services(context)
+    results = [
+        await _article(section, svc, context.bot.username)
+        for section in matching_sections(query.query)
+    ]
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
+
+
+async def _article(section: Section, svc: Services, bot_username: str) -> InlineQueryResultArticle:
+    briefing = await svc.renderer.render(section.name)
+    return InlineQueryResultArticle(
+        id=section.name,
+        title=section.button,
+        description=section.summary,
+        input_message_content=InputTextMessageContent(
+            briefing.text,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        reply_markup=card_keyboard(section, svc.settings.trial_url, bot_username),
+    )
+
+
+def _names(section: Section) -> tuple[str, str]:
+    # "🪖 Forces" is matched as "forces": the emoji is nobody's first keystroke.
+    return section.name, _LEADING_SYMBOLS.sub("", section.button.lower())
