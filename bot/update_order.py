@@ -35,15 +35,32 @@ def order_key(update: object) -> int | None:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Each chat's updates one after another; different chats' concurrently."""
 
-    __slots__ = ("_queues",)
+    __slots__ = ("_idle", "_in_hand", "_queues")
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
         # A lock per chat with work in hand, and how many updates hold or await it; dropped
         # when the last is done, so quiet chats cost nothing.
         self._queues: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._in_hand = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def wait_idle(self) -> None:
+        """Return once no update is being processed (or waiting for its chat's turn)."""
+        await self._idle.wait()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        self._in_hand += 1
+        self._idle.clear()
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            self._in_hand -= 1
+            if self._in_hand == 0:
+                self._idle.set()
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = order_key(update)
         if key is None:
             await coroutine

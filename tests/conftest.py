@@ -16,6 +16,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
+from bot.update_order import PerChatUpdateProcessor
 from tests import factories
 from tests.fake_feed import FakeFeed
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
@@ -96,6 +97,17 @@ class RunningBot:
                      if c.params.get("inline_query_id") == query_id] or None
         )  # fmt: skip
         return answers[0]
+
+    async def settled(self) -> None:
+        """Wait until every update the bot has taken is handled.
+
+        Chats are handled side by side, so a reply in one chat says nothing of another's
+        updates. Call this after a reply to an update offered last: every update offered
+        before it has been taken by then, and this waits for their handling to finish.
+        """
+        processor = self.app.update_processor
+        assert isinstance(processor, PerChatUpdateProcessor)
+        await processor.wait_idle()
 
     async def say(self, text: str, **kwargs: Any) -> Call:
         """Send a text message from a reader in a private chat; return the reply."""

@@ -108,7 +108,7 @@ def member_update(chat: dict[str, Any], status: str) -> dict[str, Any]:
 async def test_a_chat_that_blocks_the_bot_is_paused_until_it_returns(bot: RunningBot) -> None:
     await bot.say("/subscribe")
     await bot.telegram.push_update(member_update(factories.private_chat(), "kicked"))
-    await bot.say("/help")  # handled after the membership update
+    await bot.say("/help")  # the same chat's: handled after the membership update
     assert not (await bot.services.subscribers.get(factories.READER_ID)).active  # type: ignore[union-attr]
     assert "paused" in visible_text((await bot.say("/status")).params["text"])
     await bot.say("/start")  # unblocking the bot in Telegram means pressing Start
@@ -119,7 +119,8 @@ async def test_a_group_that_removes_the_bot_is_marked_inactive(bot: RunningBot) 
     group = factories.group_chat()
     await bot.services.subscribers.subscribe(group["id"], "supergroup", "Analysts")
     await bot.telegram.push_update(member_update(group, "left"))
-    await bot.say("/help")
+    await bot.say("/help")  # another chat's: taken after the group's update...
+    await bot.settled()  # ...which is handled by now
     assert not (await bot.services.subscribers.get(group["id"])).active  # type: ignore[union-attr]
 
 

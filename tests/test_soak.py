@@ -104,7 +104,8 @@ async def test_soak(
                 text = (update.get("message") or {}).get("text", "")
                 if text.startswith(("/subscribe", "/daily", "/start")):
                     may_subscribe.add(100_000 + n)
-            await bot.say("/help")  # handled after all of the above
+            await bot.say("/help")  # taken after all of the above...
+            await bot.settled()  # ...and they are all handled now
         after = snapshot(settings.database_path)
     finally:
         await stop_bot(app)
