@@ -61,8 +61,12 @@ class FloodGuard:
 
 
 def _is_request(update: Update) -> bool:
-    """What the bot answers: messages in private chats, commands, button taps."""
-    if update.callback_query is not None or update.inline_query is not None:
+    """What the bot answers: messages in private chats, commands, button taps.
+
+    Inline queries are not counted: Telegram sends one per keystroke of "@bot forces", their
+    answers come from the render cache, and Telegram caches them for everyone (bot/inline.py).
+    """
+    if update.callback_query is not None:
         return True
     message = update.message
     if message is None or message.text is None:

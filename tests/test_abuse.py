@@ -35,8 +35,13 @@ async def test_a_flooding_user_gets_one_slow_down_then_silence(
         other = factories.private_chat(4242)
         reply = await bot.send(factories.message("/claims", chat=other))
         assert "Verdict: preposterous" in visible_text(reply.params["text"])
+        await bot.settled()  # the flooder's ten /brief are handled: silently
         assert len(telegram.sent(factories.READER_ID)) == 6
         assert len(telegram.photos(factories.READER_ID)) == 5  # each /forces has its chart
+        # Typing "@bot forces" is a query a keystroke: not counted, still answered.
+        for typed in ("f", "fo", "for", "forc", "force", "forces"):
+            answer = await bot.ask_inline(typed)
+            assert answer.params["results"][0]["id"] == "forces"
         # Editors are not limited.
         for _ in range(8):
             await bot.send(factories.editor_message("/forces"))
