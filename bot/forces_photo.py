@@ -13,7 +13,7 @@ from telegram.error import BadRequest, TelegramError
 from briefings.chart_data import ForcesChart, load_forces_chart
 from briefings.render import Briefing, BriefingRenderer
 from briefings.store import FactStore
-from briefings.telegram_html import MAX_CAPTION_LENGTH, visible_length
+from briefings.telegram_html import MAX_CAPTION_LENGTH
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +31,15 @@ class DrawnChart:
     version: int  # the FactStore.version it was drawn from
     chart: ForcesChart
     png: bytes
+    caption: str  # the short caption, for a briefing too long to ride under the photo
 
 
 class ForcesPhoto:
     """Keeps the current chart's PNG and its Telegram file_id, one of each per facts version."""
 
-    def __init__(self, store: FactStore) -> None:
+    def __init__(self, store: FactStore, renderer: BriefingRenderer) -> None:
         self.store = store
+        self.renderer = renderer
         self._drawn: DrawnChart | None = None
         self._file_id: tuple[int, str] | None = None
         # A burst of /forces after an editor's change draws once and uploads once.
@@ -57,7 +59,8 @@ class ForcesPhoto:
                 png = await asyncio.to_thread(_draw, chart)
             except Exception as exc:  # matplotlib's failures are many; the text must still go
                 raise ChartUnavailable(f"{type(exc).__name__}: {exc}") from exc
-            drawn = DrawnChart(version, chart, png)
+            caption = self.renderer.render_page("forces_caption", chart=chart)
+            drawn = DrawnChart(version, chart, png, caption)
             if version == self.store.version:  # nothing changed while it was drawn
                 self._drawn = drawn
             return drawn
@@ -106,23 +109,17 @@ def _draw(chart: ForcesChart) -> bytes:
 
 
 async def reply_with_chart(
-    message: Message,
-    briefing: Briefing,
-    keyboard: InlineKeyboardMarkup,
-    photo: ForcesPhoto,
-    renderer: BriefingRenderer,
+    message: Message, briefing: Briefing, keyboard: InlineKeyboardMarkup, photo: ForcesPhoto
 ) -> bool:
     """Send the chart with the forces briefing; return True if its caption carried it all.
 
     A briefing too long for a caption goes under the chart as its own message (the caller
     sends it), with the keyboard there, where section buttons can edit it in place.
     """
-    whole = visible_length(briefing.text) <= MAX_CAPTION_LENGTH
+    whole = briefing.length <= MAX_CAPTION_LENGTH
     try:
         drawn = await photo.draw()
-        caption = (
-            briefing.text if whole else renderer.render_page("forces_caption", chart=drawn.chart)
-        )
+        caption = briefing.text if whole else drawn.caption
         await photo.reply(message, drawn, caption, keyboard if whole else None)
     except (ChartUnavailable, TelegramError) as exc:
         log.warning("forces chart not sent, the text goes alone: %s", exc)

@@ -64,7 +64,7 @@ async def send_briefing(message: Message, name: str, context: ContextTypes.DEFAU
     briefing = await svc.renderer.render(name)
     keyboard = svc.briefing_keyboard(briefing)
     if name == CHART_SECTION and await reply_with_chart(
-        message, briefing, keyboard, svc.forces_photo, svc.renderer
+        message, briefing, keyboard, svc.forces_photo
     ):
         return
     await message.reply_html(briefing.text, reply_markup=keyboard)

@@ -41,6 +41,8 @@ class Services:
     inline_mode: bool
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     _pushes: dict[str, Push] = field(default_factory=dict)
+    # Each section's keyboard, built once per rendered briefing (which is cached per version).
+    _keyboards: dict[str, tuple[Briefing, InlineKeyboardMarkup]] = field(default_factory=dict)
 
     @classmethod
     async def open(cls, settings: Settings, bot: Bot) -> Services:
@@ -62,7 +64,7 @@ class Services:
             outbox=outbox,
             publisher=Publisher(store.conn, settings.feed_url, worker.wake),
             worker=worker,
-            forces_photo=ForcesPhoto(store),
+            forces_photo=ForcesPhoto(store, renderer),
             inline_mode=bool(bot.supports_inline_queries),
         )
         return services
@@ -72,7 +74,12 @@ class Services:
 
     def briefing_keyboard(self, briefing: Briefing) -> InlineKeyboardMarkup:
         """The keyboard under a briefing sent in a chat with the bot."""
-        return briefing_keyboard(briefing, self.settings.trial_url, share=self.inline_mode)
+        built = self._keyboards.get(briefing.section.name)
+        if built is not None and built[0] is briefing:
+            return built[1]
+        keyboard = briefing_keyboard(briefing, self.settings.trial_url, share=self.inline_mode)
+        self._keyboards[briefing.section.name] = (briefing, keyboard)
+        return keyboard
 
     async def compose(self, delivery: Delivery) -> Push | None:
         """The message for an outbox row; a cable's push is rendered once and reused."""

@@ -43,6 +43,7 @@ class Briefing:
     section: Section
     text: str
     cable: Cable | None
+    length: int  # as Telegram counts it (UTF-16 code units of the visible text)
 
 
 def format_as_of(as_of: str | None) -> str:
@@ -127,7 +128,7 @@ class BriefingRenderer:
         length = visible_length(text)
         if length > MAX_MESSAGE_LENGTH:
             raise BriefingTooLong(section.name, length)
-        return Briefing(section=section, text=text, cable=context["latest_cable"])
+        return Briefing(section=section, text=text, cable=context["latest_cable"], length=length)
 
     def render_page(self, name: str, **context: Any) -> str:
         """Render a page that is not a briefing (start, help, hints) from its template."""
