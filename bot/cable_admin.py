@@ -11,6 +11,7 @@ from bot.editors import command_rest, editor_only
 from bot.publisher import PublishError
 from bot.push_messages import cable_push
 from bot.services import services
+from briefings.db import fetch_one
 from briefings.editor_input import InputError, parse_source_url
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,7 @@ async def list_cables(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         {"cable": cable, "progress": await svc.outbox.progress(cable.id)}
         for cable in await svc.cables.latest(10)
     ]
-    async with svc.store.conn.execute("SELECT * FROM feed_state LIMIT 1") as cursor:
-        feed = await cursor.fetchone()
+    feed = await fetch_one(svc.store.conn, "SELECT * FROM feed_state LIMIT 1")
     await message.reply_html(svc.renderer.render_page("editor_cables", rows=rows, feed=feed))
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 import aiosqlite
 
-from briefings.db import transaction, utc_now
+from briefings.db import fetch_all, fetch_one, transaction, utc_now
 
 Outcome = Literal["sent", "retry", "failed", "blocked", "deferred", "cancelled"]
 
@@ -66,19 +66,18 @@ class Outbox:
 
     async def due(self, limit: int, now: float | None = None) -> list[Delivery]:
         """Pending rows whose time has come, oldest first."""
-        async with self.conn.execute(
+        rows = await fetch_all(
+            self.conn,
             "SELECT id, kind, cable_id, chat_id, attempts FROM outbox"
             " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
             (time.time() if now is None else now, limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [Delivery(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     async def next_retry_at(self) -> float | None:
-        async with self.conn.execute(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await fetch_one(
+            self.conn, "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
+        )
         return float(row[0]) if row and row[0] is not None else None
 
     async def record(self, results: list[Result]) -> None:
@@ -127,7 +126,9 @@ class Outbox:
 
     async def progress(self, cable_id: str) -> Counter[str]:
         """Counts of a cable's deliveries by status."""
-        async with self.conn.execute(
-            "SELECT status, COUNT(*) FROM outbox WHERE cable_id = ? GROUP BY status", (cable_id,)
-        ) as cursor:
-            return Counter({row[0]: row[1] for row in await cursor.fetchall()})
+        rows = await fetch_all(
+            self.conn,
+            "SELECT status, COUNT(*) FROM outbox WHERE cable_id = ? GROUP BY status",
+            (cable_id,),
+        )
+        return Counter({row[0]: row[1] for row in rows})

@@ -18,7 +18,7 @@ import httpx
 
 from bot.outbox import Outbox
 from briefings.cables import CableStore
-from briefings.db import transaction, utc_now
+from briefings.db import fetch_one, transaction, utc_now
 from briefings.feed import FeedError, FeedItem, parse_feed
 
 log = logging.getLogger(__name__)
@@ -203,10 +203,9 @@ class Publisher:
         )
 
     async def _state(self) -> aiosqlite.Row | None:
-        async with self.conn.execute(
-            "SELECT * FROM feed_state WHERE url = ?", (self.feed_url,)
-        ) as cursor:
-            return await cursor.fetchone()
+        return await fetch_one(
+            self.conn, "SELECT * FROM feed_state WHERE url = ?", (self.feed_url,)
+        )
 
     async def _save_validators(self, response: httpx.Response, *, primed_now: bool) -> None:
         async with transaction(self.conn):

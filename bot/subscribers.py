@@ -7,7 +7,7 @@ from datetime import UTC, time
 
 import aiosqlite
 
-from briefings.db import transaction, utc_now
+from briefings.db import fetch_all, fetch_one, transaction, utc_now
 
 DEFAULT_DAILY_TIME = time(8, 0, tzinfo=UTC)
 
@@ -34,10 +34,7 @@ class SubscriberStore:
         self.conn = conn
 
     async def get(self, chat_id: int) -> Subscriber | None:
-        async with self.conn.execute(
-            "SELECT * FROM subscribers WHERE chat_id = ?", (chat_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await fetch_one(self.conn, "SELECT * FROM subscribers WHERE chat_id = ?", (chat_id,))
         return _subscriber(row) if row is not None else None
 
     async def subscribe(self, chat_id: int, chat_type: str, title: str | None) -> bool:
@@ -89,16 +86,15 @@ class SubscriberStore:
             )
 
     async def with_daily_time(self) -> list[Subscriber]:
-        async with self.conn.execute(
-            "SELECT * FROM subscribers WHERE subscribed = 1 AND daily_time IS NOT NULL"
-        ) as cursor:
-            return [_subscriber(row) for row in await cursor.fetchall()]
+        rows = await fetch_all(
+            self.conn, "SELECT * FROM subscribers WHERE subscribed = 1 AND daily_time IS NOT NULL"
+        )
+        return [_subscriber(row) for row in rows]
 
     async def count_active(self) -> int:
-        async with self.conn.execute(
-            "SELECT COUNT(*) FROM subscribers WHERE subscribed = 1 AND blocked = 0"
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await fetch_one(
+            self.conn, "SELECT COUNT(*) FROM subscribers WHERE subscribed = 1 AND blocked = 0"
+        )
         return int(row[0]) if row else 0
 
 

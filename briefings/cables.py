@@ -7,7 +7,7 @@ from typing import Any
 
 import aiosqlite
 
-from briefings.db import utc_now
+from briefings.db import fetch_all, fetch_one, utc_now
 from briefings.feed import FeedItem
 
 
@@ -35,8 +35,8 @@ class CableStore:
         self.conn = conn
 
     async def known_guids(self) -> set[str]:
-        async with self.conn.execute("SELECT guid FROM cables WHERE guid IS NOT NULL") as cursor:
-            return {row[0] for row in await cursor.fetchall()}
+        rows = await fetch_all(self.conn, "SELECT guid FROM cables WHERE guid IS NOT NULL")
+        return {row[0] for row in rows}
 
     async def insert(self, item: FeedItem, origin: str, *, pushed: bool) -> str | None:
         """Store a new cable; return its id, or None if its guid is already stored."""
@@ -81,11 +81,12 @@ class CableStore:
     async def latest(self, limit: int = 10, *, pushed_only: bool = False) -> list[StoredCable]:
         """The newest feed cables, newest first."""
         where = "guid IS NOT NULL" + (" AND pushed_at IS NOT NULL" if pushed_only else "")
-        async with self.conn.execute(
+        rows = await fetch_all(
+            self.conn,
             f"SELECT * FROM cables WHERE {where} ORDER BY discovered_at DESC, rowid DESC LIMIT ?",
             (limit,),
-        ) as cursor:
-            return [_cable(row) for row in await cursor.fetchall()]
+        )
+        return [_cable(row) for row in rows]
 
     async def _free_id(self, slug: str) -> str:
         candidate, n = slug, 1
@@ -95,8 +96,7 @@ class CableStore:
         return candidate
 
     async def _one(self, sql: str, params: tuple[Any, ...]) -> StoredCable | None:
-        async with self.conn.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
+        row = await fetch_one(self.conn, sql, params)
         return _cable(row) if row is not None else None
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -21,6 +23,8 @@ BUSY_TIMEOUT_MS = 5000
 _write_locks: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
+# The connections whose write transaction the running task (or its caller) has open.
+_writing_on: ContextVar[frozenset[int]] = ContextVar("writing_on", default=frozenset())
 
 
 def utc_now() -> str:
@@ -100,12 +104,49 @@ def _statements(script: str) -> list[str]:
 @asynccontextmanager
 async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
     """Run the block as one write transaction: all of it lands, or none of it."""
-    lock = _write_locks.setdefault(conn, asyncio.Lock())
-    async with lock:
+    async with _write_lock(conn):
         await conn.execute("BEGIN IMMEDIATE")
+        writing = _writing_on.set(_writing_on.get() | {id(conn)})
         try:
             yield conn
         except BaseException:
             await conn.execute("ROLLBACK")
             raise
-        await conn.execute("COMMIT")
+        else:
+            await conn.execute("COMMIT")
+        finally:
+            _writing_on.reset(writing)
+
+
+async def fetch_all(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+) -> list[aiosqlite.Row]:
+    """Read rows that are committed (or written by the caller's own transaction).
+
+    Coroutines share the connection, and on one connection a read sees whatever an open
+    transaction has written so far, even what it is about to roll back. So a read outside a
+    transaction waits for the one in progress to end.
+    """
+    async with _committed(conn), conn.execute(sql, tuple(params)) as cursor:
+        return list(await cursor.fetchall())
+
+
+async def fetch_one(
+    conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()
+) -> aiosqlite.Row | None:
+    """The first row fetch_all would give, or None."""
+    async with _committed(conn), conn.execute(sql, tuple(params)) as cursor:
+        return await cursor.fetchone()
+
+
+@asynccontextmanager
+async def _committed(conn: aiosqlite.Connection) -> AsyncIterator[None]:
+    if id(conn) in _writing_on.get():
+        yield  # inside our own transaction: read what it has written
+        return
+    async with _write_lock(conn):
+        yield
+
+
+def _write_lock(conn: aiosqlite.Connection) -> asyncio.Lock:
+    return _write_locks.setdefault(conn, asyncio.Lock())

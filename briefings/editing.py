@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from briefings.db import transaction
+from briefings.db import fetch_all, fetch_one, transaction
 from briefings.editor_input import InputError, clean_text, parse_source_url, parse_value
 from briefings.render import BriefingRenderer, BriefingTooLong
 from briefings.sections import SECTIONS
@@ -234,14 +234,10 @@ class FactEditor:
             params.append(key)
         sql += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
-        async with self.store.conn.execute(sql, params) as cursor:
-            return [_change(row) for row in await cursor.fetchall()]
+        return [_change(row) for row in await fetch_all(self.store.conn, sql, params)]
 
     async def change(self, change_id: int) -> Change:
-        async with self.store.conn.execute(
-            "SELECT * FROM changes WHERE id = ?", (change_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await fetch_one(self.store.conn, "SELECT * FROM changes WHERE id = ?", (change_id,))
         assert row is not None
         return _change(row)
 
@@ -316,11 +312,11 @@ class FactEditor:
                 ) from None
 
     async def _row(self, kind: Kind, key: str) -> dict[str, Any] | None:
-        async with self.store.conn.execute(
+        row = await fetch_one(
+            self.store.conn,
             f"SELECT * FROM {_TABLES[kind]} WHERE situation_id = ? AND key = ?",
             (self.store.situation_id, key),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         snapshot = dict(row)
@@ -328,13 +324,13 @@ class FactEditor:
         return snapshot
 
     async def _last_undoable(self, editor_id: int) -> Change | None:
-        async with self.store.conn.execute(
+        row = await fetch_one(
+            self.store.conn,
             "SELECT * FROM changes c WHERE situation_id = ? AND editor_id = ?"
             " AND action != 'undo' AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.undoes = c.id)"
             " ORDER BY id DESC LIMIT 1",
             (self.store.situation_id, editor_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _change(row) if row is not None else None
 
     async def _new_key(self, text: str) -> str:
@@ -348,11 +344,11 @@ class FactEditor:
         return key
 
     async def _next_position(self, kind: Kind) -> int:
-        async with self.store.conn.execute(
+        row = await fetch_one(
+            self.store.conn,
             f"SELECT COALESCE(MAX(position), -1) + 1 FROM {_TABLES[kind]} WHERE situation_id = ?",
             (self.store.situation_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return int(row[0]) if row else 0
 
     def _now(self) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from briefings.db import connect
+from briefings.db import connect, fetch_all, fetch_one
 from briefings.models import Cable, Claim, Fact, Situation
 from briefings.seed import apply_seeds
 from briefings.values import Value
@@ -98,12 +98,10 @@ class FactStore:
         return {cable.id: cable for cable in await self.cables()}
 
     async def _one(self, sql: str, params: Iterable[Any]) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        return await fetch_one(self.conn, sql, params)
 
     async def _all(self, sql: str, params: Iterable[Any]) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return await fetch_all(self.conn, sql, params)
 
 
 def row_value(row: Mapping[str, Any]) -> Value | None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from briefings.db import connect, migrate, schema_version
+import pytest
+
+from briefings.db import connect, migrate, schema_version, transaction
 from briefings.migrations import LATEST_VERSION
 from briefings.store import FactStore
 from briefings.values import Value
@@ -98,3 +101,37 @@ async def test_seed_holds_the_first_cables_figures(tmp_path: Path) -> None:
         assert fact.as_of == "2024-08"
         assert fact.source is not None and fact.source.url == NEWSLETTER_HOME
         assert fact.source.url_is_post is False
+
+
+async def test_a_read_never_sees_a_change_that_is_then_rolled_back(tmp_path: Path) -> None:
+    # Chats are handled side by side on one connection: a reader's /forces may come while an
+    # editor's change is half made, and that change may yet be refused and rolled back.
+    store = await FactStore.open(tmp_path / "c.db")
+    half_made, refuse = asyncio.Event(), asyncio.Event()
+
+    async def refused_change() -> None:
+        async with transaction(store.conn):
+            await store.conn.execute("UPDATE facts SET label = 'HALF-MADE'")
+            half_made.set()
+            await refuse.wait()
+            raise LookupError("refused")
+
+    try:
+        writer = asyncio.create_task(refused_change())
+        await half_made.wait()
+        reader = asyncio.create_task(store.facts())
+        for _ in range(5):  # let the reader get as far as it can: up to its query, or the lock
+            await asyncio.sleep(0)
+        refuse.set()
+        with pytest.raises(LookupError):
+            await writer
+        facts = await reader
+        assert facts and all(fact.label != "HALF-MADE" for fact in facts)
+        # Inside its own transaction, a writer reads what it has written so far.
+        with pytest.raises(LookupError):
+            async with transaction(store.conn):
+                await store.conn.execute("UPDATE facts SET label = 'MINE'")
+                assert {fact.label for fact in await store.facts()} == {"MINE"}
+                raise LookupError("rolled back")
+    finally:
+        await store.close()
