@@ -16,14 +16,21 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-# Updates processed at once across all chats. Above a few dozen the bot's CPU, not Telegram's
-# round trips, is what limits it; a bound keeps a flood from piling up tasks.
+# Updates handled at once across all chats. Above a few dozen the bot's CPU, not Telegram's
+# round trips, is what limits it.
 MAX_CONCURRENT_UPDATES = 64
+# PTB takes a slot of its own semaphore before we know an update's chat, so its bound is set
+# far above ours: an update waiting for its chat's turn must not hold one of the running slots.
+_PTB_SLOTS = 100_000
 
 
 def order_key(update: object) -> int | None:
-    """The chat an update belongs to (else its user); None for updates of no one's."""
-    if not isinstance(update, Update):
+    """The chat an update belongs to (else its user); None for updates that need no order.
+
+    Inline queries need none: answering one changes nothing, and one typed while the user's
+    private chat is busy must not wait for it (Telegram gives up on slow answers).
+    """
+    if not isinstance(update, Update) or update.inline_query is not None:
         return None
     if update.effective_chat is not None:
         return update.effective_chat.id
@@ -35,10 +42,11 @@ def order_key(update: object) -> int | None:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Each chat's updates one after another; different chats' concurrently."""
 
-    __slots__ = ("_idle", "_in_hand", "_queues")
+    __slots__ = ("_idle", "_in_hand", "_queues", "_running")
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(_PTB_SLOTS)
+        self._running = asyncio.Semaphore(max_concurrent_updates)
         # A lock per chat with work in hand, and how many updates hold or await it; dropped
         # when the last is done, so quiet chats cost nothing.
         self._queues: dict[int, tuple[asyncio.Lock, int]] = {}
@@ -63,14 +71,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = order_key(update)
         if key is None:
-            await coroutine
+            async with self._running:
+                await coroutine
             return
         lock, users = self._queues.get(key, (None, 0))
         if lock is None:
             lock = asyncio.Lock()
         self._queues[key] = (lock, users + 1)
         try:
-            async with lock:  # asyncio.Lock is fair: waiters get it in the order they came
+            # asyncio.Lock is fair: waiters get it in the order they came. The running slot is
+            # taken only once it is this update's turn in its chat.
+            async with lock, self._running:
                 await coroutine
         finally:
             lock, users = self._queues[key]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.update_order import MAX_CONCURRENT_UPDATES
 from tests import factories
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeTelegram
@@ -48,3 +49,37 @@ async def test_one_chats_commands_are_answered_in_order(
     )
     expected = [(await bot.services.renderer.render(name)).text for name in sections]
     assert [call.params["text"] for call in replies] == expected
+
+
+async def test_a_chat_with_a_backlog_does_not_take_every_running_slot(
+    bot: RunningBot, telegram: FakeTelegram
+) -> None:
+    release = telegram.hold_next_message(SLOW)
+    for _ in range(MAX_CONCURRENT_UPDATES + 6):  # more than can run at once, all one chat's
+        await telegram.push_update(factories.message("/brief", factories.private_chat(SLOW)))
+
+    other = await bot.say("/help", chat=factories.private_chat(OTHER))
+
+    assert "/forces" in other.params["text"]
+    assert telegram.sent(SLOW) == []
+    release.set()
+    await bot.settled()
+    assert telegram.sent(SLOW)  # the backlog was answered (up to the flood limit) once let go
+
+
+async def test_an_inline_query_does_not_wait_for_its_users_private_chat(
+    bot: RunningBot, telegram: FakeTelegram
+) -> None:
+    release = telegram.hold_next_message(factories.READER_ID)
+    await telegram.push_update(factories.message("/forces"))  # the reader's own chat, held
+
+    answer = await bot.ask_inline("claims")  # typed by the same reader, elsewhere
+
+    assert [result["id"] for result in answer.params["results"]] == ["claims"]
+    release.set()
+    await bot.settled()
+    # Answered while the reader's reply was still held: the reply went through untimed-out,
+    # with no apology after it and no error report to the editors.
+    forces = (await bot.services.renderer.render("forces")).text
+    assert [call.params["text"] for call in telegram.sent(factories.READER_ID)] == [forces]
+    assert telegram.sent(factories.EDITOR_ID) == []
