@@ -5,6 +5,7 @@ Needs inline mode switched on with @BotFather (/setinline); see README.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from telegram import (
@@ -14,11 +15,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.keyboards import card_keyboard
 from bot.services import Services, services
 from briefings.sections import SECTIONS, Section
+
+log = logging.getLogger(__name__)
 
 # How long Telegram may serve an answer from its cache: a burst of typing costs one render,
 # and an editor's change reaches the cards within a minute.
@@ -48,7 +52,13 @@ async def inline_briefings(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await _article(section, svc, context.bot.username)
         for section in matching_sections(query.query)
     ]
-    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
+    try:
+        await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
+    except BadRequest as exc:
+        if "query is too old" not in exc.message.lower():
+            raise
+        # The reader typed on (each keystroke is a new query) or gave up: nothing to report.
+        log.info("inline query answered too late query_id=%s", query.id)
 
 
 async def _article(section: Section, svc: Services, bot_username: str) -> InlineQueryResultArticle:

@@ -53,6 +53,8 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 # Bot API answers are JSON we parse ourselves; no cookies to keep between calls.
                 cookie_jar=aiohttp.DummyCookieJar(),
+                # HTTPS_PROXY and friends, as PTB's httpx client honoured them.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -92,9 +94,10 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as err:  # aiohttp's timeouts subclass it
             raise TimedOut from err
         except aiohttp.ClientError as err:
-            # The class name helps when the message is empty. aiohttp's messages name the host,
-            # not the path, so the token (which is in the path) stays out of them.
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+            # The class name helps when the message is empty. Some of aiohttp's messages quote
+            # the whole URL, and the token is in its path: the message names the method only.
+            message = str(err).replace(url, f"<Bot API>/{url.rpartition('/')[2]}")
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {message}") from err
 
     def _timeout(
         self,

@@ -3,6 +3,7 @@ and the fake Bot API."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -119,3 +120,18 @@ async def test_without_inline_mode_briefings_offer_no_share_button(
     kinds = {key for row in rows for button in row for key in button}
     assert "switch_inline_query" not in kinds
     assert "callback_data" in kinds
+
+
+async def test_an_answer_telegram_calls_too_late_is_let_go_quietly(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.telegram.fail_next(
+        "answerInlineQuery", 400,
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )  # fmt: skip
+    with caplog.at_level(logging.INFO):
+        await bot.ask_inline("forces")
+        await bot.settled()
+    assert bot.telegram.sent(factories.EDITOR_ID) == []  # no error report for the editors
+    assert any("answered too late" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
