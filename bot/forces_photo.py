@@ -13,7 +13,7 @@ from telegram.error import BadRequest, TelegramError
 from briefings.chart_data import ForcesChart, load_forces_chart
 from briefings.render import Briefing, BriefingRenderer
 from briefings.store import FactStore
-from briefings.telegram_html import MAX_CAPTION_LENGTH
+from briefings.telegram_html import MAX_CAPTION_LENGTH, visible_length
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ class ForcesPhoto:
             except Exception as exc:  # matplotlib's failures are many; the text must still go
                 raise ChartUnavailable(f"{type(exc).__name__}: {exc}") from exc
             caption = self.renderer.render_page("forces_caption", chart=chart)
+            if visible_length(caption) > MAX_CAPTION_LENGTH:  # a title or source gone wild
+                caption = self.renderer.render_page("forces_caption_short")
             drawn = DrawnChart(version, chart, png, caption)
             if version == self.store.version:  # nothing changed while it was drawn
                 self._drawn = drawn

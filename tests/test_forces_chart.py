@@ -13,8 +13,10 @@ from telegram.error import BadRequest
 
 from briefings.chart import render_forces_chart
 from briefings.chart_data import load_forces_chart
+from briefings.editing import Editor
 from briefings.store import FactStore
 from briefings.telegram_html import visible_text
+from briefings.values import Value
 from tests import factories
 from tests.conftest import RunningBot
 from tests.fake_telegram import TOKEN, Call, FakeTelegram, png_size
@@ -160,3 +162,25 @@ async def test_the_fake_refuses_photos_as_telegram_would(
         "IMAGE_PROCESS_FAILED: not a PNG image",
         "message is too long",
     ]
+
+
+async def test_the_short_caption_stays_short_however_many_dates_and_sources(
+    bot: RunningBot,
+) -> None:
+    # Each editor's change may add a date and a source to the chart's footer.
+    editor = Editor(id=factories.EDITOR_ID, name="Edith")
+    keys = ["belarus_border_troops", "belarus_active_army", "russian_troops_in_belarus",
+            "russia_kursk_redirect", "ukraine_kursk_troops"]  # fmt: skip
+    for day, key in enumerate(keys, start=1):
+        await bot.services.editor.set_value(
+            key, Value.number(1000 * day, "troops"), editor,
+            source_url=f"https://source-{day}.example.org/report", as_of=f"2024-09-0{day}",
+        )  # fmt: skip
+
+    await bot.say("/forces")
+
+    (chart,) = bot.telegram.photos(READER)
+    caption = visible_text(chart.params["caption"])
+    assert "As of 1 Sep 2024, 2 Sep 2024, 3 Sep 2024 and 3 more ·" in caption
+    # Five editors' links and the cable the other figures come from.
+    assert "source-1.example.org, source-2.example.org, source-3.example.org and 3 more" in caption
