@@ -18,6 +18,8 @@ from briefings.telegram_html import MAX_CAPTION_LENGTH, visible_length
 log = logging.getLogger(__name__)
 
 CHART_SECTION = "forces"
+# How long a /forces waits for another's upload of the same chart before its text goes alone.
+UPLOAD_WAIT_SECONDS = 5.0
 Markup = InlineKeyboardMarkup | None
 _FILENAME = "forces.png"
 
@@ -45,6 +47,7 @@ class ForcesPhoto:
         # A burst of /forces after an editor's change draws once and uploads once.
         self._drawing = asyncio.Lock()
         self._uploading = asyncio.Lock()
+        self.upload_wait = UPLOAD_WAIT_SECONDS
 
     async def draw(self) -> DrawnChart:
         """The chart of the facts as they are now, drawn in a thread the first time."""
@@ -73,10 +76,18 @@ class ForcesPhoto:
         """Reply with the chart: by file_id once Telegram has this version, else upload it."""
         file_id = self._known(drawn)
         if file_id is None:
-            async with self._uploading:
+            try:
+                async with asyncio.timeout(self.upload_wait):
+                    await self._uploading.acquire()
+            except TimeoutError:
+                # A slow upload must not hold up every reader's /forces behind it.
+                raise ChartUnavailable("another upload of this chart is still under way") from None
+            try:
                 file_id = self._known(drawn)  # another reply may have uploaded it meanwhile
                 if file_id is None:
                     return await self._upload(message, drawn, caption, markup)
+            finally:
+                self._uploading.release()
         try:
             return await message.reply_photo(file_id, caption=caption, reply_markup=markup)
         except BadRequest as exc:

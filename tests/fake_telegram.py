@@ -147,7 +147,7 @@ class FakeTelegram:
         return int(update["update_id"])
 
     def hold_next_message(self, chat_id: int) -> asyncio.Event:
-        """Keep the next sendMessage to chat_id unanswered until the returned event is set."""
+        """Keep the next sendMessage or sendPhoto to chat_id unanswered until the event is set."""
         self._holds[chat_id] = asyncio.Event()
         return self._holds[chat_id]
 
@@ -326,9 +326,7 @@ class FakeTelegram:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
             raise Refused(403, "Forbidden: bot was blocked by the user")
-        hold = self._holds.pop(chat_id, None)
-        if hold is not None:
-            await hold.wait()  # a slow round trip to this one chat, as long as the test likes
+        await self._held(chat_id)
         text = str(params.get("text", ""))
         self._check_text(params, text)
         check_reply_markup(params.get("reply_markup"))
@@ -358,10 +356,16 @@ class FakeTelegram:
         stored.update(text=text, reply_markup=params.get("reply_markup"))
         return self._message_json(chat_id, message_id, text)
 
+    async def _held(self, chat_id: int) -> None:
+        hold = self._holds.pop(chat_id, None)
+        if hold is not None:
+            await hold.wait()  # a slow round trip to this one chat, as long as the test likes
+
     async def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
             raise Refused(403, "Forbidden: bot was blocked by the user")
+        await self._held(chat_id)
         photo = params.get("photo")
         if isinstance(photo, bytes):
             sizes = self._store_upload(photo)

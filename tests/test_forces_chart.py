@@ -184,3 +184,24 @@ async def test_the_short_caption_stays_short_however_many_dates_and_sources(
     assert "As of 1 Sep 2024, 2 Sep 2024, 3 Sep 2024 and 3 more ·" in caption
     # Five editors' links and the cable the other figures come from.
     assert "source-1.example.org, source-2.example.org, source-3.example.org and 3 more" in caption
+
+
+async def test_a_slow_upload_holds_up_other_readers_only_briefly(
+    bot: RunningBot, telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = factories.private_chat(4242)
+    bot.services.forces_photo.upload_wait = 0.2
+    release = telegram.hold_next_message(READER)  # the first upload hangs
+    await telegram.push_update(factories.message("/forces"))
+
+    with caplog.at_level(logging.WARNING):
+        text = await bot.say("/forces", chat=other)
+
+    assert "about 20,000 troops" in visible_text(text.params["text"])
+    assert telegram.photos(4242) == []  # the text went alone, without waiting any longer
+    assert any("still under way" in r.getMessage() for r in caplog.records)
+    release.set()
+    await bot.settled()
+    assert uploaded(telegram.photos(READER)) == [True]  # the held upload landed after all
+    await bot.say("/forces", chat=other)
+    assert uploaded(telegram.photos(4242)) == [False]  # and its file_id serves the next one
