@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import ssl
+from urllib.parse import urlsplit
+from urllib.request import getproxies_environment, proxy_bypass_environment
 
 import aiohttp
 import certifi
@@ -22,7 +24,10 @@ _JSON = {"Content-Type": "application/json"}
 class AiohttpRequest(BaseRequest):
     """One aiohttp session and connection pool; the timeouts mean what PTB's do."""
 
-    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_read", "_session", "_write")
+    __slots__ = (
+        "_connect", "_media_write", "_pool", "_pool_size", "_proxies", "_read", "_session",
+        "_write",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -40,6 +45,7 @@ class AiohttpRequest(BaseRequest):
         self._pool = pool_timeout
         self._media_write = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -53,8 +59,6 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 # Bot API answers are JSON we parse ourselves; no cookies to keep between calls.
                 cookie_jar=aiohttp.DummyCookieJar(),
-                # HTTPS_PROXY and friends, as PTB's httpx client honoured them.
-                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -88,8 +92,9 @@ class AiohttpRequest(BaseRequest):
         try:
             # The Bot API never redirects; a redirect would carry the token somewhere else.
             async with self._session.request(
-                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
-            ) as response:
+                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False,
+                proxy=self._proxy_for(url),
+            ) as response:  # fmt: skip
                 return response.status, await response.read()
         except TimeoutError as err:  # aiohttp's timeouts subclass it
             raise TimedOut from err
@@ -98,6 +103,21 @@ class AiohttpRequest(BaseRequest):
             # the whole URL, and the token is in its path: the message names the method only.
             message = str(err).replace(url, f"<Bot API>/{url.rpartition('/')[2]}")
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {message}") from err
+
+    def _proxy_for(self, url: str) -> str | None:
+        """HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY, as PTB's httpx client honoured them.
+
+        Looked up once per scheme and host: aiohttp's own trust_env reads the environment and
+        ~/.netrc on every call, which tripled the CPU a call costs.
+        """
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._proxies:
+            proxies = getproxies_environment()
+            bypass = parts.hostname is not None and proxy_bypass_environment(parts.hostname)
+            self._proxies[origin] = None if bypass else (
+                proxies.get(parts.scheme) or proxies.get("all"))  # fmt: skip
+        return self._proxies[origin]
 
     def _timeout(
         self,

@@ -144,3 +144,18 @@ async def test_a_garbled_answer_is_a_network_error_that_names_no_token() -> None
 
     assert "aiohttp." in str(garbled.value) and "getMe" in str(garbled.value)
     assert SECRET not in str(garbled.value)
+
+
+async def test_proxy_variables_are_honoured_as_httpx_did(
+    telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake stands in as the proxy: it gets the absolute URL, and answers by its path.
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{telegram.port}")
+    monkeypatch.setenv("NO_PROXY", "bypassed.invalid")
+    async with Bot(TOKEN, base_url="http://api.telegram.invalid/bot",
+                   request=AiohttpRequest()) as proxied:  # fmt: skip
+        assert (await proxied.send_message(77, "via the proxy")).text == "via the proxy"
+    bypassed = Bot(TOKEN, base_url="http://bypassed.invalid/bot", request=AiohttpRequest())
+    with pytest.raises(NetworkError):  # not through the proxy: the name does not resolve
+        await bypassed.initialize()
+    await bypassed.shutdown()
