@@ -9,7 +9,7 @@ import sys
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.telegram_http import AiohttpRequest
+from bot.telegram_http import with_aiohttp
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -22,9 +22,7 @@ def main() -> None:
     token, base_url, *options = sys.argv[1:]
     builder = Application.builder().token(token).base_url(base_url)
     if "--aiohttp" in options:
-        builder = builder.request(AiohttpRequest()).get_updates_request(
-            AiohttpRequest(connection_pool_size=1)
-        )
+        builder = with_aiohttp(builder)
     app = builder.build()
     app.add_handler(MessageHandler(filters.ALL, echo))
     app.run_polling(allowed_updates=Update.ALL_TYPES)

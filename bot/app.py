@@ -26,7 +26,7 @@ from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.keyboards import SECTION_CALLBACK_PREFIX
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
-from bot.telegram_http import AiohttpRequest
+from bot.telegram_http import with_aiohttp
 from bot.update_order import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -64,13 +64,14 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
             await found.close()
         log.info("stopped")
 
-    app = (
+    builder = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.api_file_url)
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+    )
+    app = (
+        with_aiohttp(builder)
         .concurrent_updates(PerChatUpdateProcessor())
         .defaults(
             Defaults(

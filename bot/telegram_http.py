@@ -16,6 +16,7 @@ from urllib.request import getproxies_environment, proxy_bypass_environment
 import aiohttp
 import certifi
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest, RequestData
 
 _JSON = {"Content-Type": "application/json"}
@@ -153,3 +154,10 @@ def _multipart(request_data: RequestData) -> aiohttp.FormData:
             name, content, filename=filename, content_type=mimetype[0] if mimetype else None
         )
     return form
+
+
+def with_aiohttp(builder: ApplicationBuilder) -> ApplicationBuilder:  # type: ignore[type-arg]
+    """Give an Application this client: a pool for its calls, one connection for getUpdates."""
+    return builder.request(AiohttpRequest()).get_updates_request(
+        AiohttpRequest(connection_pool_size=1)
+    )
