@@ -26,7 +26,7 @@ from tests.fake_feed import FakeFeed, fixture
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 ROOT = Path(__file__).parent.parent
-GROUPS = ["b1", "b3", "b4", "b5"]
+GROUPS = ["b1", "b3", "b4", "b5", "b7"]
 # The floor is stock PTB (httpx); the same echo bot on our HTTP client shows what is the
 # client's doing and what is the bot's own work.
 STOCK, SAME_CLIENT = "stock PTB, httpx", "PTB on our aiohttp client"
@@ -42,10 +42,15 @@ class Sizes:
     memory_subscribers: int = 100_000
     feed_items: int = 100
     repeats: int = 20
+    # B7: readers' /forces per second, seconds per phase, subscribers each /publish queues.
+    b7_rate: int = 20
+    b7_seconds: float = 15
+    b7_subscribers: int = 100_000
 
 
 QUICK = Sizes(burst=50, latency_seconds=1, broadcast_fast=200, broadcast_free=30,
-              memory_subscribers=2000, feed_items=10, repeats=2)  # fmt: skip
+              memory_subscribers=2000, feed_items=10, repeats=2, b7_rate=10, b7_seconds=1,
+              b7_subscribers=500)  # fmt: skip
 
 
 @dataclass
@@ -308,6 +313,148 @@ async def b5(report: Report, sizes: Sizes, tmp: Path) -> None:
         await feed.stop()
 
 
+def many_items_feed(count: int) -> bytes:
+    """The v2 fixture feed with count items, each its own cable."""
+    template = fixture("bismarck-feed-v2.xml").decode()
+    head, _, rest = template.partition("<item>")
+    item = "<item>" + rest.split("</item>")[0] + "</item>"
+    items = "".join(item.replace("fixture-cable-c", f"cable-{i}") for i in range(count))
+    return (head + items + "</channel></rss>").encode()
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+async def readers_forces(
+    telegram: FakeTelegram, rate: int, seconds: float, first_chat: int, running: asyncio.Event
+) -> list[float]:
+    """Readers send /forces at rate per second, each from its own chat; return each one's
+    milliseconds from offer to the briefing's text."""
+    offered: dict[int, float] = {}
+    count = int(rate * seconds)
+    for i in range(count):
+        if not running.is_set():
+            break
+        chat_id = first_chat + i
+        offered[chat_id] = time.monotonic()
+        await telegram.push_update(factories.message("/forces", factories.private_chat(chat_id)))
+        await asyncio.sleep(1 / rate)  # pacing the load generator, not synchronisation
+
+    def replied() -> list[float] | None:
+        firsts: dict[int, float] = {}
+        for call in telegram.sent():
+            chat_id = int(call.params["chat_id"])
+            if chat_id in offered and chat_id not in firsts:
+                firsts[chat_id] = call.at
+        if len(firsts) < len(offered):
+            return None
+        return [(firsts[chat] - offered[chat]) * 1000 for chat in offered]
+
+    return await telegram.wait_for(replied, 120)  # type: ignore[no-any-return]
+
+
+PUBLISHER_ID = factories.EDITOR_ID + 1
+
+
+async def editor_says(telegram: FakeTelegram, editor_id: int, command: str) -> None:
+    """An editor's command in their private chat; return once the bot has answered it."""
+    before = len(telegram.sent(editor_id))
+    sender = factories.user(editor_id, "Editor")
+    await telegram.push_update(
+        factories.message(command, chat=factories.private_chat(editor_id), sender=sender)
+    )
+    await telegram.wait_for(lambda: len(telegram.sent(editor_id)) > before, 120)
+
+
+async def editor_changes(telegram: FakeTelegram, running: asyncio.Event) -> int:
+    """One editor changes a fact again and again while running; return the changes made."""
+    changes = 0
+    texts = ("a heavily fortified zone", "a fortified zone")
+    while running.is_set():
+        await editor_says(
+            telegram, factories.EDITOR_ID, f"/set fortified_zone text: {texts[changes % 2]}"
+        )
+        changes += 1
+    return changes
+
+
+async def editor_publishes(telegram: FakeTelegram, running: asyncio.Event) -> int:
+    """Another publishes a new cable every second (each queues a push to every subscriber:
+    one outbox write of them all); return the cables published."""
+    published = 0
+    while running.is_set():
+        started = time.monotonic()
+        await editor_says(
+            telegram, PUBLISHER_ID,
+            f"/publish https://thebismarckcables.substack.com/p/cable-{published}",
+        )  # fmt: skip
+        published += 1
+        await asyncio.sleep(max(0.0, 1 - (time.monotonic() - started)))  # pacing, as above
+    return published
+
+
+async def b7(report: Report, sizes: Sizes, tmp: Path) -> None:
+    """Readers' /forces p99 on an idle bot, then while an editor changes facts in a loop and
+    publishes cables to a large subscriber list (each an outbox write of every subscriber)."""
+    telegram, feed = FakeTelegram(), FakeFeed()
+    await telegram.start()
+    await feed.start()
+    feed_items = int(sizes.b7_seconds) + 5
+    try:
+        database = tmp / "b7.db"
+        store = await FactStore.open(database)
+        publisher = Publisher(store.conn, feed.url, lambda: None)
+        try:
+            await store.conn.execute("BEGIN")
+            await store.conn.executemany(
+                "INSERT INTO subscribers (chat_id, chat_type, subscribed_at, updated_at)"
+                " VALUES (?, 'private', 'now', 'now')",
+                ((1_000_000 + i,) for i in range(sizes.b7_subscribers)),
+            )
+            await store.conn.execute("COMMIT")
+            await publisher.poll_feed()  # primed with v1: the bot's own first poll finds no news
+        finally:
+            await publisher.close()
+            await store.close()
+        env = bot_env(telegram, database, FEED_URL=feed.url, BROADCAST_RATE="1",
+                      ADMIN_IDS=f"{factories.EDITOR_ID},{PUBLISHER_ID}")  # fmt: skip
+        ours = await start(["-m", "bot", "run"], env)
+        await polling(telegram)
+        feed.body = many_items_feed(feed_items)
+        # Warm up: the chart drawn and uploaded, templates compiled.
+        await readers_forces(telegram, sizes.b7_rate, 1, 90_000, _set(asyncio.Event()))
+        idle = await readers_forces(
+            telegram, sizes.b7_rate, sizes.b7_seconds, 60_000, _set(asyncio.Event())
+        )
+        running = _set(asyncio.Event())
+        editing = asyncio.create_task(editor_changes(telegram, running))
+        publishing = asyncio.create_task(editor_publishes(telegram, running))
+        busy = await readers_forces(telegram, sizes.b7_rate, sizes.b7_seconds, 70_000, running)
+        running.clear()
+        changes, publishes = await editing, await publishing
+        await stop(ours)
+        idle_p99, busy_p99 = p99(idle), p99(busy)
+        report.add("B7 /forces p99, idle bot", f"{idle_p99:.1f} ms ({len(idle)} readers)", "",
+                   None)  # fmt: skip
+        report.add(
+            "B7 /forces p99 beside an editor's changes and outbox writes",
+            f"{busy_p99:.1f} ms ({len(busy)} readers; {changes} changes, {publishes} cables"
+            f" x {sizes.b7_subscribers:,} outbox rows)",
+            "< 2 x idle and < 50 ms",
+            busy_p99 < 2 * idle_p99 and busy_p99 < 50,
+        )
+    finally:
+        await telegram.stop()
+        await feed.stop()
+
+
+def _set(event: asyncio.Event) -> asyncio.Event:
+    event.set()
+    return event
+
+
 async def main(sizes: Sizes, output: Path | None, only: set[str]) -> None:
     report = Report()
     with tempfile.TemporaryDirectory() as folder:
@@ -321,6 +468,8 @@ async def main(sizes: Sizes, output: Path | None, only: set[str]) -> None:
             await b5(report, sizes, tmp)
         if "b4" in only:
             await broadcast(report, tmp, "b4", sizes.memory_subscribers, 1000, True)
+        if "b7" in only:
+            await b7(report, sizes, tmp)
     if output is not None:
         write_markdown(report, output)
 

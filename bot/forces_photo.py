@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, TelegramError
@@ -59,6 +59,10 @@ class ForcesPhoto:
                 return self._drawn
             try:
                 chart = await load_forces_chart(self.store)
+                if self._drawn is not None and self._drawn.chart == chart:
+                    # A change elsewhere (a fortification, a claim's wording): same picture, so
+                    # keep its PNG and the file_id Telegram gave it; no redraw, no upload.
+                    return self._carry_forward(version)
                 png = await asyncio.to_thread(_draw, chart)
             except Exception as exc:  # matplotlib's failures are many; the text must still go
                 raise ChartUnavailable(f"{type(exc).__name__}: {exc}") from exc
@@ -69,6 +73,16 @@ class ForcesPhoto:
             if version == self.store.version:  # nothing changed while it was drawn
                 self._drawn = drawn
             return drawn
+
+    def _carry_forward(self, version: int) -> DrawnChart:
+        """The drawn chart, now vouched for at version too (its file_id with it)."""
+        assert self._drawn is not None
+        drawn = replace(self._drawn, version=version)
+        if self._file_id is not None and self._file_id[0] == self._drawn.version:
+            self._file_id = (version, self._file_id[1])
+        if version == self.store.version:
+            self._drawn = drawn
+        return drawn
 
     async def reply(
         self, message: Message, drawn: DrawnChart, caption: str, markup: Markup
