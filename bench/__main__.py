@@ -19,11 +19,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.publisher import Publisher
-from briefings.store import FactStore
+from briefings.database import Database
 from tests import factories
 from tests.fake_feed import FakeFeed, fixture
 from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.storage import open_store, publisher_on, write
 
 ROOT = Path(__file__).parent.parent
 GROUPS = ["b1", "b3", "b4", "b5", "b7"]
@@ -213,26 +213,30 @@ async def b1_b2_b6(report: Report, sizes: Sizes, tmp: Path) -> None:
         await telegram.stop()
 
 
-async def prepared(database: Path, feed: FakeFeed, subscribers: int) -> float:
-    """Subscribers and a primed feed; return the seconds it took to write the outbox rows."""
-    store = await FactStore.open(database)
-    publisher = Publisher(store.conn, feed.url, lambda: None)
-    try:
-        await store.conn.execute("BEGIN")
-        await store.conn.executemany(
+async def add_subscribers(db: Database, count: int) -> None:
+    """count subscribers, chat ids from 1,000,000 up, in one transaction."""
+    async with db.transaction():
+        await db.executemany(
             "INSERT INTO subscribers (chat_id, chat_type, subscribed_at, updated_at)"
             " VALUES (?, 'private', 'now', 'now')",
-            ((1_000_000 + i,) for i in range(subscribers)),
+            ((1_000_000 + i,) for i in range(count)),
         )
-        await store.conn.execute("COMMIT")
+
+
+async def prepared(database: Path, feed: FakeFeed, subscribers: int) -> float:
+    """Subscribers and a primed feed; return the seconds it took to write the outbox rows."""
+    store = await open_store(database)
+    publisher = publisher_on(store.db, feed.url)
+    try:
+        await add_subscribers(store.db, subscribers)
         await publisher.poll_feed()
         feed.body = fixture("bismarck-feed-v2.xml")
         started = time.monotonic()
         await publisher.poll_feed()  # the new cable and its outbox rows, one transaction
         return time.monotonic() - started
     finally:
-        await publisher.close()
-        await store.close()
+        await publisher.ingest.close()
+        await store.db.close()
 
 
 async def broadcast(
@@ -290,13 +294,13 @@ async def b5(report: Report, sizes: Sizes, tmp: Path) -> None:
     item = "<item>" + rest.split("</item>")[0] + "</item>"
     items = "".join(item.replace("fixture-cable-c", f"cable-{i}") for i in range(sizes.feed_items))
     feed.body = (head + items + "</channel></rss>").encode()
-    store = await FactStore.open(tmp / "b5.db")
-    publisher = Publisher(store.conn, feed.url, lambda: None)
+    store = await open_store(tmp / "b5.db")
+    publisher = publisher_on(store.db, feed.url)
     try:
         await publisher.poll_feed()  # primes: all items known from here on
         full, unchanged = [], []
         for _ in range(sizes.repeats):
-            await store.conn.execute("UPDATE feed_state SET etag = NULL")  # force a full fetch
+            await write(store.db, "UPDATE feed_state SET etag = NULL")  # force a full fetch
             started = time.perf_counter()
             await publisher.poll_feed()
             full.append(time.perf_counter() - started)
@@ -308,8 +312,8 @@ async def b5(report: Report, sizes: Sizes, tmp: Path) -> None:
                    "< 100 ms", f < 100)  # fmt: skip
         report.add("B5 unchanged poll (304)", f"{u:.2f} ms", "< 5 ms", u < 5)
     finally:
-        await publisher.close()
-        await store.close()
+        await publisher.ingest.close()
+        await store.db.close()
         await feed.stop()
 
 
@@ -404,20 +408,14 @@ async def b7(report: Report, sizes: Sizes, tmp: Path) -> None:
     feed_items = int(sizes.b7_seconds) + 5
     try:
         database = tmp / "b7.db"
-        store = await FactStore.open(database)
-        publisher = Publisher(store.conn, feed.url, lambda: None)
+        store = await open_store(database)
+        publisher = publisher_on(store.db, feed.url)
         try:
-            await store.conn.execute("BEGIN")
-            await store.conn.executemany(
-                "INSERT INTO subscribers (chat_id, chat_type, subscribed_at, updated_at)"
-                " VALUES (?, 'private', 'now', 'now')",
-                ((1_000_000 + i,) for i in range(sizes.b7_subscribers)),
-            )
-            await store.conn.execute("COMMIT")
+            await add_subscribers(store.db, sizes.b7_subscribers)
             await publisher.poll_feed()  # primed with v1: the bot's own first poll finds no news
         finally:
-            await publisher.close()
-            await store.close()
+            await publisher.ingest.close()
+            await store.db.close()
         env = bot_env(telegram, database, FEED_URL=feed.url, BROADCAST_RATE="1",
                       ADMIN_IDS=f"{factories.EDITOR_ID},{PUBLISHER_ID}")  # fmt: skip
         ours = await start(["-m", "bot", "run"], env)

@@ -9,7 +9,7 @@ import sys
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.telegram_http import with_aiohttp
+from bot.plumbing.telegram_http import with_aiohttp
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

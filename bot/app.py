@@ -20,48 +20,53 @@ from telegram.ext import (
     filters,
 )
 
-from bot import errors, flood, handlers, inline, subscriptions
-from bot.add_flow import add_conversation
 from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
-from bot.keyboards import SECTION_CALLBACK_PREFIX
-from bot.services import SERVICES_KEY, Services
+from bot.context import App, BotContext, BotData, Services
+from bot.editors.add_flow import add_conversation
+from bot.plumbing import errors, flood
+from bot.plumbing.telegram_http import with_aiohttp
+from bot.plumbing.update_order import PerChatUpdateProcessor
+from bot.push.jobs import poll_feed, queue_daily_briefings
+from bot.readers import inline, sections, subscriptions
+from bot.readers.keyboards import SECTION_CALLBACK_PREFIX
 from bot.settings import Settings
-from bot.telegram_http import with_aiohttp
-from bot.update_order import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
 FEED_JOB = "feed-poll"
+DAILY_JOB = "daily-due"
+# How often due daily briefings are queued: a briefing goes out within this of its time.
+DAILY_CHECK_SECONDS = 30
 
 
-def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings) -> App:
     """Build the Application for these settings; nothing connects until it starts."""
 
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-        svc = await Services.open(settings, app.bot)
-        app.bot_data[SERVICES_KEY] = svc
+    async def post_init(app: App) -> None:
+        services = await Services.open(settings, app.bot)
+        app.bot_data.open(services)
         await register_menus(app, settings)
-        svc.worker.start()
+        services.worker.start()
         assert app.job_queue is not None
-        # A fixed name, one job: the poll repeats every FEED_POLL_SECONDS. APScheduler cannot
-        # start an interval job "now", so the first poll runs as its own task, as PTB advises.
-        job = app.job_queue.run_repeating(
-            poll_feed, interval=settings.feed_poll_seconds, name=FEED_JOB
-        )
-        svc.background.add(asyncio.create_task(job.run(app), name="first-feed-poll"))
-        dailies = await subscriptions.restore_daily_jobs(app, svc)
-        log.info("started bot=@%s database=%s daily_jobs=%d",
-                 app.bot.username, settings.database_path, dailies)  # fmt: skip
+        # Fixed names, one job each. APScheduler cannot start an interval job "now", so each
+        # job's first run (the feed poll; daily briefings missed while the bot was down) is
+        # its own task, as PTB advises.
+        for callback, interval, name in (
+            (poll_feed, settings.feed_poll_seconds, FEED_JOB),
+            (queue_daily_briefings, DAILY_CHECK_SECONDS, DAILY_JOB),
+        ):
+            job = app.job_queue.run_repeating(callback, interval=interval, name=name)
+            services.background.add(asyncio.create_task(job.run(app), name=f"first-{name}"))
+        log.info("started bot=@%s database=%s", app.bot.username, settings.database_path)
 
-    async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
-        found = app.bot_data.get(SERVICES_KEY)
-        if isinstance(found, Services):
-            await found.stop_background()
+    async def post_stop(app: App) -> None:
+        if app.bot_data.is_open:
+            await app.bot_data.services.stop_background()
 
-    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-        found = app.bot_data.pop(SERVICES_KEY, None)
-        if isinstance(found, Services):
-            await found.close()
+    async def post_shutdown(app: App) -> None:
+        services = app.bot_data.close()
+        if services is not None:
+            await services.close()
         log.info("stopped")
 
     builder = (
@@ -69,6 +74,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .token(settings.token)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.api_file_url)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
     )
     app = (
         with_aiohttp(builder)
@@ -88,7 +94,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
     return app
 
 
-def add_handlers(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+def add_handlers(app: App, settings: Settings) -> None:
     """Register every handler. Order matters: known commands before the fallbacks."""
     # Group -1 runs first: a flooding user is stopped before any handler spends a send.
     app.add_handler(flood.FloodGuard(settings).handler(), group=-1)
@@ -98,30 +104,23 @@ def add_handlers(app: Application, settings: Settings) -> None:  # type: ignore[
         if command.callback is not None:
             app.add_handler(CommandHandler(command.name, command.callback))
     app.add_handler(
-        CallbackQueryHandler(handlers.section_button, pattern=f"^{SECTION_CALLBACK_PREFIX}")
+        CallbackQueryHandler(sections.section_button, pattern=f"^{SECTION_CALLBACK_PREFIX}")
     )
     app.add_handler(InlineQueryHandler(inline.inline_briefings))
     app.add_handler(
         ChatMemberHandler(subscriptions.chat_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     # Fallbacks: whatever no handler above took.
-    app.add_handler(MessageHandler(filters.COMMAND, handlers.unknown_command))
+    app.add_handler(MessageHandler(filters.COMMAND, sections.unknown_command))
     app.add_handler(
         MessageHandler(
-            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.text_hint
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, sections.text_hint
         )
     )
     app.add_error_handler(errors.on_error)
 
 
-async def poll_feed(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Job: poll the newsletter's feed; new cables go to the outbox."""
-    found = context.bot_data.get(SERVICES_KEY)
-    if isinstance(found, Services):
-        await found.publisher.poll_feed()
-
-
-async def register_menus(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+async def register_menus(app: App, settings: Settings) -> None:
     """Public menu for everyone; each editor's private chat also lists the editor commands."""
     await app.bot.set_my_commands(menu(PUBLIC_COMMANDS))
     for editor_id in sorted(settings.admin_ids):

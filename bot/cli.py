@@ -14,14 +14,15 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot.logs import setup_logging
 from bot.maintenance import backup, health_problems
+from bot.plumbing.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
-from briefings.chart_data import load_forces_chart
-from briefings.db import DatabaseProblem
-from briefings.render import BriefingRenderer
-from briefings.sections import SECTIONS
-from briefings.store import FactStore
+from briefings.database import DatabaseProblem
+from briefings.facts.store import FactStore
+from briefings.rendering.chart_data import load_forces_chart
+from briefings.rendering.renderer import BriefingRenderer
+from briefings.rendering.sections import SECTIONS
+from briefings.schema import open_database
 
 log = logging.getLogger("bot")
 
@@ -108,14 +109,16 @@ def backup_to(settings: Settings, target: Path) -> int:
 async def render(settings: Settings, section: str, png: Path | None = None) -> int:
     """Print a briefing exactly as the bot sends it, from the same database; with png, write
     the chart the bot sends with it there too."""
-    store = await FactStore.open(settings.database_path)
+    db = await open_database(settings.database_path)
     try:
+        store = FactStore(db)
         briefing = await BriefingRenderer(store).render(section)
         chart = await load_forces_chart(store) if png is not None else None
     finally:
-        await store.close()
+        await db.close()
     if png is not None and chart is not None:
-        from briefings.chart import render_forces_chart  # matplotlib: only when a chart is asked
+        # matplotlib: imported only when a chart is asked for
+        from briefings.rendering.chart import render_forces_chart
 
         png.write_bytes(render_forces_chart(chart))
         print(f"cables-bot: wrote the {section} chart to {png}", file=sys.stderr)

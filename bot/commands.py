@@ -5,79 +5,79 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import BotCommand, Update
-from telegram.ext import ContextTypes
 
-from bot import cable_admin, editors, handlers, subscriptions
-from bot.services import services
-from briefings.sections import SECTIONS
+from bot.context import BotContext
+from bot.editors import cables, facts
+from bot.editors.access import EditorHandler
+from bot.readers import sections, subscriptions
+from briefings.rendering.sections import SECTIONS
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
     """A slash command: its name, its one-line description and its handler.
 
-    A command without a callback is registered by its conversation (see bot/add_flow.py).
+    A command without a callback is registered by its conversation (see bot/editors/add_flow.py).
     """
 
     name: str
     description: str
-    callback: editors.EditorHandler | None
+    callback: EditorHandler | None
 
     def bot_command(self) -> BotCommand:
         return BotCommand(self.name, self.description)
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """List every command with one line each."""
     message = update.effective_message
     if message is None:
         return
-    svc = services(context)
     user = update.effective_user
-    text = svc.renderer.render_page(
+    text = context.renderer.render_page(
         "help",
         commands=PUBLIC_COMMANDS,
-        editor_commands=EDITOR_COMMANDS if svc.is_editor(user.id if user else None) else (),
+        editor_commands=EDITOR_COMMANDS if context.is_editor(user.id if user else None) else (),
     )
     await message.reply_html(text)
 
 
-async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def nothing_to_cancel(update: Update, context: BotContext) -> None:
     """Answer /cancel outside the guided /add."""
     message = update.effective_message
     if message is not None:
-        await message.reply_html(services(context).renderer.render_page("nothing_to_cancel"))
+        await message.reply_html(context.renderer.render_page("nothing_to_cancel"))
 
 
 PUBLIC_COMMANDS: tuple[Command, ...] = (
-    Command("start", "What this bot is, and the sections", handlers.start),
+    Command("start", "What this bot is, and the sections", sections.start),
     Command("help", "Every command, one line each", help_command),
     *(
-        Command(section.name, section.summary, handlers.section_command(section.name))
+        Command(section.name, section.summary, sections.section_command(section.name))
         for section in SECTIONS
     ),
     Command("subscribe", "Get each new cable as it comes out", subscriptions.subscribe),
     Command("unsubscribe", "Stop the pushes to this chat", subscriptions.unsubscribe),
     Command("status", "Whether this chat is subscribed, and to what", subscriptions.status),
     Command("daily", "The briefing every day: /daily on [HH:MM] or off", subscriptions.daily),
-    Command("whoami", "Your Telegram user id", editors.whoami),
+    Command("whoami", "Your Telegram user id", facts.whoami),
 )
 
 # Shown only to editors: in their own command menu and in their /help.
 EDITOR_COMMANDS: tuple[Command, ...] = (
-    Command("facts", "List facts with keys and sources: /facts [section]", editors.list_facts),
-    Command("set", "Change a fact: /set <key> <value> [source URL] [date]", editors.set_fact),
+    Command("facts", "List facts with keys and sources: /facts [section]", facts.list_facts),
+    Command("set", "Change a fact: /set <key> <value> [source URL] [date]", facts.set_fact),
     Command("add", "Add a fact or claim, guided (or one line with |)", None),
     Command(
-        "claim", "Add or change a claim: /claim new ... or /claim <key> <field> ...", editors.claim
+        "claim", "Add or change a claim: /claim new ... or /claim <key> <field> ...", facts.claim
     ),
-    Command("retire", "Take a fact or claim out of the briefings: /retire <key>", editors.retire),
-    Command("history", "Who changed what, and when: /history [key]", editors.history),
-    Command("undo", "Revert your own last change", editors.undo),
+    Command("retire", "Take a fact or claim out of the briefings: /retire <key>", facts.retire),
+    Command("history", "Who changed what, and when: /history [key]", facts.history),
+    Command("undo", "Revert your own last change", facts.undo),
     Command("cancel", "Stop the guided /add", nothing_to_cancel),
-    Command("cables", "The latest cables and their delivery progress", cable_admin.list_cables),
-    Command("preview", "The last cable's push, sent to you alone", cable_admin.preview),
-    Command("publish", "Push a cable by hand: /publish <url>", cable_admin.publish),
+    Command("cables", "The latest cables and their delivery progress", cables.list_cables),
+    Command("preview", "The last cable's push, sent to you alone", cables.preview),
+    Command("publish", "Push a cable by hand: /publish <url>", cables.publish),
 )
 
 

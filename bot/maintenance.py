@@ -7,7 +7,11 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from briefings.migrations import LATEST_VERSION
+from bot.push.schema import DELIVERY
+from briefings.database import TABLE_TRACKED_VERSION
+from briefings.schema import CONTENT
+
+SCHEMAS = (CONTENT, DELIVERY)
 
 
 def health_problems(database: Path, max_poll_age: float | None) -> list[str]:
@@ -20,13 +24,11 @@ def health_problems(database: Path, max_poll_age: float | None) -> list[str]:
         return [f"cannot open {database}: {exc}"]
     problems = []
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version != LATEST_VERSION:
-            problems.append(f"schema version {version}, expected {LATEST_VERSION}")
+        problems += _schema_problems(conn)
         checked = [row[0] for row in conn.execute("PRAGMA quick_check")]
         if checked != ["ok"]:
             problems.append(f"integrity check failed: {'; '.join(checked)[:200]}")
-        if max_poll_age is not None and version >= 3:
+        if max_poll_age is not None and not problems:
             row = conn.execute("SELECT MAX(last_poll_at) FROM feed_state").fetchone()
             if row is None or row[0] is None:
                 problems.append("the feed has never been polled")
@@ -64,3 +66,19 @@ def backup(database: Path, target: Path) -> int:
         source.close()
     partial.replace(target)
     return int(pages)
+
+
+def _schema_problems(conn: sqlite3.Connection) -> list[str]:
+    """Every schema at its latest migration, or what is behind (or ahead)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version != TABLE_TRACKED_VERSION:
+        return [f"schema version {version}: start the bot once to migrate it"]
+    applied = dict(
+        conn.execute("SELECT schema, MAX(number) FROM schema_migrations GROUP BY schema")
+    )
+    return [
+        f"{schema.name} schema at migration {applied.get(schema.name, 0)}, "
+        f"expected {schema.latest}"
+        for schema in SCHEMAS
+        if applied.get(schema.name, 0) != schema.latest
+    ]

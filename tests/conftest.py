@@ -11,12 +11,11 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 from telegram import Update
-from telegram.ext import Application
 
 from bot.app import build_application
-from bot.services import SERVICES_KEY, Services
+from bot.context import App, Services
+from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.settings import Settings
-from bot.update_order import PerChatUpdateProcessor
 from tests import factories
 from tests.fake_feed import FakeFeed
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
@@ -72,12 +71,12 @@ def settings(make_settings: Any) -> Settings:
 class RunningBot:
     """The real Application, polling the fake server; helpers to talk to it."""
 
-    app: Application  # type: ignore[type-arg]
+    app: App
     telegram: FakeTelegram
 
     @property
     def services(self) -> Services:
-        return self.app.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
+        return self.app.bot_data.services
 
     async def send(self, update: dict[str, Any], *, chat_id: int | None = None) -> Call:
         """Push an update and return the first message the bot sends back to the chat."""
@@ -146,7 +145,7 @@ def _chat_id(update: dict[str, Any]) -> int:
     return int(body["chat"]["id"])
 
 
-async def start_bot(settings: Settings, poll_timeout: int = 5) -> Application:  # type: ignore[type-arg]
+async def start_bot(settings: Settings, poll_timeout: int = 5) -> App:
     """Start the application as run_polling does, inside the test's event loop."""
     app = build_application(settings)
     await app.initialize()
@@ -158,7 +157,7 @@ async def start_bot(settings: Settings, poll_timeout: int = 5) -> Application:  
     return app
 
 
-async def stop_bot(app: Application) -> None:  # type: ignore[type-arg]
+async def stop_bot(app: App) -> None:
     """Stop the application as run_polling does."""
     assert app.updater is not None
     if app.updater.running:
@@ -177,7 +176,7 @@ async def bot(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[Runni
     app = await start_bot(settings)
     try:
         running = RunningBot(app, telegram)
-        await running.services.publisher.wait_for_polls(1)  # start from a settled state
+        await running.services.ingest.wait_for_polls(1)  # start from a settled state
         yield running
     finally:
         await stop_bot(app)

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from briefings.telegram_html import MAX_CAPTION_LENGTH, MAX_MESSAGE_LENGTH
+from briefings.rendering.telegram_html import MAX_CAPTION_LENGTH, MAX_MESSAGE_LENGTH
 from tests.telegram_html_check import HtmlRejected, check_html, check_reply_markup
 
 TOKEN = "123456789:AAEfakeTOKENforTESTSonly_abcdefghijk"

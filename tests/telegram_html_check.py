@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from briefings.telegram_html import MAX_MESSAGE_LENGTH, visible_length
+from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 
 # Tags of the Bot API's HTML parse mode and the attributes each may carry.
 ALLOWED_TAGS: dict[str, set[str]] = {

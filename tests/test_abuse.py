@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from briefings.telegram_html import visible_text
+from briefings.rendering.telegram_html import visible_text
 from tests import factories
 from tests.conftest import RunningBot, start_bot, stop_bot
 from tests.fake_telegram import TOKEN, FakeTelegram

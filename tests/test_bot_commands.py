@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from bot.commands import PUBLIC_COMMANDS
-from briefings.sections import SECTIONS
-from briefings.telegram_html import visible_text
+from briefings.rendering.sections import SECTIONS
+from briefings.rendering.telegram_html import visible_text
 from tests import factories
 from tests.conftest import RunningBot
 from tests.fake_telegram import BOT_USERNAME

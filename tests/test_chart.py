@@ -10,22 +10,23 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from briefings.chart import HEIGHT, WIDTH, render_forces_chart
-from briefings.chart_data import Bar, ForcesChart, load_forces_chart
-from briefings.editing import Editor, FactDraft, FactEditor
-from briefings.render import BriefingRenderer
-from briefings.store import FactStore
-from briefings.values import Value
+from briefings.facts.editing import Editor, FactDraft, FactEditor
+from briefings.facts.store import FactStore
+from briefings.facts.values import Value
+from briefings.rendering.chart import HEIGHT, WIDTH, render_forces_chart
+from briefings.rendering.chart_data import Bar, ForcesChart, load_forces_chart
+from briefings.rendering.renderer import BriefingRenderer
 from tests.fake_telegram import png_size
+from tests.storage import open_store, write
 
 EDITOR = Editor(id=1, name="Edith")
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[FactStore]:
-    store = await FactStore.open(tmp_path / "c.db")
+    store = await open_store(tmp_path / "c.db")
     yield store
-    await store.close()
+    await store.db.close()
 
 
 def editor_of(store: FactStore) -> FactEditor:
@@ -102,7 +103,8 @@ async def test_anything_an_editor_types_is_drawn_literally(store: FactStore) -> 
     # Emoji the font lacks are dropped (no warning, which would fail this suite), a "$" is
     # not TeX, and a label far too long is cut to fit.
     hostile = "🇺🇦 $x^2$ & <b>bold</b> עברית \u202e " + "very long " * 80
-    await store.conn.execute(
+    await write(
+        store.db,
         "UPDATE facts SET label = ?, claimant = ? WHERE key = 'belarus_border_troops'",
         (hostile, hostile),
     )

@@ -8,11 +8,11 @@ import signal
 import sys
 from pathlib import Path
 
-from briefings.chart import render_forces_chart
-from briefings.chart_data import load_forces_chart
-from briefings.store import FactStore
+from briefings.rendering.chart import render_forces_chart
+from briefings.rendering.chart_data import load_forces_chart
 from tests import factories
 from tests.fake_telegram import TOKEN, FakeTelegram, png_size
+from tests.storage import open_store
 
 
 def cli_env(tmp_path: Path, telegram: FakeTelegram | None = None, **extra: str) -> dict[str, str]:
@@ -102,11 +102,11 @@ async def test_render_png_writes_the_chart_the_bot_sends(tmp_path: Path) -> None
     assert process.returncode == 0, stderr.decode()
     assert "about 20,000 troops" in stdout.decode()  # the briefing, printed as before
     assert f"wrote the forces chart to {out}" in stderr.decode()
-    store = await FactStore.open(env["DATABASE_PATH"])
+    store = await open_store(env["DATABASE_PATH"])
     try:
         chart = await load_forces_chart(store)
     finally:
-        await store.close()
+        await store.db.close()
     assert out.read_bytes() == render_forces_chart(chart)  # the very function the bot uses
     assert png_size(out.read_bytes()) == (1280, 1280)
 

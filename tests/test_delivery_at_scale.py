@@ -16,12 +16,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bot.publisher import Publisher
-from bot.subscribers import SubscriberStore
-from briefings.store import FactStore
+from bot.push.subscribers import SubscriberStore
 from tests.conftest import RunningBot, start_bot, stop_bot
 from tests.fake_feed import FakeFeed, fixture
 from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.storage import open_store, publisher_on
 
 NEW_CABLE = "https://thebismarckcables.substack.com/p/fixture-cable-c"
 
@@ -43,7 +42,7 @@ async def test_a_thousand_subscribers_at_thirty_per_second(
     app = await start_bot(make_settings(feed_url=feed.url, broadcast_rate=30))
     bot = RunningBot(app, telegram)
     try:
-        await bot.services.publisher.wait_for_polls(1)
+        await bot.services.ingest.wait_for_polls(1)
         for chat_id in range(1000, 2000):
             await bot.services.subscribers.subscribe(chat_id, "private", None)
         feed.body = fixture("bismarck-feed-v2.xml")
@@ -81,15 +80,15 @@ async def delivery_ready(
 ) -> Callable[[], Awaitable[asyncio.subprocess.Process]]:
     """A database with subscribers and a primed feed, a new cable in the feed, and a way
     to start `python -m bot run` on it as its own process."""
-    store = await FactStore.open(database)
-    publisher = Publisher(store.conn, feed.url, lambda: None)
+    store = await open_store(database)
+    publisher = publisher_on(store.db, feed.url)
     try:
         for chat_id in subscribers:
-            await SubscriberStore(store.conn).subscribe(chat_id, "private", None)
+            await SubscriberStore(store.db).subscribe(chat_id, "private", None)
         await publisher.poll_feed()  # the first poll records the back catalogue
     finally:
-        await publisher.close()
-        await store.close()
+        await publisher.ingest.close()
+        await store.db.close()
     feed.body = fixture("bismarck-feed-v2.xml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ADMIN_"))}
     env.update(

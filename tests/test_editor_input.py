@@ -6,14 +6,14 @@ from datetime import date
 
 import pytest
 
-from briefings.editor_input import (
+from briefings.facts.editor_input import (
     InputError,
     clean_text,
     parse_as_of,
     parse_source_url,
     parse_value,
 )
-from briefings.values import Value
+from briefings.facts.values import Value
 
 TROOPS = Value.number(20000, "troops", approx=True)
 

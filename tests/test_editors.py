@@ -11,7 +11,7 @@ import pytest
 
 from bot.commands import EDITOR_COMMANDS
 from bot.settings import Settings
-from briefings.telegram_html import visible_text
+from briefings.rendering.telegram_html import visible_text
 from tests import factories
 from tests.conftest import RunningBot
 from tests.test_bot_commands import buttons
@@ -269,7 +269,7 @@ async def test_non_editors_are_refused_and_nothing_changes(
         "history": "/history",
         "undo": "/undo",
     }
-    with caplog.at_level(logging.WARNING, logger="bot.editors"):
+    with caplog.at_level(logging.WARNING, logger="bot.editors.facts"):
         for name, command in attempts.items():
             reply = text_of(await bot.say(command))
             assert reply.startswith(f"Sorry, /{name} is for the newsletter's editors.")

@@ -11,15 +11,15 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
-from briefings.chart import render_forces_chart
-from briefings.chart_data import load_forces_chart
-from briefings.editing import Editor
-from briefings.store import FactStore
-from briefings.telegram_html import visible_text
-from briefings.values import Value
+from briefings.facts.editing import Editor
+from briefings.facts.values import Value
+from briefings.rendering.chart import render_forces_chart
+from briefings.rendering.chart_data import load_forces_chart
+from briefings.rendering.telegram_html import visible_text
 from tests import factories
 from tests.conftest import RunningBot
 from tests.fake_telegram import TOKEN, Call, FakeTelegram, png_size
+from tests.storage import open_store
 from tests.test_bot_commands import buttons
 
 READER = factories.READER_ID
@@ -143,11 +143,11 @@ async def test_a_short_briefing_rides_as_the_caption_with_its_buttons(bot: Runni
 async def test_the_fake_refuses_photos_as_telegram_would(
     telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    store = await FactStore.open(tmp_path / "c.db")
+    store = await open_store(tmp_path / "c.db")
     try:
         png = render_forces_chart(await load_forces_chart(store))
     finally:
-        await store.close()
+        await store.db.close()
     async with Bot(TOKEN, base_url=telegram.base_url) as plain_bot:
         with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
             await plain_bot.send_photo(READER, "AgACneverUploaded")

@@ -10,9 +10,9 @@ import pytest
 from telegram import Bot, InlineQueryResultArticle, InputTextMessageContent
 from telegram.error import BadRequest
 
-from bot.inline import INLINE_CACHE_SECONDS
-from briefings.sections import SECTIONS
-from briefings.telegram_html import visible_text
+from bot.readers.inline import INLINE_CACHE_SECONDS
+from briefings.rendering.sections import SECTIONS
+from briefings.rendering.telegram_html import visible_text
 from tests import factories
 from tests.conftest import RunningBot, start_bot, stop_bot
 from tests.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram

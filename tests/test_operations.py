@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 
 from bot.maintenance import health_problems
-from briefings.db import DatabaseProblem, connect
-from briefings.store import FactStore
+from briefings.database import DatabaseProblem
 from tests import factories
 from tests.conftest import RunningBot
+from tests.storage import open_store
 from tests.test_cli import cables_bot, cli_env
 
 
 async def test_the_database_is_private_to_its_owner(tmp_path: Path) -> None:
-    store = await FactStore.open(tmp_path / "c.db")
-    await store.close()
+    store = await open_store(tmp_path / "c.db")
+    await store.db.close()
     assert stat.S_IMODE((tmp_path / "c.db").stat().st_mode) == 0o600
 
 
@@ -29,7 +29,7 @@ async def test_a_damaged_file_is_refused_at_start_with_one_line(tmp_path: Path) 
     database.parent.mkdir()
     database.write_bytes(b"SQLite format 3\x00" + b"\xde\xad" * 4000)
     with pytest.raises((DatabaseProblem, sqlite3.DatabaseError)):
-        await connect(database)
+        await open_store(database)
     process = await cables_bot("render", "forces", env=cli_env(tmp_path), cwd=tmp_path)
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 1
@@ -40,8 +40,8 @@ async def test_a_damaged_file_is_refused_at_start_with_one_line(tmp_path: Path) 
 async def test_a_locked_database_fails_cleanly_and_loses_nothing(
     bot: RunningBot, settings: Any
 ) -> None:
-    conn = bot.services.store.conn
-    await conn.execute("PRAGMA busy_timeout = 50")  # give up quickly in the test
+    db = bot.services.db
+    await db.wait_for_locks(50)  # give up quickly in the test
     other = sqlite3.connect(settings.database_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
@@ -54,17 +54,15 @@ async def test_a_locked_database_fails_cleanly_and_loses_nothing(
         other.close()
     reply = await bot.send(factories.editor_message("/set border_length 1090"))
     assert "Changed" in reply.params["text"]
-    async with conn.execute("SELECT COUNT(*) FROM changes") as cursor:
-        assert (await cursor.fetchone())[0] == 1
-    async with conn.execute("PRAGMA quick_check") as cursor:
-        assert (await cursor.fetchone())[0] == "ok"
+    assert await db.fetch_value("SELECT COUNT(*) FROM changes") == 1
+    assert await db.fetch_value("PRAGMA quick_check") == "ok"
 
 
 async def test_check_reports_health(tmp_path: Path) -> None:
     database = tmp_path / "c.db"
     assert health_problems(database, None) == [f"no database at {database}"]
-    store = await FactStore.open(database)
-    await store.close()
+    store = await open_store(database)
+    await store.db.close()
     assert health_problems(database, None) == []
     assert health_problems(database, 600) == ["the feed has never been polled"]
     with sqlite3.connect(database) as conn:
@@ -96,8 +94,8 @@ async def test_backup_while_the_bot_runs(bot: RunningBot, tmp_path: Path) -> Non
             "SELECT value_low FROM facts WHERE key = 'border_length'"
         ).fetchone() == (1085.0,)
     # The copy is a database the bot can start from.
-    restored = await FactStore.open(target)
+    restored = await open_store(target)
     assert (await restored.fact("border_length")).value.low == 1085  # type: ignore[union-attr]
-    await restored.close()
+    await restored.db.close()
     # The bot still answers while and after the copy is taken.
     assert "1,085 km" in (await bot.say("/forces")).params["text"]

@@ -14,20 +14,25 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefings.editing import Editor, FactEditor
-from briefings.editor_input import (
+from briefings.cables.feed import FeedError, parse_feed
+from briefings.cables.teaser import make_teaser
+from briefings.facts.editing import Editor, FactEditor
+from briefings.facts.editor_input import (
     InputError,
     clean_text,
     parse_as_of,
     parse_source_url,
     parse_value,
 )
-from briefings.feed import FeedError, parse_feed
-from briefings.render import BriefingRenderer
-from briefings.store import FactStore
-from briefings.teaser import make_teaser
-from briefings.telegram_html import MAX_MESSAGE_LENGTH, split_message, visible_length, visible_text
-from briefings.values import Value
+from briefings.facts.values import Value
+from briefings.rendering.renderer import BriefingRenderer
+from briefings.rendering.telegram_html import (
+    MAX_MESSAGE_LENGTH,
+    split_message,
+    visible_length,
+    visible_text,
+)
+from tests.storage import open_store
 from tests.telegram_html_check import check_html
 
 TROOPS = Value.number(20000, "troops", approx=True)
@@ -161,7 +166,7 @@ def test_typed_values_show_literally_in_every_briefing() -> None:
 
 async def _typed_values_show_literally() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        store = await FactStore.open(Path(folder) / "c.db")
+        store = await open_store(Path(folder) / "c.db")
         renderer = BriefingRenderer(store)
         editor = FactEditor(store, renderer)
         seen: list[str] = []
@@ -183,4 +188,4 @@ async def _typed_values_show_literally() -> None:
                 check_html(text)
                 assert visible_length(text) <= MAX_MESSAGE_LENGTH
                 assert value.display() in visible_text(text)
-        await store.close()
+        await store.db.close()

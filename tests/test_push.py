@@ -14,11 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.settings import Settings
-from briefings.telegram_html import visible_text
+from briefings.rendering.telegram_html import visible_text
 from tests import factories
 from tests.conftest import RunningBot, start_bot, stop_bot
 from tests.fake_feed import FakeFeed, fixture
 from tests.fake_telegram import BOT_ID, FakeTelegram
+from tests.storage import publisher_on
 
 TRIAL = "https://thebismarckcables.substack.com/subscribe?coupon=tg7"
 NEW_CABLE = "https://thebismarckcables.substack.com/p/fixture-cable-c"
@@ -31,7 +32,7 @@ async def pushing_bot(
     """A bot polling the loopback feed, its first poll (the priming one) done."""
     app = await start_bot(make_settings(feed_url=feed.url))
     bot = RunningBot(app, telegram)
-    await bot.services.publisher.wait_for_polls(1)
+    await bot.services.ingest.wait_for_polls(1)
     try:
         yield bot
     finally:
@@ -211,16 +212,12 @@ async def test_a_bad_feed_is_logged_and_retried_and_pushes_nothing(
 async def test_a_slow_feed_times_out_without_harm(pushing_bot: RunningBot, feed: FakeFeed) -> None:
     import httpx
 
-    from bot.publisher import Publisher
-
-    publisher = Publisher(
-        pushing_bot.services.store.conn, feed.url, lambda: None, httpx.AsyncClient(timeout=0.2)
-    )
+    publisher = publisher_on(pushing_bot.services.db, feed.url, httpx.AsyncClient(timeout=0.2))
     feed.body, feed.delay = fixture("bismarck-feed-v2.xml"), 1.0
     try:
         result = await publisher.poll_feed()
     finally:
-        await publisher.close()
+        await publisher.ingest.close()
     assert result.outcome == "error" and "Timeout" in (result.error or "")
     assert rows(pushing_bot.services.settings.database_path,
                 "SELECT COUNT(*) FROM cables WHERE guid LIKE '%cable-c'") == [(0,)]  # fmt: skip
@@ -336,39 +333,74 @@ async def test_editors_see_progress_preview_and_publish_by_hand(
 
 
 # ---------------------------------------------------------------------- daily briefing
-async def test_daily_briefing_is_scheduled_sent_and_restored_after_restart(
+def daily_briefings(telegram: FakeTelegram) -> list[Any]:
+    return [c for c in telegram.delivered() if "Your daily briefing" in c.params["text"]]
+
+
+async def test_daily_briefing_is_set_shown_and_queued_once_a_day(
+    bot: RunningBot, telegram: FakeTelegram
+) -> None:
+    reply = visible_text((await bot.say("/daily on 18:30")).params["text"])
+    assert "every day at 18:30 UTC" in reply and "each new cable" in reply
+    assert "at 18:30 UTC" in visible_text((await bot.say("/status")).params["text"])
+    assert "every day at 18:30 UTC" in visible_text((await bot.say("/daily")).params["text"])
+    bad = visible_text((await bot.say("/daily on 25:99")).params["text"])
+    assert bad.startswith("⚠️ times look like 07:30 and time zones like Europe/Kyiv")
+    # One job for every chat, no job per chat: the subscribers table is the schedule.
+    assert bot.app.job_queue is not None
+    [job] = bot.app.job_queue.get_jobs_by_name("daily-due")
+    assert bot.app.job_queue.get_jobs_by_name(f"daily:{factories.READER_ID}") == ()
+
+    schedule = bot.services.daily
+    [(due_at, due_day)] = rows(bot.services.settings.database_path,
+                               "SELECT daily_next_at, daily_next_day FROM subscribers")  # fmt: skip
+    assert time.strftime("%H:%M", time.gmtime(due_at)) == "18:30"
+    schedule.clock = lambda: due_at + 1  # the job's run just after 18:30 UTC
+    await job.run(bot.app)
+    await job.run(bot.app)  # a second run the same day queues nothing more
+    [daily] = await telegram.wait_for(lambda: daily_briefings(telegram))
+    text = visible_text(daily.params["text"])
+    assert "about 20,000 troops" in text and "Late" not in text
+    await bot.settled()
+    [(next_at, next_day)] = rows(bot.services.settings.database_path,
+                                 "SELECT daily_next_at, daily_next_day FROM subscribers")  # fmt: skip
+    assert next_at == due_at + 86400 and next_day > due_day
+    assert "Daily briefing off" in visible_text((await bot.say("/daily off")).params["text"])
+    assert "Daily briefing: off" in visible_text((await bot.say("/daily")).params["text"])
+    schedule.clock = lambda: next_at + 1
+    await job.run(bot.app)
+    await bot.settled()
+    assert len(daily_briefings(telegram)) == 1
+
+
+async def test_a_daily_briefing_missed_while_the_bot_was_down_goes_out_once_late(
     make_settings: Any, telegram: FakeTelegram
 ) -> None:
     settings = make_settings()
     app = await start_bot(settings)
-    bot = RunningBot(app, telegram)
     try:
-        reply = await bot.say("/daily on 18:30")
-        assert "every day at 18:30 UTC" in visible_text(reply.params["text"])
-        assert "at 18:30 UTC" in visible_text((await bot.say("/status")).params["text"])
-        bad = visible_text((await bot.say("/daily on 25:99")).params["text"])
-        assert bad.startswith("⚠️ times look like 07:30")
-        assert app.job_queue is not None
-        [job] = app.job_queue.get_jobs_by_name(f"daily:{factories.READER_ID}")
-        await job.run(app)  # the job's own callback, as the scheduler would call it at 18:30
-        await job.run(app)  # a second run the same day queues nothing more
-        daily = await telegram.wait_for(
-            lambda: [c for c in telegram.delivered() if "Your daily briefing" in c.params["text"]]
+        reply = await RunningBot(app, telegram).say("/daily on 07:30 europe/kyiv")
+        assert "every day at 07:30 Europe/Kyiv" in visible_text(reply.params["text"])
+    finally:
+        await stop_bot(app)
+    # The bot stays down across the chat's 07:30: its next due time is now in the past.
+    with sqlite3.connect(settings.database_path) as conn:
+        conn.execute("UPDATE subscribers SET daily_next_at = daily_next_at - 86400")
+    app = await start_bot(settings)  # its first check of the schedule runs at start
+    try:
+        [daily] = await telegram.wait_for(lambda: daily_briefings(telegram))
+        assert "Late today: the bot was offline when this briefing was due" in visible_text(
+            daily.params["text"]
         )
-        assert "about 20,000 troops" in visible_text(daily[0].params["text"])
-    finally:
-        await stop_bot(app)
-
-    app = await start_bot(settings)
-    try:
         assert app.job_queue is not None
-        [job] = app.job_queue.get_jobs_by_name(f"daily:{factories.READER_ID}")
-        assert str(job.trigger).startswith("cron") and "hour='18', minute='30'" in str(job.trigger)  # type: ignore[attr-defined]
+        [job] = app.job_queue.get_jobs_by_name("daily-due")
+        await job.run(app)  # later checks find nothing more due today
         bot = RunningBot(app, telegram)
-        assert "Daily briefing off" in visible_text((await bot.say("/daily off")).params["text"])
-        assert app.job_queue.get_jobs_by_name(f"daily:{factories.READER_ID}") == ()
+        status = visible_text((await bot.say("/status")).params["text"])
+        assert "every day at 07:30 Europe/Kyiv" in status
+        await bot.settled()
     finally:
         await stop_bot(app)
-    assert (
-        Counter("Your daily briefing" in c.params["text"] for c in telegram.delivered())[True] == 1
-    )
+    assert len(daily_briefings(telegram)) == 1
+    [(next_at,)] = rows(settings.database_path, "SELECT daily_next_at FROM subscribers")
+    assert next_at > time.time()  # moved on to the next 07:30 in Kyiv

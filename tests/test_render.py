@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from briefings.render import BriefingRenderer, BriefingTooLong, format_as_of
-from briefings.sections import SECTIONS
-from briefings.store import FactStore
-from briefings.telegram_html import visible_text
+from briefings.facts.store import FactStore
+from briefings.rendering.renderer import BriefingRenderer, BriefingTooLong, format_as_of
+from briefings.rendering.sections import SECTIONS
+from briefings.rendering.telegram_html import visible_text
+from tests.storage import open_store, write
 from tests.telegram_html_check import check_html
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\" 🇺🇦 עברית \u202e; DROP TABLE facts;--"
@@ -18,9 +19,9 @@ HOSTILE = "<script>alert('x')</script> & \"quoted\" 🇺🇦 עברית \u202e; 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[FactStore]:
-    store = await FactStore.open(tmp_path / "c.db")
+    store = await open_store(tmp_path / "c.db")
     yield store
-    await store.close()
+    await store.db.close()
 
 
 @pytest.mark.parametrize("name", [section.name for section in SECTIONS])
@@ -74,7 +75,8 @@ async def test_sources_never_invents_a_post_url(store: FactStore) -> None:
 
 
 async def test_hostile_text_is_shown_literally(store: FactStore) -> None:
-    await store.conn.execute(
+    await write(
+        store.db,
         "UPDATE facts SET label = ?, value_text = ? WHERE key = 'fortification_types'",
         (HOSTILE, HOSTILE),
     )
@@ -82,22 +84,20 @@ async def test_hostile_text_is_shown_literally(store: FactStore) -> None:
         briefing = await BriefingRenderer(store).render(name)
         check_html(briefing.text)
         assert HOSTILE in visible_text(briefing.text)
-    async with store.conn.execute("SELECT COUNT(*) FROM facts") as cursor:
-        assert (await cursor.fetchone())[0] > 0
+    assert await store.db.fetch_value("SELECT COUNT(*) FROM facts") > 0
 
 
 async def test_a_retired_fact_leaves_a_statement_of_silence(store: FactStore) -> None:
-    await store.conn.execute(
-        "UPDATE facts SET retired_at = 'now' WHERE key = 'ukraine_northern_border_troops'"
+    await write(
+        store.db,
+        "UPDATE facts SET retired_at = 'now' WHERE key = 'ukraine_northern_border_troops'",
     )
     text = visible_text((await BriefingRenderer(store).render("fortifications")).text)
     assert "Manning them: not on record." in text
 
 
 async def test_a_briefing_over_telegrams_limit_is_refused(store: FactStore) -> None:
-    await store.conn.execute(
-        "UPDATE facts SET note = ? WHERE key = 'border_length'", ("x" * 5000,)
-    )
+    await write(store.db, "UPDATE facts SET note = ? WHERE key = 'border_length'", ("x" * 5000,))
     with pytest.raises(BriefingTooLong) as raised:
         await BriefingRenderer(store).render("forces")
     assert raised.value.length > 4096

@@ -3,69 +3,132 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from briefings.db import connect, migrate, schema_version, transaction
-from briefings.migrations import LATEST_VERSION
-from briefings.store import FactStore
-from briefings.values import Value
+from bot.push.schema import DELIVERY
+from briefings.database import TABLE_TRACKED_VERSION, Database, DatabaseProblem, Schema
+from briefings.facts.values import Value
+from briefings.schema import CONTENT
+from tests.storage import open_store, write
 
 NEWSLETTER_HOME = "https://thebismarckcables.substack.com"
 
 
 async def test_database_and_its_folder_are_created(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "folder" / "cables.db"
-    store = await FactStore.open(path)
-    await store.close()
+    store = await open_store(path)
+    await store.db.close()
     assert path.is_file()
 
 
+def tables(path: Path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return [row[0] for row in conn.execute("SELECT sql FROM sqlite_master ORDER BY name")]
+
+
 async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
-    conn = await connect(tmp_path / "c.db")
+    path = tmp_path / "c.db"
+    db = await Database.open(path, (CONTENT, DELIVERY))
     try:
-        async with conn.execute("SELECT sql FROM sqlite_master ORDER BY name") as cursor:
-            schema_before = [row[0] for row in await cursor.fetchall()]
-        assert await migrate(conn) == LATEST_VERSION
-        async with conn.execute("SELECT sql FROM sqlite_master ORDER BY name") as cursor:
-            schema_after = [row[0] for row in await cursor.fetchall()]
-        assert await schema_version(conn) == LATEST_VERSION
-        assert schema_after == schema_before
-        async with conn.execute("PRAGMA journal_mode") as cursor:
-            assert (await cursor.fetchone())[0] == "wal"
+        assert await db.applied() == {"content": CONTENT.latest, "delivery": DELIVERY.latest}
+        assert await db.fetch_value("PRAGMA journal_mode") == "wal"
     finally:
-        await conn.close()
+        await db.close()
+    before = tables(path)
+    db = await Database.open(path, (CONTENT, DELIVERY))
+    await db.close()
+    assert tables(path) == before
+
+
+async def test_each_package_migrates_its_own_tables(tmp_path: Path) -> None:
+    # The content alone (as `cables-bot render` opens it) has no delivery tables; the bot's
+    # first start adds them, after the content's, which they refer to.
+    path = tmp_path / "c.db"
+    db = await Database.open(path, (CONTENT,))
+    await db.close()
+    assert not any("CREATE TABLE outbox" in (sql or "") for sql in tables(path))
+    db = await Database.open(path, (CONTENT, DELIVERY))
+    try:
+        assert await db.applied() == {"content": CONTENT.latest, "delivery": DELIVERY.latest}
+    finally:
+        await db.close()
+    assert any("CREATE TABLE outbox" in (sql or "") for sql in tables(path))
+
+
+async def test_a_file_from_before_per_package_migrations_is_adopted(tmp_path: Path) -> None:
+    # What earlier programs wrote: every table of their three migrations, user_version 3.
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        for script in (*CONTENT.migrations, DELIVERY.migrations[0]):
+            conn.executescript(script)
+        conn.execute("INSERT INTO subscribers (chat_id, chat_type, daily_time, subscribed_at,"
+                     " updated_at) VALUES (7, 'private', '07:30', 'then', 'then')")  # fmt: skip
+        conn.execute("PRAGMA user_version = 3")
+    db = await Database.open(path, (CONTENT, DELIVERY))
+    try:
+        assert await db.applied() == {"content": CONTENT.latest, "delivery": DELIVERY.latest}
+        assert await db.fetch_value("PRAGMA user_version") == TABLE_TRACKED_VERSION
+        row = await db.fetch_one("SELECT daily_time, daily_tz FROM subscribers")
+        assert row is not None and tuple(row) == ("07:30", None)  # kept; the zone is UTC's
+    finally:
+        await db.close()
+
+
+async def test_a_schema_newer_than_the_program_is_one_clear_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    db = await Database.open(path, (CONTENT, DELIVERY))
+    await db.close()
+    shorter = Schema("delivery", DELIVERY.migrations[:1])  # a program that knows one migration
+    with pytest.raises(DatabaseProblem) as refused:
+        await Database.open(path, (CONTENT, shorter))
+    assert str(refused.value) == (
+        f"the database's delivery schema is at migration {DELIVERY.latest}, newer than this "
+        "program knows (1): upgrade cables-bot"
+    )
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 7")  # neither a file of ours nor of earlier ones
+    with pytest.raises(DatabaseProblem, match="newer than this program knows"):
+        await Database.open(path, (CONTENT,))
+
+
+async def test_a_write_outside_a_transaction_is_refused(tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "c.db")
+    try:
+        with pytest.raises(RuntimeError, match=r"outside Database\.transaction"):
+            await store.db.execute("DELETE FROM facts")
+        assert await store.facts()
+    finally:
+        await store.db.close()
 
 
 async def test_restart_neither_duplicates_nor_overwrites_curated_facts(tmp_path: Path) -> None:
     path = tmp_path / "c.db"
-    store = await FactStore.open(path)
+    store = await open_store(path)
     count = len(await store.facts())
-    await store.conn.execute(
-        "UPDATE facts SET value_low = 25000 WHERE key = 'belarus_border_troops'"
-    )
-    await store.conn.execute("UPDATE facts SET retired_at = 'x' WHERE key = 'border_length'")
-    await store.close()
+    await write(store.db, "UPDATE facts SET value_low = 25000 WHERE key = 'belarus_border_troops'")
+    await write(store.db, "UPDATE facts SET retired_at = 'x' WHERE key = 'border_length'")
+    await store.db.close()
 
-    store = await FactStore.open(path)
+    store = await open_store(path)
     try:
         facts = {fact.key: fact for fact in await store.facts()}
-        async with store.conn.execute("SELECT COUNT(*) FROM facts") as cursor:
-            assert (await cursor.fetchone())[0] == count
+        assert await store.db.fetch_value("SELECT COUNT(*) FROM facts") == count
         assert facts["belarus_border_troops"].value.low == 25000
         assert "border_length" not in facts
     finally:
-        await store.close()
+        await store.db.close()
 
 
 async def test_seed_holds_the_first_cables_figures(tmp_path: Path) -> None:
-    store = await FactStore.open(tmp_path / "c.db")
+    store = await open_store(tmp_path / "c.db")
     try:
         facts = {fact.key: fact for fact in await store.facts()}
         claims = {claim.key: claim for claim in await store.claims()}
     finally:
-        await store.close()
+        await store.db.close()
 
     expected = {
         "belarus_border_troops": Value.number(20000, "troops", approx=True),
@@ -103,15 +166,16 @@ async def test_seed_holds_the_first_cables_figures(tmp_path: Path) -> None:
         assert fact.source.url_is_post is False
 
 
-async def test_a_read_never_sees_a_change_that_is_then_rolled_back(tmp_path: Path) -> None:
-    # Chats are handled side by side on one connection: a reader's /forces may come while an
-    # editor's change is half made, and that change may yet be refused and rolled back.
-    store = await FactStore.open(tmp_path / "c.db")
+async def test_a_read_neither_waits_for_a_write_nor_sees_it_half_made(tmp_path: Path) -> None:
+    # Chats are handled side by side: a reader's /forces may come while an editor's change is
+    # half made, and that change may yet be refused and rolled back. The reader gets the last
+    # committed facts at once, without waiting for the write to end.
+    store = await open_store(tmp_path / "c.db")
     half_made, refuse = asyncio.Event(), asyncio.Event()
 
     async def refused_change() -> None:
-        async with transaction(store.conn):
-            await store.conn.execute("UPDATE facts SET label = 'HALF-MADE'")
+        async with store.db.transaction():
+            await store.db.execute("UPDATE facts SET label = 'HALF-MADE'")
             half_made.set()
             await refuse.wait()
             raise LookupError("refused")
@@ -119,19 +183,19 @@ async def test_a_read_never_sees_a_change_that_is_then_rolled_back(tmp_path: Pat
     try:
         writer = asyncio.create_task(refused_change())
         await half_made.wait()
-        reader = asyncio.create_task(store.facts())
-        for _ in range(5):  # let the reader get as far as it can: up to its query, or the lock
-            await asyncio.sleep(0)
+        facts = await asyncio.wait_for(store.facts(), 10)  # the write is still open here
+        assert not writer.done()
+        assert facts and all(fact.label != "HALF-MADE" for fact in facts)
         refuse.set()
         with pytest.raises(LookupError):
             await writer
-        facts = await reader
-        assert facts and all(fact.label != "HALF-MADE" for fact in facts)
+        assert all(fact.label != "HALF-MADE" for fact in await store.facts())
         # Inside its own transaction, a writer reads what it has written so far.
         with pytest.raises(LookupError):
-            async with transaction(store.conn):
-                await store.conn.execute("UPDATE facts SET label = 'MINE'")
+            async with store.db.transaction():
+                await store.db.execute("UPDATE facts SET label = 'MINE'")
                 assert {fact.label for fact in await store.facts()} == {"MINE"}
                 raise LookupError("rolled back")
+        assert "MINE" not in {fact.label for fact in await store.facts()}
     finally:
-        await store.close()
+        await store.db.close()

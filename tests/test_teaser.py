@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from briefings.feed import FeedError, parse_feed
-from briefings.teaser import make_teaser
-from briefings.telegram_html import visible_text
+from briefings.cables.feed import FeedError, parse_feed
+from briefings.cables.teaser import make_teaser
+from briefings.rendering.telegram_html import visible_text
 from tests.fake_feed import fixture
 from tests.telegram_html_check import check_html
 

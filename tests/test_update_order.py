@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.update_order import MAX_CONCURRENT_UPDATES
+from bot.plumbing.update_order import MAX_CONCURRENT_UPDATES
 from tests import factories
 from tests.conftest import RunningBot
 from tests.fake_telegram import FakeTelegram

@@ -1,6 +1,6 @@
 """How values read in a briefing."""
 
-from briefings.values import Value, format_number
+from briefings.facts.values import Value, format_number
 
 
 def test_numbers_ranges_and_words_read_naturally() -> None:

@@ -1,0 +1,194 @@
+"""The long-lived services, opened at start-up and closed at shutdown, and the typed context
+through which every handler and job reaches them (PTB's `ContextTypes(context=...)`)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.push.daily import DailySchedule
+from bot.push.messages import PushComposer
+from bot.push.outbox import Outbox
+from bot.push.publisher import Publisher
+from bot.push.schema import DELIVERY
+from bot.push.subscribers import SubscriberStore
+from bot.push.worker import PushWorker
+from bot.readers.forces_photo import ForcesPhoto
+from bot.readers.keyboards import Keyboards
+from bot.settings import Settings
+from briefings.cables.ingest import CableIngest
+from briefings.cables.store import CableStore
+from briefings.database import Database
+from briefings.facts.editing import FactEditor
+from briefings.facts.store import FactStore
+from briefings.rendering.renderer import BriefingRenderer
+from briefings.schema import open_database
+
+
+@dataclass(slots=True)
+class Services:
+    """One of each: the database and what is built on it, in the order they depend."""
+
+    settings: Settings
+    db: Database
+    store: FactStore
+    renderer: BriefingRenderer
+    editor: FactEditor
+    keyboards: Keyboards
+    forces_photo: ForcesPhoto
+    subscribers: SubscriberStore
+    daily: DailySchedule
+    cables: CableStore
+    outbox: Outbox
+    pushes: PushComposer
+    worker: PushWorker
+    ingest: CableIngest
+    publisher: Publisher
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    @classmethod
+    async def open(cls, settings: Settings, bot: Bot) -> Services:
+        """Open the database named in settings and build the services on it."""
+        db = await open_database(settings.database_path, DELIVERY)
+        store = FactStore(db)
+        renderer = BriefingRenderer(store)
+        # Share needs BotFather's inline mode, which getMe reports at start-up.
+        keyboards = Keyboards(settings.trial_url, share=bool(bot.supports_inline_queries))
+        cables = CableStore(db)
+        outbox = Outbox(db)
+        pushes = PushComposer(renderer, cables, keyboards)
+        worker = PushWorker(outbox, bot, pushes.compose, settings.broadcast_rate)
+        ingest = CableIngest(db, cables, settings.feed_url)
+        return cls(
+            settings=settings,
+            db=db,
+            store=store,
+            renderer=renderer,
+            editor=FactEditor(store, renderer),
+            keyboards=keyboards,
+            forces_photo=ForcesPhoto(store, renderer),
+            subscribers=SubscriberStore(db),
+            daily=DailySchedule(db),
+            cables=cables,
+            outbox=outbox,
+            pushes=pushes,
+            worker=worker,
+            ingest=ingest,
+            publisher=Publisher(db, ingest, cables, outbox, worker.wake),
+        )
+
+    def is_editor(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admin_ids
+
+    async def stop_background(self) -> None:
+        """Stop taking new work: finish the push worker's sends, cancel other tasks."""
+        await self.worker.stop()
+        for task in self.background:
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
+        self.background.clear()
+
+    async def close(self) -> None:
+        await self.ingest.close()
+        await self.db.close()
+
+
+class BotData:
+    """The application's bot_data: the services, once post_init has opened them."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("services are not open: post_init has not run")
+        return self._services
+
+    @property
+    def is_open(self) -> bool:
+        return self._services is not None
+
+    def open(self, services: Services) -> None:
+        self._services = services
+
+    def close(self) -> Services | None:
+        services, self._services = self._services, None
+        return services
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The context every handler and job gets: the services as typed attributes."""
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+    @property
+    def settings(self) -> Settings:
+        return self.bot_data.services.settings
+
+    @property
+    def store(self) -> FactStore:
+        return self.bot_data.services.store
+
+    @property
+    def renderer(self) -> BriefingRenderer:
+        return self.bot_data.services.renderer
+
+    @property
+    def editor(self) -> FactEditor:
+        return self.bot_data.services.editor
+
+    @property
+    def keyboards(self) -> Keyboards:
+        return self.bot_data.services.keyboards
+
+    @property
+    def forces_photo(self) -> ForcesPhoto:
+        return self.bot_data.services.forces_photo
+
+    @property
+    def subscribers(self) -> SubscriberStore:
+        return self.bot_data.services.subscribers
+
+    @property
+    def daily(self) -> DailySchedule:
+        return self.bot_data.services.daily
+
+    @property
+    def cables(self) -> CableStore:
+        return self.bot_data.services.cables
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.bot_data.services.outbox
+
+    @property
+    def pushes(self) -> PushComposer:
+        return self.bot_data.services.pushes
+
+    @property
+    def worker(self) -> PushWorker:
+        return self.bot_data.services.worker
+
+    @property
+    def ingest(self) -> CableIngest:
+        return self.bot_data.services.ingest
+
+    @property
+    def publisher(self) -> Publisher:
+        return self.bot_data.services.publisher
+
+    def is_editor(self, user_id: int | None) -> bool:
+        return self.bot_data.services.is_editor(user_id)
+
+
+# The Application and JobQueue as built with this context (see bot/app.py).
+App = Application[
+    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[BotContext]
+]

@@ -1,0 +1,1 @@
+"""What editors use: their commands on facts and claims, the guided /add, the cables."""

@@ -1,0 +1,165 @@
+"""Editors' commands on facts and claims: list, change, retire, undo, see the history."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.editors.access import (
+    apply_change,
+    command_rest,
+    editor_of,
+    editor_only,
+    reply_long,
+    reply_usage,
+)
+from briefings.facts.editing import Change
+from briefings.facts.editor_input import (
+    CLAIM_FIELDS,
+    FACT_SECTIONS,
+    InputError,
+    is_date,
+    is_url,
+    parse_as_of,
+    parse_claim_line,
+    parse_source_url,
+    parse_value,
+)
+
+log = logging.getLogger(__name__)
+
+
+@editor_only("facts")
+async def list_facts(update: Update, context: BotContext) -> None:
+    """List every live fact (of one section) with its key, value and provenance."""
+    message = update.effective_message
+    if message is None:
+        return
+    section = command_rest(message).lower() or None
+    known = (*FACT_SECTIONS, "claims")
+    if section is not None and section not in known:
+        await reply_usage(message, context, "facts", f"sections are: {', '.join(known)}")
+        return
+    facts = [] if section == "claims" else await context.store.facts(section)
+    claims = await context.store.claims() if section in (None, "claims") else None
+    text = context.renderer.render_page(
+        "editor_facts", section=section, facts=facts, claims=claims
+    )
+    await reply_long(message, text)
+
+
+@editor_only("set")
+async def set_fact(update: Update, context: BotContext) -> None:
+    """Change a fact's value: /set <key> <value> [source URL] [as-of date]."""
+    message = update.effective_message
+    if message is None:
+        return
+    words = command_rest(message).split()
+    if len(words) < 2:
+        await reply_usage(message, context, "set", "give a fact's key and its new value")
+        return
+    key, rest = words[0], words[1:]
+
+    async def change() -> Change:
+        source_url = as_of = None
+        # A link and a date may close the line, in either order.
+        while len(rest) > 1 and (is_url(rest[-1]) or is_date(rest[-1])):
+            last = rest.pop()
+            if is_url(last):
+                source_url = parse_source_url(last)
+            else:
+                as_of = parse_as_of(last, context.editor.today())
+        current = await context.store.fact(key)
+        if current is None:
+            raise InputError(f"there is no live fact {key!r}: /facts lists the keys")
+        value = parse_value(" ".join(rest), current.value)
+        return await context.editor.set_value(
+            key, value, editor_of(update), source_url=source_url, as_of=as_of
+        )
+
+    await apply_change(message, context, "set", change)
+
+
+@editor_only("retire")
+async def retire(update: Update, context: BotContext) -> None:
+    """Take a fact or claim out of the briefings, keeping its history: /retire <key>."""
+    message = update.effective_message
+    if message is None:
+        return
+    words = command_rest(message).split()
+    if len(words) != 1:
+        await reply_usage(message, context, "retire", "give exactly one key")
+        return
+    await apply_change(
+        message, context, "retire", lambda: context.editor.retire(words[0], editor_of(update))
+    )
+
+
+@editor_only("history")
+async def history(update: Update, context: BotContext) -> None:
+    """Show who changed what, when, from what to what: /history [key]."""
+    message = update.effective_message
+    if message is None:
+        return
+    words = command_rest(message).split()
+    if len(words) > 1:
+        await reply_usage(message, context, "history", "give at most one key")
+        return
+    key = words[0] if words else None
+    changes = await context.editor.history(key)
+    text = context.renderer.render_page("editor_history", key=key, changes=changes)
+    await reply_long(message, text)
+
+
+@editor_only("undo")
+async def undo(update: Update, context: BotContext) -> None:
+    """Revert your own last change; the undo is itself recorded."""
+    message = update.effective_message
+    if message is None:
+        return
+    if command_rest(message):
+        await reply_usage(message, context, "undo", "/undo takes no arguments")
+        return
+    await apply_change(message, context, "undo", lambda: context.editor.undo(editor_of(update)))
+
+
+@editor_only("claim")
+async def claim(update: Update, context: BotContext) -> None:
+    """Add a claim or change one of its fields."""
+    message = update.effective_message
+    if message is None:
+        return
+    rest = command_rest(message)
+
+    async def change() -> Change:
+        if rest.lower().startswith("new "):
+            return await context.editor.add_claim(
+                parse_claim_line(rest[4:], context.editor.today()), editor_of(update)
+            )
+        parts = rest.split(maxsplit=2)
+        if len(parts) < 3:
+            raise InputError(
+                f"give a claim's key, a field ({', '.join(CLAIM_FIELDS)}) and the new text"
+            )
+        key, field_name, text = parts
+        return await context.editor.edit_claim(key, field_name.lower(), text, editor_of(update))
+
+    await apply_change(message, context, "claim", change)
+
+
+async def whoami(update: Update, context: BotContext) -> None:
+    """Show the user's Telegram id, so a new operator can put it in ADMIN_IDS."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    await message.reply_html(
+        context.renderer.render_page(
+            "whoami",
+            user_id=user.id,
+            chat_id=message.chat_id,
+            is_editor=context.is_editor(user.id),
+        )
+    )

@@ -1,0 +1,80 @@
+"""When a handler fails: the user gets a short apology, editors get the traceback in a
+direct message, the log gets everything, and the bot token appears in none of them."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from telegram import Update
+from telegram.error import NetworkError, TelegramError
+
+from bot.context import BotContext
+from bot.plumbing.logs import redact
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
+# Room left in a 4,096-character message for the header around each piece of traceback.
+_CHUNK = 3500
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the error in full, apologise to the user, report it to the editors."""
+    error = context.error
+    if update is None and isinstance(error, NetworkError):
+        # Polling lost the Bot API for a moment; PTB retries on its own. One line will do.
+        log.warning("bot api unreachable, retrying: %s", error)
+        return
+    log.error("error handling update", exc_info=error)
+    if isinstance(update, Update):
+        await _apologise(update, context)
+    await _report_to_editors(update, context)
+
+
+async def _apologise(update: Update, context: BotContext) -> None:
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(APOLOGY[:200])
+        elif update.effective_message is not None and update.effective_message.text:
+            opened = context.bot_data.is_open
+            text = context.renderer.render_page("error") if opened else APOLOGY
+            await context.bot.send_message(update.effective_message.chat_id, text)
+    except TelegramError as exc:
+        log.warning("could not apologise: %s", exc)
+
+
+async def _report_to_editors(update: object, context: BotContext) -> None:
+    if not context.bot_data.is_open or context.error is None:
+        return
+    secrets = [context.settings.token]
+    trace = redact("".join(traceback.format_exception(context.error)), secrets)
+    where = _describe(update)
+    parts = [trace[i : i + _CHUNK] for i in range(0, len(trace), _CHUNK)] or [""]
+    for editor_id in sorted(context.settings.admin_ids):
+        for number, part in enumerate(parts, start=1):
+            text = context.renderer.render_page(
+                "error_report", where=where, number=number, count=len(parts), trace=part
+            )
+            try:
+                await context.bot.send_message(editor_id, text)
+            except TelegramError as exc:
+                log.warning("could not report the error to editor %s: %s", editor_id, exc)
+                break
+
+
+def _describe(update: object) -> str:
+    """Where it happened, without the user's text: update id, chat, user, command name."""
+    if not isinstance(update, Update):
+        return "outside an update"
+    bits = [f"update {update.update_id}"]
+    if update.effective_chat is not None:
+        bits.append(f"chat {update.effective_chat.id}")
+    if update.effective_user is not None:
+        bits.append(f"user {update.effective_user.id}")
+    message = update.effective_message
+    if message is not None and message.text and message.text.startswith("/"):
+        bits.append(message.text.split(maxsplit=1)[0][:40])
+    elif update.callback_query is not None:
+        bits.append("button")
+    return ", ".join(bits)

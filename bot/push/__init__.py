@@ -1,0 +1,1 @@
+"""Pushes: subscribers, the outbox and its worker, cable and daily messages, publishing."""

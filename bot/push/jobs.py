@@ -1,0 +1,16 @@
+"""The push's periodic jobs, run by the JobQueue (bot/app.py schedules them)."""
+
+from __future__ import annotations
+
+from bot.context import BotContext
+
+
+async def poll_feed(context: BotContext) -> None:
+    """Job: poll the newsletter's feed; new cables go to the outbox."""
+    await context.publisher.poll_feed()
+
+
+async def queue_daily_briefings(context: BotContext) -> None:
+    """Job: put every daily briefing that is due in the outbox (once per chat and day)."""
+    if await context.daily.queue_due():
+        context.worker.wake()

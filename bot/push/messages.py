@@ -1,0 +1,77 @@
+"""What a push looks like: the cable's teaser with its two buttons, or the daily brief."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.push.outbox import Delivery
+from bot.readers.keyboards import TRIAL_BUTTON_TEXT, Keyboards, trial_link
+from briefings.cables.store import CableStore, StoredCable
+from briefings.rendering.renderer import BriefingRenderer
+from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    text: str
+    markup: InlineKeyboardMarkup
+
+
+def cable_push(cable: StoredCable, renderer: BriefingRenderer, trial_url: str) -> Push:
+    """The message every subscriber gets for a new cable."""
+    text = renderer.render_page("cable_push", cable=cable)
+    if visible_length(text) > MAX_MESSAGE_LENGTH:  # a feed with an absurd title: drop the teaser
+        text = renderer.render_page("cable_push", cable=_without_teaser(cable))
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Read the cable", url=cable.url)],
+            [InlineKeyboardButton(TRIAL_BUTTON_TEXT, url=trial_link(trial_url, cable.id))],
+        ]
+    )
+    return Push(text, markup)
+
+
+async def daily_push(renderer: BriefingRenderer, keyboards: Keyboards, *, late: bool) -> Push:
+    """The daily briefing: /brief as it stands, with its usual keyboard."""
+    briefing = await renderer.render("brief")
+    text = renderer.render_page("daily_push", briefing=briefing.text, late=late)
+    if visible_length(text) > MAX_MESSAGE_LENGTH:
+        text = briefing.text
+    return Push(text, keyboards.briefing(briefing))
+
+
+class PushComposer:
+    """The message for each outbox row; a cable's push is rendered once and reused."""
+
+    def __init__(
+        self, renderer: BriefingRenderer, cables: CableStore, keyboards: Keyboards
+    ) -> None:
+        self.renderer = renderer
+        self.cables = cables
+        self.keyboards = keyboards
+        self._cable_push: tuple[str, Push] | None = None  # one cable is broadcast at a time
+
+    async def compose(self, delivery: Delivery) -> Push | None:
+        """The message for an outbox row, or None when there is nothing to send any more."""
+        if delivery.kind == "daily":
+            return await daily_push(self.renderer, self.keyboards, late=delivery.late)
+        if delivery.cable_id is None:
+            return None
+        if self._cable_push is not None and self._cable_push[0] == delivery.cable_id:
+            return self._cable_push[1]
+        cable = await self.cables.get(delivery.cable_id)
+        if cable is None:
+            return None
+        push = self.cable(cable)
+        self._cable_push = (delivery.cable_id, push)
+        return push
+
+    def cable(self, cable: StoredCable) -> Push:
+        """A cable's push as subscribers get it."""
+        return cable_push(cable, self.renderer, self.keyboards.trial_url)
+
+
+def _without_teaser(cable: StoredCable) -> StoredCable:
+    return replace(cable, teaser_html="", subtitle=None, title=cable.title[:1000])

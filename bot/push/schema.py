@@ -1,0 +1,55 @@
+"""The delivery's tables (subscribers and the push outbox) as numbered migrations.
+
+Applied after the content's (briefings/schema.py): the outbox refers to cables.
+"""
+
+from __future__ import annotations
+
+from briefings.database import Schema
+
+# Append only: never edit a migration that has shipped. Migration N (1-based) is MIGRATIONS[N-1].
+MIGRATIONS: tuple[str, ...] = (
+    # 1: subscribers and the push outbox
+    """
+    CREATE TABLE subscribers (
+        chat_id INTEGER PRIMARY KEY,
+        chat_type TEXT NOT NULL,
+        title TEXT,
+        subscribed INTEGER NOT NULL DEFAULT 1,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        daily_time TEXT,
+        subscribed_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX subscribers_active ON subscribers (subscribed, blocked);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('cable', 'daily')),
+        cable_id TEXT REFERENCES cables(id),
+        chat_id INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'sent', 'failed', 'blocked', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
+    CREATE INDEX outbox_by_cable ON outbox (cable_id, status)
+    """,
+    # 2: daily briefings through the outbox: each chat's time zone and the next time its
+    # briefing is due (UTC epoch seconds, with the chat's own date for that time), and
+    # whether a queued one goes out late (the bot was down when it was due)
+    """
+    ALTER TABLE subscribers ADD COLUMN daily_tz TEXT;
+    ALTER TABLE subscribers ADD COLUMN daily_next_at REAL;
+    ALTER TABLE subscribers ADD COLUMN daily_next_day TEXT;
+    CREATE INDEX subscribers_daily_due ON subscribers (daily_next_at)
+        WHERE daily_next_at IS NOT NULL;
+    ALTER TABLE outbox ADD COLUMN late INTEGER NOT NULL DEFAULT 0
+    """,
+)
+
+DELIVERY = Schema("delivery", MIGRATIONS)

@@ -1,0 +1,181 @@
+"""Drain the outbox at BROADCAST_RATE: pace sends, wait out 429s, retry faults, mark blocks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import warnings
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.push.messages import Push
+from bot.push.outbox import Delivery, Outbox, Result
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 300.0
+IDLE_WAKE_SECONDS = 60.0
+# Telegram's rate window, with a margin for the time a request takes to reach it.
+_WINDOW = 1.05
+
+Compose = Callable[[Delivery], Awaitable[Push | None]]
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """Seconds to wait from a 429, whichever type this PTB version reports it in."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class PushWorker:
+    """One background task that sends what the outbox holds, at a steady rate."""
+
+    def __init__(self, outbox: Outbox, bot: Bot, compose: Compose, rate: float) -> None:
+        self.outbox = outbox
+        self.bot = bot
+        self.compose = compose
+        self.interval = 1.0 / rate
+        # Outcomes are written in batches; a hard kill can re-send at most one batch plus
+        # what is in flight, so both stay small at low rates.
+        self.flush_every = max(5, int(rate * 0.2))
+        # Each batch ends by waiting for its last sends; ten seconds' worth keeps those
+        # pauses rare (B3 in BENCHMARKS.md) and the rows in memory few (10,000 at 1,000/s).
+        self.batch_size = max(100, int(rate * 10))
+        self.max_attempts = MAX_ATTEMPTS
+        self.backoff_base = BACKOFF_BASE_SECONDS
+        self._in_flight = asyncio.Semaphore(max(4, min(100, int(rate / 10))))
+        self._results: list[Result] = []
+        self._next_slot = 0.0
+        self._per_window = max(1, int(rate))
+        self._window: deque[float] = deque()
+        self._paused_until = 0.0
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="push-worker")
+
+    def wake(self) -> None:
+        """New rows are waiting: stop idling."""
+        self._wake.set()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Take no new rows, let in-flight sends finish, write their outcomes."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+        except TimeoutError:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            log.warning("push worker stopped before its sends finished; they resume at start")
+        self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                handled = await self.drain_once()
+            except Exception:
+                log.exception("push worker failed a round; retrying")
+                handled = 0
+                await self._idle(1.0)
+            if handled == 0 and not self._stopping:
+                next_at = await self.outbox.next_retry_at()
+                wait = IDLE_WAKE_SECONDS if next_at is None else next_at - time.time()
+                await self._idle(min(IDLE_WAKE_SECONDS, max(0.01, wait)))
+
+    async def _idle(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
+
+    async def drain_once(self) -> int:
+        """Send one batch of due rows; return how many were taken."""
+        deliveries = await self.outbox.due(self.batch_size)
+        tasks: set[asyncio.Task[None]] = set()
+        for delivery in deliveries:
+            if self._stopping:
+                break
+            await self._wait_for_slot()
+            await self._in_flight.acquire()
+            task = asyncio.create_task(self._deliver(delivery))
+            task.add_done_callback(lambda _: self._in_flight.release())
+            tasks.add(task)
+            if len(self._results) >= self.flush_every:
+                await self._flush()
+        if tasks:
+            await asyncio.gather(*tasks)
+        await self._flush()
+        sent = len(tasks)
+        if sent:
+            log.info("push progress sent_batch=%d", sent)
+        return sent
+
+    async def _wait_for_slot(self) -> None:
+        now = time.monotonic()
+        slot = max(self._next_slot, now, self._paused_until)
+        # Evenly spaced sends can still put rate+1 of them in one second when a few run
+        # late; Telegram counts per second, so never start more than that in any window.
+        window = self._window
+        while window and window[0] <= slot - _WINDOW:
+            window.popleft()
+        if len(window) >= self._per_window:
+            slot = max(slot, window[0] + _WINDOW)
+        window.append(slot)
+        self._next_slot = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        try:
+            push = await self.compose(delivery)
+            if push is None:
+                self._results.append(Result(delivery, "cancelled", "nothing to send any more"))
+                return
+            await self.bot.send_message(delivery.chat_id, push.text, reply_markup=push.markup)
+        except RetryAfter as exc:
+            wait = retry_after_seconds(exc)
+            self._paused_until = max(self._paused_until, time.monotonic() + wait)
+            log.warning("telegram flood control: pausing pushes for %.1fs", wait)
+            self._results.append(Result(delivery, "deferred", str(exc), time.time() + wait))
+        except Forbidden as exc:
+            self._results.append(Result(delivery, "blocked", exc.message))
+        except BadRequest as exc:
+            # "chat not found": the chat is gone. Anything else will not improve by retrying.
+            outcome = "blocked" if "chat not found" in exc.message.lower() else "failed"
+            self._results.append(Result(delivery, outcome, exc.message))
+        except (TelegramError, OSError) as exc:
+            self._results.append(self._retry_or_fail(delivery, str(exc) or type(exc).__name__))
+        except Exception as exc:
+            log.exception("could not push to chat_id=%s", delivery.chat_id)
+            self._results.append(self._retry_or_fail(delivery, type(exc).__name__))
+        else:
+            self._results.append(Result(delivery, "sent"))
+
+    def _retry_or_fail(self, delivery: Delivery, error: str) -> Result:
+        attempts = delivery.attempts + 1
+        if attempts >= self.max_attempts:
+            log.warning("push failed for good chat_id=%s after %d attempts: %s",
+                        delivery.chat_id, attempts, error)  # fmt: skip
+            return Result(delivery, "failed", f"after {attempts} attempts: {error}")
+        backoff = min(BACKOFF_CAP_SECONDS, self.backoff_base**attempts)
+        return Result(delivery, "retry", error, time.time() + backoff)
+
+    async def _flush(self) -> None:
+        results, self._results = self._results, []
+        await self.outbox.record(results)

@@ -1,0 +1,154 @@
+"""The /forces chart on Telegram: drawn once per facts version, uploaded once, then re-sent
+by the file_id Telegram gave it. Whatever goes wrong with it, the reader still gets the text."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+
+from telegram import InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, TelegramError
+
+from briefings.facts.store import FactStore
+from briefings.rendering.chart_data import ForcesChart, load_forces_chart
+from briefings.rendering.renderer import Briefing, BriefingRenderer
+from briefings.rendering.telegram_html import MAX_CAPTION_LENGTH, visible_length
+
+log = logging.getLogger(__name__)
+
+CHART_SECTION = "forces"
+# How long a /forces waits for another's upload of the same chart before its text goes alone.
+UPLOAD_WAIT_SECONDS = 5.0
+Markup = InlineKeyboardMarkup | None
+_FILENAME = "forces.png"
+
+
+class ChartUnavailable(Exception):
+    """The chart could not be drawn; the briefing goes out as text alone."""
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnChart:
+    version: int  # the FactStore.version it was drawn from
+    chart: ForcesChart
+    png: bytes
+    caption: str  # the short caption, for a briefing too long to ride under the photo
+
+
+class ForcesPhoto:
+    """Keeps the current chart's PNG and its Telegram file_id, one of each per facts version."""
+
+    def __init__(self, store: FactStore, renderer: BriefingRenderer) -> None:
+        self.store = store
+        self.renderer = renderer
+        self._drawn: DrawnChart | None = None
+        self._file_id: tuple[int, str] | None = None
+        # A burst of /forces after an editor's change draws once and uploads once.
+        self._drawing = asyncio.Lock()
+        self._uploading = asyncio.Lock()
+        self.upload_wait = UPLOAD_WAIT_SECONDS
+
+    async def draw(self) -> DrawnChart:
+        """The chart of the facts as they are now, drawn in a thread the first time."""
+        if self._drawn is not None and self._drawn.version == self.store.version:
+            return self._drawn
+        async with self._drawing:
+            version = self.store.version
+            if self._drawn is not None and self._drawn.version == version:
+                return self._drawn
+            try:
+                chart = await load_forces_chart(self.store)
+                if self._drawn is not None and self._drawn.chart == chart:
+                    # A change elsewhere (a fortification, a claim's wording): same picture, so
+                    # keep its PNG and the file_id Telegram gave it; no redraw, no upload.
+                    return self._carry_forward(version)
+                png = await asyncio.to_thread(_draw, chart)
+            except Exception as exc:  # matplotlib's failures are many; the text must still go
+                raise ChartUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            caption = self.renderer.render_page("forces_caption", chart=chart)
+            if visible_length(caption) > MAX_CAPTION_LENGTH:  # a title or source gone wild
+                caption = self.renderer.render_page("forces_caption_short")
+            drawn = DrawnChart(version, chart, png, caption)
+            if version == self.store.version:  # nothing changed while it was drawn
+                self._drawn = drawn
+            return drawn
+
+    def _carry_forward(self, version: int) -> DrawnChart:
+        """The drawn chart, now vouched for at version too (its file_id with it)."""
+        assert self._drawn is not None
+        drawn = replace(self._drawn, version=version)
+        if self._file_id is not None and self._file_id[0] == self._drawn.version:
+            self._file_id = (version, self._file_id[1])
+        if version == self.store.version:
+            self._drawn = drawn
+        return drawn
+
+    async def reply(
+        self, message: Message, drawn: DrawnChart, caption: str, markup: Markup
+    ) -> Message:
+        """Reply with the chart: by file_id once Telegram has this version, else upload it."""
+        file_id = self._known(drawn)
+        if file_id is None:
+            try:
+                async with asyncio.timeout(self.upload_wait):
+                    await self._uploading.acquire()
+            except TimeoutError:
+                # A slow upload must not hold up every reader's /forces behind it.
+                raise ChartUnavailable("another upload of this chart is still under way") from None
+            try:
+                file_id = self._known(drawn)  # another reply may have uploaded it meanwhile
+                if file_id is None:
+                    return await self._upload(message, drawn, caption, markup)
+            finally:
+                self._uploading.release()
+        try:
+            return await message.reply_photo(file_id, caption=caption, reply_markup=markup)
+        except BadRequest as exc:
+            if "file" not in exc.message.lower():
+                raise
+            log.warning("telegram refused the chart's file_id, uploading again: %s", exc.message)
+            self._file_id = None
+            return await self._upload(message, drawn, caption, markup)
+
+    def _known(self, drawn: DrawnChart) -> str | None:
+        if self._file_id is not None and self._file_id[0] == drawn.version:
+            return self._file_id[1]
+        return None
+
+    async def _upload(
+        self, message: Message, drawn: DrawnChart, caption: str, markup: Markup
+    ) -> Message:
+        sent = await message.reply_photo(
+            drawn.png, caption=caption, reply_markup=markup, filename=_FILENAME
+        )
+        if sent.photo:  # the largest size last; any of its file_ids re-sends the photo
+            self._file_id = (drawn.version, sent.photo[-1].file_id)
+        return sent
+
+
+def _draw(chart: ForcesChart) -> bytes:
+    # matplotlib is imported with the first chart, in this thread: a bot that never draws one
+    # (a push-only deployment) never loads it, and its import never blocks the event loop.
+    from briefings.rendering.chart import render_forces_chart
+
+    return render_forces_chart(chart)
+
+
+async def reply_with_chart(
+    message: Message, briefing: Briefing, keyboard: InlineKeyboardMarkup, photo: ForcesPhoto
+) -> bool:
+    """Send the chart with the forces briefing; return True if its caption carried it all.
+
+    A briefing too long for a caption goes under the chart as its own message (the caller
+    sends it), with the keyboard there, where section buttons can edit it in place.
+    """
+    whole = briefing.length <= MAX_CAPTION_LENGTH
+    try:
+        drawn = await photo.draw()
+        caption = briefing.text if whole else drawn.caption
+        await photo.reply(message, drawn, caption, keyboard if whole else None)
+    except (ChartUnavailable, TelegramError) as exc:
+        log.warning("forces chart not sent, the text goes alone: %s", exc)
+        return False
+    return whole

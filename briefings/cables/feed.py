@@ -1,0 +1,88 @@
+"""Read a newsletter's RSS or Atom feed (with feedparser) into cables with teasers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import xml.sax
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import feedparser
+
+from briefings.cables.teaser import make_teaser, read_blocks
+
+
+class FeedError(ValueError):
+    """The body is not a feed we can use; nothing from it may be pushed."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One post of the feed, ready to store as a cable."""
+
+    guid: str
+    link: str
+    title: str
+    subtitle: str | None
+    published: str | None
+    teaser_html: str
+    paid: bool
+
+    @property
+    def slug(self) -> str:
+        return slug_of(self.link or self.guid)
+
+
+def parse_feed(body: bytes) -> list[FeedItem]:
+    """Parse a feed body; raise FeedError for garbage, an HTML page or an empty document."""
+    parsed = feedparser.parse(body)
+    if not parsed.get("version"):
+        reason = parsed.get("bozo_exception") or "no RSS or Atom document"
+        raise FeedError(f"not a feed: {str(reason)[:200]}")
+    if parsed.get("bozo") and isinstance(parsed.get("bozo_exception"), xml.sax.SAXParseException):
+        # A cut-off or broken document: its last items may be half there. Try again later.
+        raise FeedError(f"malformed feed: {str(parsed['bozo_exception'])[:200]}")
+    items = []
+    for entry in parsed.entries:
+        item = _item(entry)
+        if item is not None:
+            items.append(item)
+    return items
+
+
+def _item(entry: feedparser.FeedParserDict) -> FeedItem | None:
+    link = (entry.get("link") or "").strip()
+    guid = (entry.get("id") or link).strip()
+    title = re.sub(r"\s+", " ", entry.get("title") or "").strip()
+    if not guid or not link.startswith(("http://", "https://")) or not title:
+        return None  # unusable: no identity, no address to read it at, or no title
+    subtitle = re.sub(r"\s+", " ", _plain(entry.get("summary") or "")).strip() or None
+    content = entry.get("content") or []
+    preview = content[0].get("value", "") if content else entry.get("summary", "")
+    teaser = make_teaser(preview, link)
+    if subtitle and teaser.html.strip() == subtitle:
+        subtitle = None  # feeds without content:encoded repeat the description
+    published = entry.get("published_parsed") or entry.get("updated_parsed")
+    return FeedItem(
+        guid=guid,
+        link=link,
+        title=title,
+        subtitle=subtitle,
+        published=time.strftime("%Y-%m-%d", published) if published else None,
+        teaser_html=teaser.html,
+        paid=teaser.paid,
+    )
+
+
+def _plain(text: str) -> str:
+    return " ".join(block.text for block in read_blocks(text))
+
+
+def slug_of(url: str) -> str:
+    """The post's slug: Substack's /p/<slug>, else the last path segment, else a hash."""
+    path = urlparse(url).path.rstrip("/")
+    segment = path.rsplit("/", 1)[-1] if path else ""
+    slug = re.sub(r"[^a-z0-9-]+", "-", segment.lower()).strip("-")[:60]
+    return slug or "cable-" + hashlib.sha1(url.encode()).hexdigest()[:10]

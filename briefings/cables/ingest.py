@@ -1,0 +1,223 @@
+"""New cables in: poll the feed (conditional GET), read a post page, store each cable once.
+
+No Telegram here. What happens to a new cable (its pushes) is the caller's `on_new` hook,
+run inside the transaction that stores the cable, so a crash never leaves one without the
+other. The first poll of a fresh database records what the feed already holds without
+calling the hook, so nobody gets the back catalogue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiosqlite
+import httpx
+
+from briefings.cables.feed import FeedError, FeedItem, parse_feed
+from briefings.cables.page import read_page_meta
+from briefings.cables.store import CableStore
+from briefings.database import Database, utc_now
+
+log = logging.getLogger(__name__)
+
+MAX_FEED_BYTES = 10 * 1024 * 1024
+FETCH_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+USER_AGENT = "cables-bot (+https://thebismarckcables.substack.com)"
+
+# Called with a new cable's id inside the transaction that stores it.
+OnNewCable = Callable[[str], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """What one poll did: unchanged (304), primed, new cables, nothing new, or an error."""
+
+    outcome: str
+    new_cables: tuple[str, ...] = ()
+    error: str | None = None
+
+
+class IngestError(Exception):
+    """A feed or page could not be read as a cable; the message says why."""
+
+
+class CableIngest:
+    """Reads the newsletter's feed and post pages into the cables table."""
+
+    def __init__(
+        self,
+        db: Database,
+        cables: CableStore,
+        feed_url: str,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.db = db
+        self.cables = cables
+        self.feed_url = feed_url
+        self.client = client or httpx.AsyncClient(
+            timeout=FETCH_TIMEOUT, follow_redirects=True, headers={"User-Agent": USER_AGENT}
+        )
+        self.polls_done = 0
+        self._poll_finished = asyncio.Condition()
+
+    async def wait_for_polls(self, count: int, timeout: float = 30.0) -> None:
+        """Wait until count polls in all have finished (for health checks and tests)."""
+        async with self._poll_finished:
+            await asyncio.wait_for(
+                self._poll_finished.wait_for(lambda: self.polls_done >= count), timeout
+            )
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    # ------------------------------------------------------------------ the feed
+    async def poll(self, on_new: OnNewCable) -> PollResult:
+        """Poll the feed once. Never raises: a bad feed is logged and retried next time."""
+        try:
+            result = await self._poll(on_new)
+        except (httpx.HTTPError, FeedError, IngestError) as exc:
+            result = PollResult("error", error=f"{type(exc).__name__}: {exc}"[:300])
+        except Exception as exc:
+            log.exception("feed poll failed")
+            result = PollResult("error", error=type(exc).__name__)
+        try:
+            await self._remember_poll(result)
+        finally:
+            async with self._poll_finished:
+                self.polls_done += 1
+                self._poll_finished.notify_all()
+        level = logging.WARNING if result.outcome == "error" else logging.INFO
+        log.log(level, "feed poll result=%s new=%d error=%s",
+                result.outcome, len(result.new_cables), result.error)  # fmt: skip
+        return result
+
+    async def _poll(self, on_new: OnNewCable) -> PollResult:
+        state = await self.feed_state()
+        headers = {}
+        if state and state["etag"]:
+            headers["If-None-Match"] = state["etag"]
+        if state and state["last_modified"]:
+            headers["If-Modified-Since"] = state["last_modified"]
+        response = await self._get(self.feed_url, headers)
+        if response.status_code == 304:
+            return PollResult("unchanged")
+        items = parse_feed(response.content)
+        primed = bool(state and state["primed_at"])
+        new_cables: list[str] = []
+        if not primed:
+            await self._prime(items)
+        else:
+            known = await self.cables.known_guids()
+            # The feed lists newest first; store in the order they were published.
+            for item in reversed([item for item in items if item.guid not in known]):
+                cable_id = await self.store(item, "feed", on_new)
+                if cable_id is not None:
+                    new_cables.append(cable_id)
+        # Validators are saved only once every item is stored, so a failure re-reads it all.
+        await self._save_validators(response, primed_now=not primed)
+        if not primed:
+            return PollResult("primed")
+        return PollResult("new" if new_cables else "nothing new", tuple(new_cables))
+
+    async def store(self, item: FeedItem, origin: str, on_new: OnNewCable) -> str | None:
+        """Store a new cable and run on_new for it, in one transaction; None if seen before."""
+        async with self.db.transaction():
+            cable_id = await self.cables.insert(item, origin, pushed=True)
+            if cable_id is None:
+                return None  # seen before (edited, re-dated or re-listed): never pushed twice
+            await on_new(cable_id)
+        log.info("new cable id=%s origin=%s", cable_id, origin)
+        return cable_id
+
+    async def _prime(self, items: list[FeedItem]) -> None:
+        async with self.db.transaction():
+            for item in items:
+                await self.cables.insert(item, "backlog", pushed=False)
+        log.info("feed primed: %d existing cables recorded, none pushed", len(items))
+
+    # ------------------------------------------------------------------ one post
+    async def read(self, url: str) -> FeedItem:
+        """The post at url as a cable: from the feed if it lists it, else from its page."""
+        return await self._find_in_feed(url) or await self._read_post_page(url)
+
+    async def _find_in_feed(self, url: str) -> FeedItem | None:
+        try:
+            response = await self._get(self.feed_url, {})
+            items = parse_feed(response.content)
+        except (httpx.HTTPError, FeedError, IngestError) as exc:
+            log.warning("publish: feed unavailable (%s); reading the post page", exc)
+            return None
+        return next((item for item in items if url in (item.link, item.guid)), None)
+
+    async def _read_post_page(self, url: str) -> FeedItem:
+        """Build a cable from the post page's own title and description meta tags."""
+        try:
+            response = await self._get(url, {})
+        except (httpx.HTTPError, IngestError) as exc:
+            raise IngestError(f"could not read {url}: {exc}") from None
+        meta = read_page_meta(response.text)
+        if not meta.title:
+            raise IngestError("that page has no title: is it a post of the newsletter?")
+        return FeedItem(
+            guid=url,
+            link=url,
+            title=meta.title,
+            subtitle=None,
+            published=None,
+            teaser_html=html.escape(meta.description or "", quote=False),
+            paid=False,
+        )
+
+    # ------------------------------------------------------------------ plumbing
+    async def _get(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        async with self.client.stream("GET", url, headers=headers) as response:
+            if response.status_code not in (200, 304):
+                raise IngestError(f"HTTP {response.status_code} from {url}")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_FEED_BYTES:
+                    raise IngestError(f"{url} is larger than {MAX_FEED_BYTES} bytes")
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=bytes(body),
+            request=response.request,
+        )
+
+    async def feed_state(self) -> aiosqlite.Row | None:
+        """The feed's polling state (validators, last poll and its result), if polled yet."""
+        return await self.db.fetch_one("SELECT * FROM feed_state WHERE url = ?", (self.feed_url,))
+
+    async def _save_validators(self, response: httpx.Response, *, primed_now: bool) -> None:
+        async with self.db.transaction():
+            await self.db.execute(
+                "INSERT INTO feed_state (url, etag, last_modified, primed_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,"
+                " last_modified = excluded.last_modified,"
+                " primed_at = COALESCE(feed_state.primed_at, excluded.primed_at)",
+                (
+                    self.feed_url,
+                    response.headers.get("ETag"),
+                    response.headers.get("Last-Modified"),
+                    utc_now() if primed_now else None,
+                ),
+            )
+
+    async def _remember_poll(self, result: PollResult) -> None:
+        now = utc_now()
+        ok_at = None if result.outcome == "error" else now
+        text = result.outcome if result.error is None else f"error: {result.error}"
+        async with self.db.transaction():
+            await self.db.execute(
+                "INSERT INTO feed_state (url, last_poll_at, last_ok_at, last_result)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+                " last_poll_at = excluded.last_poll_at,"
+                " last_ok_at = COALESCE(excluded.last_ok_at, feed_state.last_ok_at),"
+                " last_result = excluded.last_result",
+                (self.feed_url, now, ok_at, text),
+            )

@@ -1,0 +1,113 @@
+"""Cables from the newsletter's feed (or an editor's /publish): stored once, by guid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from briefings.cables.feed import FeedItem
+from briefings.database import Database, utc_now
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCable:
+    """A cable as the push needs it."""
+
+    id: str
+    guid: str | None
+    title: str
+    subtitle: str | None
+    url: str
+    teaser_html: str
+    paid: bool
+    origin: str
+    published: str | None
+    discovered_at: str | None
+    pushed_at: str | None
+
+
+class CableStore:
+    """Reads and writes cables. Writers run inside the caller's transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def known_guids(self) -> set[str]:
+        rows = await self.db.fetch_all("SELECT guid FROM cables WHERE guid IS NOT NULL")
+        return {row[0] for row in rows}
+
+    async def insert(self, item: FeedItem, origin: str, *, pushed: bool) -> str | None:
+        """Store a new cable; return its id, or None if its guid is already stored."""
+        now = utc_now()
+        cable_id = await self._free_id(item.slug)
+        cursor = await self.db.execute(
+            "INSERT INTO cables (id, title, subtitle, url, url_is_post, published, paid, guid,"
+            " teaser_html, origin, discovered_at, pushed_at)"
+            " VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guid) DO NOTHING",
+            (
+                cable_id,
+                item.title,
+                item.subtitle,
+                item.link,
+                item.published,
+                int(item.paid),
+                item.guid,
+                item.teaser_html,
+                origin,
+                now,
+                now if pushed else None,
+            ),
+        )
+        return cable_id if cursor.rowcount == 1 else None
+
+    async def mark_pushed(self, cable_id: str) -> bool:
+        """Mark a stored cable pushed; False if it already was (the once-only guarantee)."""
+        cursor = await self.db.execute(
+            "UPDATE cables SET pushed_at = ? WHERE id = ? AND pushed_at IS NULL",
+            (utc_now(), cable_id),
+        )
+        return cursor.rowcount == 1
+
+    async def by_guid_or_url(self, guid: str, url: str) -> StoredCable | None:
+        return await self._one(
+            "SELECT * FROM cables WHERE guid IS NOT NULL AND (guid = ? OR url = ?)", (guid, url)
+        )
+
+    async def get(self, cable_id: str) -> StoredCable | None:
+        return await self._one("SELECT * FROM cables WHERE id = ?", (cable_id,))
+
+    async def latest(self, limit: int = 10, *, pushed_only: bool = False) -> list[StoredCable]:
+        """The newest feed cables, newest first."""
+        where = "guid IS NOT NULL" + (" AND pushed_at IS NOT NULL" if pushed_only else "")
+        rows = await self.db.fetch_all(
+            f"SELECT * FROM cables WHERE {where} ORDER BY discovered_at DESC, rowid DESC LIMIT ?",
+            (limit,),
+        )
+        return [_cable(row) for row in rows]
+
+    async def _free_id(self, slug: str) -> str:
+        candidate, n = slug, 1
+        while await self.get(candidate) is not None:
+            n += 1
+            candidate = f"{slug}-{n}"
+        return candidate
+
+    async def _one(self, sql: str, params: tuple[Any, ...]) -> StoredCable | None:
+        row = await self.db.fetch_one(sql, params)
+        return _cable(row) if row is not None else None
+
+
+def _cable(row: Any) -> StoredCable:
+    return StoredCable(
+        id=row["id"],
+        guid=row["guid"],
+        title=row["title"],
+        subtitle=row["subtitle"],
+        url=row["url"],
+        teaser_html=row["teaser_html"] or "",
+        paid=bool(row["paid"]),
+        origin=row["origin"],
+        published=row["published"],
+        discovered_at=row["discovered_at"],
+        pushed_at=row["pushed_at"],
+    )

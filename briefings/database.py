@@ -1,0 +1,252 @@
+"""One SQLite file, one Database object: a writer connection, readers, and the migrations.
+
+Writes go through one connection, one transaction at a time (`transaction()`). Reads go to
+reader connections that, in WAL mode, see the last committed state without waiting for a
+write in progress; a read made inside a transaction goes to the writer, so it sees what the
+transaction has written so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 5000
+# Readers take turns: two let one slow read (a 100,000-row count) leave room for the rest.
+READERS = 2
+# PRAGMA user_version of a file whose migrations are recorded in schema_migrations. Programs
+# from before that read the version alone, and refuse this one as newer than they know.
+TABLE_TRACKED_VERSION = 1000
+# What each user_version of those earlier programs had applied, in the sequences of today.
+_LEGACY_VERSIONS: dict[int, dict[str, int]] = {
+    1: {"content": 1},
+    2: {"content": 2},
+    3: {"content": 3, "delivery": 1},
+}
+
+
+def utc_now() -> str:
+    """Now, as stored in every timestamp column: ISO 8601 in UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class DatabaseProblem(Exception):
+    """The database cannot be used as it is; the message says why, in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """One package's tables: its numbered migrations, append only (N is migrations[N-1])."""
+
+    name: str
+    migrations: tuple[str, ...]
+
+    @property
+    def latest(self) -> int:
+        return len(self.migrations)
+
+
+class Database:
+    """Owns the file's connections. Open with `Database.open`, close with `close`."""
+
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection, readers: Sequence[aiosqlite.Connection]
+    ) -> None:
+        self.path = path
+        self._writer = writer
+        self._readers = tuple(readers)
+        self._turns = itertools.cycle(self._readers)
+        # One write transaction at a time: coroutines share the writer, and two interleaved
+        # BEGIN...COMMIT blocks on it would merge into one.
+        self._write_lock = asyncio.Lock()
+        # Set in the task (and the tasks it awaits) that has the transaction open.
+        self._in_transaction: ContextVar[bool] = ContextVar(f"in_transaction_{id(self)}",
+                                                            default=False)  # fmt: skip
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str], schemas: Sequence[Schema]) -> Database:
+        """Open the file at path (creating it and its folder), checked and migrated."""
+        db_path = Path(path)
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(db_path)
+        writer = await _connect(db_path)
+        readers: list[aiosqlite.Connection] = []
+        try:
+            await writer.execute("PRAGMA journal_mode = WAL")
+            await _check_integrity(writer)
+            db = cls(db_path, writer, readers)
+            await db._migrate(schemas)
+            for _ in range(READERS):
+                reader = await _connect(db_path)
+                readers.append(reader)
+                await reader.execute("PRAGMA query_only = ON")  # a reader never writes
+            db._readers = tuple(readers)
+            db._turns = itertools.cycle(db._readers)
+        except BaseException:
+            for conn in (writer, *readers):
+                await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        for conn in (*self._readers, self._writer):
+            await conn.close()
+
+    async def wait_for_locks(self, milliseconds: int) -> None:
+        """How long a statement waits for another process's lock before it fails."""
+        for conn in (self._writer, *self._readers):
+            await conn.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+
+    # ------------------------------------------------------------------ writing
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Run the block as one write transaction: all of it lands, or none of it.
+
+        Inside it, `execute` writes and `fetch_*` read what it has written. A transaction
+        opened inside another (in the same task) joins it.
+        """
+        if self._in_transaction.get():
+            yield
+            return
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            token = self._in_transaction.set(True)
+            try:
+                yield
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            else:
+                await self._writer.execute("COMMIT")
+            finally:
+                self._in_transaction.reset(token)
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
+        """Run one write statement inside the caller's transaction."""
+        self._require_transaction()
+        return await self._writer.execute(sql, tuple(params))
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> aiosqlite.Cursor:
+        """Run one write statement for each row, inside the caller's transaction."""
+        self._require_transaction()
+        return await self._writer.executemany(sql, (tuple(row) for row in rows))
+
+    def _require_transaction(self) -> None:
+        if not self._in_transaction.get():
+            raise RuntimeError("a write outside Database.transaction()")
+
+    # ------------------------------------------------------------------ reading
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """The rows of a query: committed ones, or the caller's transaction's own."""
+        async with self._reader().execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        """The first row fetch_all would give, or None."""
+        async with self._reader().execute(sql, tuple(params)) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_value(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        """The first column of the first row (None when there is no row)."""
+        row = await self.fetch_one(sql, params)
+        return row[0] if row is not None else None
+
+    def _reader(self) -> aiosqlite.Connection:
+        if self._in_transaction.get() or not self._readers:
+            return self._writer
+        return next(self._turns)
+
+    # ------------------------------------------------------------------ migrations
+    async def applied(self) -> dict[str, int]:
+        """The latest migration applied, by schema name."""
+        rows = await self.fetch_all(
+            "SELECT schema, MAX(number) FROM schema_migrations GROUP BY schema"
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
+    async def _migrate(self, schemas: Sequence[Schema]) -> None:
+        await self._adopt_legacy_version()
+        applied = await self.applied()
+        for schema in schemas:
+            have = applied.get(schema.name, 0)
+            if have > schema.latest:
+                raise DatabaseProblem(
+                    f"the database's {schema.name} schema is at migration {have}, newer than "
+                    f"this program knows ({schema.latest}): upgrade cables-bot"
+                )
+            for number in range(have + 1, schema.latest + 1):
+                async with self.transaction():
+                    for statement in _statements(schema.migrations[number - 1]):
+                        await self.execute(statement)
+                    await self._record(schema.name, number)
+
+    async def _adopt_legacy_version(self) -> None:
+        """Bring a file from before per-schema migrations (or a new one) under the table."""
+        version = int(await self.fetch_value("PRAGMA user_version") or 0)
+        if version == TABLE_TRACKED_VERSION:
+            return
+        if version != 0 and version not in _LEGACY_VERSIONS:
+            raise DatabaseProblem(
+                f"database schema version {version} is newer than this program knows: "
+                "upgrade cables-bot"
+            )
+        async with self.transaction():
+            await self.execute(
+                "CREATE TABLE schema_migrations (schema TEXT NOT NULL, number INTEGER NOT NULL,"
+                " applied_at TEXT NOT NULL, PRIMARY KEY (schema, number))"
+            )
+            for name, latest in _LEGACY_VERSIONS.get(version, {}).items():
+                for number in range(1, latest + 1):
+                    await self._record(name, number)
+            await self.execute(f"PRAGMA user_version = {TABLE_TRACKED_VERSION}")
+
+    async def _record(self, schema: str, number: int) -> None:
+        await self.execute(
+            "INSERT INTO schema_migrations (schema, number, applied_at) VALUES (?, ?, ?)",
+            (schema, number, utc_now()),
+        )
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    # isolation_level=None: we open transactions ourselves with BEGIN IMMEDIATE, so a write
+    # never starts as a read and fails half-way on a lock upgrade.
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+def _create_private(path: Path) -> None:
+    """Create the file readable and writable by its owner only (SQLite's -wal and -shm
+    files take the same mode)."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+async def _check_integrity(conn: aiosqlite.Connection) -> None:
+    """Refuse to start on a damaged file rather than make it worse."""
+    async with conn.execute("PRAGMA quick_check") as cursor:
+        rows = [row[0] for row in await cursor.fetchall()]
+    if rows != ["ok"]:
+        raise DatabaseProblem(f"the database failed its integrity check: {'; '.join(rows)[:300]}")
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would COMMIT our open transaction first; run statement by statement.
+    # Migrations therefore keep semicolons out of string literals and triggers.
+    return [s.strip() for s in script.split(";") if s.strip()]

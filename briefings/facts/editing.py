@@ -1,0 +1,374 @@
+"""Editors' changes to facts and claims: each one transaction with its history row.
+
+Every change stores full before/after snapshots of the row, so any change can be shown and
+undone. A change that would push a briefing past Telegram's limits is refused and rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from briefings.facts.editor_input import (
+    CLAIM_FIELDS,
+    FACT_SECTIONS,
+    ClaimDraft,
+    FactDraft,
+    InputError,
+    clean_text,
+    parse_source_url,
+    parse_value,
+)
+from briefings.facts.store import FactStore, row_value
+from briefings.facts.values import Value, value_columns
+from briefings.rendering.renderer import BriefingRenderer, BriefingTooLong
+from briefings.rendering.sections import SECTIONS
+
+Kind = Literal["fact", "claim"]
+_TABLES: dict[Kind, str] = {"fact": "facts", "claim": "claims"}
+
+_SIDE_WORDS = {"belarus": "belarus", "russia": "russia", "ukrain": "ukraine"}
+
+
+@dataclass(frozen=True, slots=True)
+class Editor:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One row of the history."""
+
+    id: int
+    kind: Kind
+    key: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    editor_id: int
+    editor_name: str | None
+    changed_at: str
+    undoes: int | None = None
+
+    @property
+    def before_value(self) -> Value | None:
+        return row_value(self.before) if self.before else None
+
+    @property
+    def after_value(self) -> Value | None:
+        return row_value(self.after) if self.after else None
+
+
+@dataclass
+class FactEditor:
+    """Writes editors' changes to one situation's facts and claims."""
+
+    store: FactStore
+    renderer: BriefingRenderer
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def today(self) -> date:
+        return self.clock().date()
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """One write transaction; afterwards (landed or not) cached briefings are stale."""
+        try:
+            async with self.store.db.transaction():
+                yield
+        finally:
+            self.store.changed()
+
+    # ------------------------------------------------------------------ facts
+    async def set_value(
+        self,
+        key: str,
+        value: Value,
+        editor: Editor,
+        *,
+        source_url: str | None = None,
+        as_of: str | None = None,
+    ) -> Change:
+        """Change a live fact's value; the as-of date becomes today unless one is given."""
+        async with self._writing():
+            before = await self._row("fact", key)
+            if before is None or before["retired_at"] is not None:
+                raise InputError(f"there is no live fact {key!r}: /facts lists the keys")
+            after = dict(before)
+            after.update(value_columns(value))
+            after.update(
+                as_of=as_of or self.today().isoformat(),
+                source_url=source_url,
+                source_cable_id=None,  # the cable no longer vouches for the new value
+                edited_by=editor.name,
+                updated_at=self._now(),
+            )
+            return await self._record("fact", key, "set", before, after, editor)
+
+    async def add_fact(self, draft: FactDraft, editor: Editor) -> Change:
+        """Add a new fact under a key made from its label."""
+        if draft.section not in FACT_SECTIONS:
+            raise InputError(f"facts go in one of: {', '.join(FACT_SECTIONS)}")
+        async with self._writing():
+            key = await self._new_key(draft.label)
+            after = {
+                "situation_id": self.store.situation_id,
+                "key": key,
+                "section": draft.section,
+                "side": draft.side or guess_side(draft.label),
+                "label": draft.label,
+                **value_columns(draft.value),
+                "claimant": draft.claimant,
+                "note": None,
+                "assessment": None,
+                "source_cable_id": None,
+                "source_url": draft.source_url,
+                "as_of": draft.as_of,
+                "position": await self._next_position("fact"),
+                "retired_at": None,
+                "updated_at": self._now(),
+                "edited_by": editor.name,
+            }
+            return await self._record("fact", key, "add", None, after, editor)
+
+    async def retire(self, key: str, editor: Editor) -> Change:
+        """Take a fact or claim out of the briefings; its row and history stay."""
+        async with self._writing():
+            kind: Kind
+            for kind in ("fact", "claim"):
+                before = await self._row(kind, key)
+                if before is not None and before["retired_at"] is None:
+                    after = dict(before, retired_at=self._now(), updated_at=self._now())
+                    return await self._record(kind, key, "retire", before, after, editor)
+            raise InputError(f"there is no live fact or claim {key!r}: /facts lists the keys")
+
+    # ------------------------------------------------------------------ claims
+    async def add_claim(self, draft: ClaimDraft, editor: Editor) -> Change:
+        async with self._writing():
+            key = await self._new_key(f"{draft.claimant} {draft.claim}")
+            after = {
+                "situation_id": self.store.situation_id,
+                "key": key,
+                "claimant": draft.claimant,
+                "claim": draft.claim,
+                **value_columns(draft.value),
+                "verdict": draft.verdict,
+                "reasoning": draft.reasoning,
+                "evidence_keys": "",
+                "source_cable_id": None,
+                "source_url": draft.source_url,
+                "as_of": draft.as_of,
+                "position": await self._next_position("claim"),
+                "retired_at": None,
+                "updated_at": self._now(),
+                "edited_by": editor.name,
+            }
+            return await self._record("claim", key, "add", None, after, editor)
+
+    async def edit_claim(self, key: str, field_name: str, raw: str, editor: Editor) -> Change:
+        """Change one field of a live claim (see CLAIM_FIELDS)."""
+        if field_name not in CLAIM_FIELDS:
+            raise InputError(f"a claim's fields are: {', '.join(CLAIM_FIELDS)}")
+        async with self._writing():
+            before = await self._row("claim", key)
+            if before is None or before["retired_at"] is not None:
+                raise InputError(f"there is no live claim {key!r}: /facts claims lists them")
+            after = dict(before, edited_by=editor.name, updated_at=self._now())
+            after.update(_claim_field(field_name, raw, row_value(before)))
+            if field_name != "source":
+                after["source_cable_id"] = None
+            after["as_of"] = self.today().isoformat()
+            return await self._record("claim", key, "edit", before, after, editor)
+
+    # ------------------------------------------------------------------ undo and history
+    async def undo(self, editor: Editor) -> Change:
+        """Revert the editor's own last change that is not yet undone."""
+        async with self._writing():
+            target = await self._last_undoable(editor.id)
+            if target is None:
+                raise InputError("you have no change left to undo")
+            current = await self._row(target.kind, target.key)
+            if current != target.after:
+                raise InputError(
+                    f"{target.key!r} has changed since your change #{target.id} "
+                    "(see /history): undo refused so nobody's later work is lost"
+                )
+            return await self._record(
+                target.kind, target.key, "undo", current, target.before, editor, undoes=target.id
+            )
+
+    async def history(self, key: str | None = None, limit: int = 15) -> list[Change]:
+        """The latest changes, newest first, of one key or of everything."""
+        sql = "SELECT * FROM changes WHERE situation_id = ?"
+        params: list[Any] = [self.store.situation_id]
+        if key is not None:
+            sql += " AND key = ?"
+            params.append(key)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        return [_change(row) for row in await self.store.db.fetch_all(sql, params)]
+
+    async def change(self, change_id: int) -> Change:
+        row = await self.store.db.fetch_one("SELECT * FROM changes WHERE id = ?", (change_id,))
+        assert row is not None
+        return _change(row)
+
+    # ------------------------------------------------------------------ internals
+    async def _record(
+        self,
+        kind: Kind,
+        key: str,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        editor: Editor,
+        *,
+        undoes: int | None = None,
+    ) -> Change:
+        """Write the row change and its history row, then check every briefing still fits.
+
+        Runs inside the caller's transaction: raising here rolls both writes back.
+        """
+        await self._apply(kind, key, before, after)
+        cursor = await self.store.db.execute(
+            "INSERT INTO changes (situation_id, kind, key, action, before_json, after_json,"
+            " editor_id, editor_name, changed_at, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.store.situation_id,
+                kind,
+                key,
+                action,
+                _dump(before),
+                _dump(after),
+                editor.id,
+                editor.name,
+                self._now(),
+                undoes,
+            ),
+        )
+        change_id = cursor.lastrowid
+        await self._check_briefings_fit()
+        assert change_id is not None
+        return await self.change(change_id)
+
+    async def _apply(
+        self, kind: Kind, key: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> None:
+        table = _TABLES[kind]
+        where = "situation_id = ? AND key = ?"
+        if after is None:
+            await self.store.db.execute(
+                f"DELETE FROM {table} WHERE {where}", (self.store.situation_id, key)
+            )
+        elif before is None:
+            columns = ", ".join(after)
+            marks = ", ".join("?" for _ in after)
+            await self.store.db.execute(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(after.values())
+            )
+        else:
+            assignments = ", ".join(f"{column} = ?" for column in after)
+            await self.store.db.execute(
+                f"UPDATE {table} SET {assignments} WHERE {where}",
+                (*after.values(), self.store.situation_id, key),
+            )
+
+    async def _check_briefings_fit(self) -> None:
+        for section in SECTIONS:
+            try:
+                await self.renderer.render(section.name, cached=False)
+            except BriefingTooLong as exc:
+                raise InputError(
+                    f"that would make the /{exc.section} briefing {exc.length:,} characters, "
+                    "over Telegram's limit of 4,096: shorten it or retire something"
+                ) from None
+
+    async def _row(self, kind: Kind, key: str) -> dict[str, Any] | None:
+        row = await self.store.db.fetch_one(
+            f"SELECT * FROM {_TABLES[kind]} WHERE situation_id = ? AND key = ?",
+            (self.store.situation_id, key),
+        )
+        if row is None:
+            return None
+        snapshot = dict(row)
+        snapshot.pop("id")
+        return snapshot
+
+    async def _last_undoable(self, editor_id: int) -> Change | None:
+        row = await self.store.db.fetch_one(
+            "SELECT * FROM changes c WHERE situation_id = ? AND editor_id = ?"
+            " AND action != 'undo' AND NOT EXISTS (SELECT 1 FROM changes u WHERE u.undoes = c.id)"
+            " ORDER BY id DESC LIMIT 1",
+            (self.store.situation_id, editor_id),
+        )
+        return _change(row) if row is not None else None
+
+    async def _new_key(self, text: str) -> str:
+        base = make_key(text)
+        key, n = base, 1
+        while (
+            await self._row("fact", key) is not None or await self._row("claim", key) is not None
+        ):
+            n += 1
+            key = f"{base}_{n}"
+        return key
+
+    async def _next_position(self, kind: Kind) -> int:
+        row = await self.store.db.fetch_one(
+            f"SELECT COALESCE(MAX(position), -1) + 1 FROM {_TABLES[kind]} WHERE situation_id = ?",
+            (self.store.situation_id,),
+        )
+        return int(row[0]) if row else 0
+
+    def _now(self) -> str:
+        return self.clock().isoformat(timespec="seconds")
+
+
+def make_key(text: str) -> str:
+    """A short snake_case key from the first words of a label: belarus_tanks_at_the."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", ascii_text)[:4]
+    return "_".join(words)[:40] or "item"
+
+
+def guess_side(label: str) -> str | None:
+    """Group a new fact under the side its label names, if it names exactly one."""
+    lowered = label.lower()
+    sides = {side for word, side in _SIDE_WORDS.items() if word in lowered}
+    return sides.pop() if len(sides) == 1 else None
+
+
+def _claim_field(field_name: str, raw: str, current: Value | None) -> dict[str, Any]:
+    if field_name == "figure":
+        return value_columns(parse_value(raw, current))
+    if field_name == "source":
+        return {"source_url": parse_source_url(raw), "source_cable_id": None}
+    if field_name in ("verdict", "reasoning") and raw.strip() == "-":
+        return {field_name: None}  # "-" clears: the source gives none
+    return {field_name: clean_text(raw, field_name)}
+
+
+def _dump(snapshot: Mapping[str, Any] | None) -> str | None:
+    return json.dumps(snapshot, ensure_ascii=False, sort_keys=True) if snapshot else None
+
+
+def _change(row: Mapping[str, Any]) -> Change:
+    return Change(
+        id=row["id"],
+        kind=row["kind"],
+        key=row["key"],
+        action=row["action"],
+        before=json.loads(row["before_json"]) if row["before_json"] else None,
+        after=json.loads(row["after_json"]) if row["after_json"] else None,
+        editor_id=row["editor_id"],
+        editor_name=row["editor_name"],
+        changed_at=row["changed_at"],
+        undoes=row["undoes"],
+    )

@@ -1,0 +1,66 @@
+"""The records the briefings are made of: situations, cables, facts and claims."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from briefings.facts.values import Value
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    id: str
+    title: str
+    period: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cable:
+    """One issue of the newsletter that facts can cite."""
+
+    id: str
+    title: str
+    url: str
+    url_is_post: bool
+    series: str | None = None
+    subtitle: str | None = None
+    published: str | None = None
+    published_label: str | None = None
+    paid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A value with its provenance: who says so, where from, and as of when."""
+
+    key: str
+    section: str
+    label: str
+    value: Value
+    claimant: str
+    as_of: str
+    side: str | None = None
+    note: str | None = None
+    assessment: str | None = None
+    source: Cable | None = None
+    source_url: str | None = None
+    edited_by: str | None = None
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a side claims, beside the verdict on it and the evidence for that verdict."""
+
+    key: str
+    claimant: str
+    claim: str
+    as_of: str
+    value: Value | None = None
+    verdict: str | None = None
+    reasoning: str | None = None
+    evidence: tuple[Fact, ...] = ()
+    source: Cable | None = None
+    source_url: str | None = None
+    edited_by: str | None = None
+    position: int = 0

@@ -1,0 +1,149 @@
+"""Read the facts store: the situation, its facts and claims, and the cables they cite."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from briefings.database import Database
+from briefings.facts.models import Cable, Claim, Fact, Situation
+from briefings.facts.values import Value
+
+DEFAULT_SITUATION = "belarus-ukraine-border-2024"
+
+
+class FactStore:
+    """The facts of one situation, read fresh from SQLite on every call."""
+
+    def __init__(self, db: Database, situation_id: str = DEFAULT_SITUATION) -> None:
+        self.db = db
+        self.situation_id = situation_id
+        # Goes up after every editors' write, so rendered briefings can be cached per version.
+        self.version = 0
+
+    def changed(self) -> None:
+        """Note that facts, claims or cables changed: cached briefings are stale."""
+        self.version += 1
+
+    async def situation(self) -> Situation:
+        row = await self.db.fetch_one(
+            "SELECT * FROM situations WHERE id = ?", (self.situation_id,)
+        )
+        if row is None:
+            raise LookupError(f"no situation {self.situation_id!r} in the database")
+        return Situation(id=row["id"], title=row["title"], period=row["period"])
+
+    async def cables(self) -> list[Cable]:
+        """Every cable of this situation, oldest first."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM cables WHERE situation_id = ? ORDER BY published, id",
+            (self.situation_id,),
+        )
+        return [_cable(row) for row in rows]
+
+    async def facts(self, section: str | None = None) -> list[Fact]:
+        """The live (not retired) facts, of one section or all, in curated order."""
+        sql = "SELECT * FROM facts WHERE situation_id = ? AND retired_at IS NULL"
+        params: list[Any] = [self.situation_id]
+        if section is not None:
+            sql += " AND section = ?"
+            params.append(section)
+        rows = await self.db.fetch_all(sql + " ORDER BY position, id", params)
+        cables = await self._cables_by_id()
+        return [_fact(row, cables) for row in rows]
+
+    async def claims(
+        self, facts: list[Fact] | None = None, cables: list[Cable] | None = None
+    ) -> list[Claim]:
+        """The live claims, each with the live facts it cites as evidence.
+
+        Pass the facts and cables already read, where the caller has them, to read them once.
+        """
+        rows = await self.db.fetch_all(
+            "SELECT * FROM claims WHERE situation_id = ? AND retired_at IS NULL"
+            " ORDER BY position, id",
+            (self.situation_id,),
+        )
+        by_key = {fact.key: fact for fact in (facts if facts is not None else await self.facts())}
+        by_id = {c.id: c for c in (cables if cables is not None else await self.cables())}
+        return [_claim(row, by_key, by_id) for row in rows]
+
+    async def fact(self, key: str) -> Fact | None:
+        """The live fact with this key, if there is one."""
+        return next((fact for fact in await self.facts() if fact.key == key), None)
+
+    async def claim(self, key: str) -> Claim | None:
+        """The live claim with this key, if there is one."""
+        return next((claim for claim in await self.claims() if claim.key == key), None)
+
+    async def _cables_by_id(self) -> dict[str, Cable]:
+        return {cable.id: cable for cable in await self.cables()}
+
+
+def row_value(row: Mapping[str, Any]) -> Value | None:
+    """Build the Value stored in a row's value columns (None where there is none)."""
+    kind = row["value_kind"]
+    if kind is None:
+        return None
+    return Value(
+        kind=kind,
+        low=row["value_low"],
+        high=row["value_high"],
+        text=row["value_text"],
+        approx=bool(row["approx"]),
+        unit=row["unit"],
+    )
+
+
+def _cable(row: Mapping[str, Any]) -> Cable:
+    return Cable(
+        id=row["id"],
+        title=row["title"],
+        url=row["url"],
+        url_is_post=bool(row["url_is_post"]),
+        series=row["series"],
+        subtitle=row["subtitle"],
+        published=row["published"],
+        published_label=row["published_label"],
+        paid=bool(row["paid"]),
+    )
+
+
+def _fact(row: Mapping[str, Any], cables: Mapping[str, Cable]) -> Fact:
+    value = row_value(row)
+    assert value is not None  # facts.value_kind is NOT NULL
+    return Fact(
+        key=row["key"],
+        section=row["section"],
+        label=row["label"],
+        value=value,
+        claimant=row["claimant"],
+        as_of=row["as_of"],
+        side=row["side"],
+        note=row["note"],
+        assessment=row["assessment"],
+        source=cables.get(row["source_cable_id"]),
+        source_url=row["source_url"],
+        edited_by=row["edited_by"],
+        position=row["position"],
+    )
+
+
+def _claim(
+    row: Mapping[str, Any], facts: Mapping[str, Fact], cables: Mapping[str, Cable]
+) -> Claim:
+    keys = [key for key in row["evidence_keys"].split(",") if key]
+    return Claim(
+        key=row["key"],
+        claimant=row["claimant"],
+        claim=row["claim"],
+        as_of=row["as_of"],
+        value=row_value(row),
+        verdict=row["verdict"],
+        reasoning=row["reasoning"],
+        evidence=tuple(facts[key] for key in keys if key in facts),
+        source=cables.get(row["source_cable_id"]),
+        source_url=row["source_url"],
+        edited_by=row["edited_by"],
+        position=row["position"],
+    )

@@ -1,0 +1,105 @@
+"""What the /forces chart shows: the troop figures on record and the troop claims, from data.
+
+No figure is chosen by key: every live forces fact counted in people is a bar, and every
+claim of a number of people is a claim bar, so an editor's new figure is drawn as it lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from briefings.facts.models import Claim, Fact, Situation
+from briefings.facts.store import FactStore
+from briefings.facts.values import Value
+from briefings.rendering.renderer import cable_name, format_as_of
+
+# Units that count people: the figures a chart of forces can set side by side.
+PEOPLE_UNITS = frozenset({"troops", "soldiers", "personnel", "servicemen", "fighters"})
+
+BarKind = Literal["figure", "claim"]
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One row of the chart: a figure on record, or a side's claim."""
+
+    kind: BarKind
+    label: str
+    value: Value
+    claimant: str
+    verdict: str | None = None
+
+    @property
+    def low(self) -> float | None:
+        """Where the bar ends (its solid part, for a range); None for a figure in words."""
+        return self.value.low if self.value.kind != "text" else None
+
+    @property
+    def high(self) -> float | None:
+        """Where a range's lighter extension ends; None for a single number."""
+        return self.value.high if self.value.kind == "range" else None
+
+
+@dataclass(frozen=True, slots=True)
+class ForcesChart:
+    """Everything the chart draws, and the footer the caption repeats."""
+
+    title: str
+    figures: tuple[Bar, ...]
+    claims: tuple[Bar, ...]
+    as_of: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    @property
+    def scale(self) -> float:
+        """The largest number drawn: every bar is to this one scale, claims included."""
+        ends = [bar.high or bar.low or 0.0 for bar in (*self.figures, *self.claims)]
+        return max(ends, default=0.0) or 1.0
+
+
+def counts_people(value: Value | None) -> bool:
+    return value is not None and (value.unit or "").strip().lower() in PEOPLE_UNITS
+
+
+def forces_chart(situation: Situation, facts: list[Fact], claims: list[Claim]) -> ForcesChart:
+    """Pick the bars from the live facts and claims; footer dates and sources from the same."""
+    figures = [fact for fact in facts if fact.section == "forces" and counts_people(fact.value)]
+    drawn = {fact.value for fact in figures}
+    # A claim whose figure is already drawn as a figure on record (Belarus's own 20,000)
+    # would be the same bar twice; a claim with a figure of its own stands apart.
+    numeric_claims = [
+        (claim, claim.value) for claim in claims
+        if claim.value is not None and counts_people(claim.value)
+        and claim.value.kind != "text" and claim.value not in drawn
+    ]  # fmt: skip
+    dated = (*figures, *(claim for claim, _ in numeric_claims))
+    return ForcesChart(
+        title=situation.title,
+        figures=tuple(Bar("figure", f.label, f.value, f.claimant) for f in figures),
+        claims=tuple(Bar("claim", c.claim, v, c.claimant, c.verdict) for c, v in numeric_claims),
+        as_of=_distinct(format_as_of(item.as_of) for item in dated),
+        sources=_distinct(_source_name(item) for item in dated),
+    )
+
+
+async def load_forces_chart(store: FactStore) -> ForcesChart:
+    """Read what the chart shows from the store, as it is now."""
+    facts = await store.facts()
+    claims = await store.claims(facts, await store.cables())
+    return forces_chart(await store.situation(), facts, claims)
+
+
+def _source_name(item: Fact | Claim) -> str:
+    # As the briefings cite (_macros.html source): an editor's link, else the cable.
+    if item.source_url:
+        return urlsplit(item.source_url).hostname or item.source_url
+    if item.source is not None:
+        return cable_name(item.source)
+    return "the editors" if item.edited_by else "source not recorded"
+
+
+def _distinct(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))

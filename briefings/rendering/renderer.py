@@ -1,0 +1,154 @@
+"""Render briefings: jinja2 templates over the facts store, into Telegram HTML."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from briefings.facts.models import Cable
+from briefings.facts.store import FactStore
+from briefings.facts.values import Value
+from briefings.rendering.sections import SECTIONS_BY_NAME, Section
+from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
+
+# Order and headings of the sides in /forces; facts with no side go under "Context".
+SIDES: tuple[tuple[str | None, str], ...] = (
+    ("belarus", "🇧🇾 Belarus"),
+    ("russia", "🇷🇺 Russia"),
+    ("ukraine", "🇺🇦 Ukraine"),
+    (None, "Context"),
+)
+
+
+class BriefingTooLong(ValueError):
+    """A briefing would exceed Telegram's message limit."""
+
+    def __init__(self, section: str, length: int) -> None:
+        super().__init__(
+            f"the {section} briefing would be {length} characters, "
+            f"over Telegram's limit of {MAX_MESSAGE_LENGTH}"
+        )
+        self.section = section
+        self.length = length
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    """A rendered briefing and what the bot needs to present it."""
+
+    section: Section
+    text: str
+    cable: Cable | None
+    length: int  # as Telegram counts it (UTF-16 code units of the visible text)
+
+
+def format_as_of(as_of: str | None) -> str:
+    """Write an ISO date of any precision for readers: "Aug 2024", "27 Aug 2024"."""
+    if not as_of:
+        return "date not recorded"
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}", as_of):
+            return date.fromisoformat(as_of + "-01").strftime("%b %Y")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+            day = date.fromisoformat(as_of)
+            return f"{day.day} {day.strftime('%b %Y')}"
+    except ValueError:
+        pass
+    return as_of
+
+
+def cable_name(cable: Cable) -> str:
+    """Name a cable for a citation: "The Bismarck Cables, late August 2024"."""
+    when = cable.published_label or (format_as_of(cable.published) if cable.published else None)
+    return f"The Bismarck Cables, {when}" if when else f"The Bismarck Cables: {cable.title}"
+
+
+def _display_value(value: Value) -> str:
+    return value.display()
+
+
+def make_environment() -> Environment:
+    """The one jinja2 environment: autoescaped, strict, with our filters."""
+    env = Environment(
+        loader=PackageLoader("briefings", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["value"] = _display_value
+    env.filters["as_of"] = format_as_of
+    env.filters["cable_name"] = cable_name
+    return env
+
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+
+
+def _tidy(raw: str) -> str:
+    # Templates keep their own layout readable; readers get at most one blank line in a row.
+    return _TRAILING_SPACE.sub("\n", _BLANK_RUNS.sub("\n\n", raw)).strip()
+
+
+class BriefingRenderer:
+    """Turns the current facts into the briefing for a section."""
+
+    def __init__(self, store: FactStore, env: Environment | None = None) -> None:
+        self.store = store
+        self.env = env or make_environment()
+        self._cache: dict[str, tuple[int, Briefing]] = {}
+
+    async def render(self, section_name: str, *, cached: bool = True) -> Briefing:
+        """Render one section from the facts as they are now; raise KeyError if unknown.
+
+        A briefing is rendered once per facts version; cached=False renders afresh (for
+        checking a change inside its transaction, before anyone may see it).
+        """
+        if cached:
+            hit = self._cache.get(section_name)
+            if hit is not None and hit[0] == self.store.version:
+                return hit[1]
+            version = self.store.version
+            briefing = await self._render(section_name)
+            if version == self.store.version:  # nothing changed while we were rendering
+                self._cache[section_name] = (version, briefing)
+            return briefing
+        return await self._render(section_name)
+
+    async def _render(self, section_name: str) -> Briefing:
+        section = SECTIONS_BY_NAME[section_name]
+        context = await self._context(section)
+        raw = self.env.get_template(f"{section.name}.html").render(context)
+        text = _tidy(raw)
+        length = visible_length(text)
+        if length > MAX_MESSAGE_LENGTH:
+            raise BriefingTooLong(section.name, length)
+        return Briefing(section=section, text=text, cable=context["latest_cable"], length=length)
+
+    def render_page(self, name: str, **context: Any) -> str:
+        """Render a page that is not a briefing (start, help, hints) from its template."""
+        raw = self.env.get_template(f"{name}.html").render(context)
+        return _tidy(raw)
+
+    async def _context(self, section: Section) -> dict[str, Any]:
+        facts = await self.store.facts()
+        cables = await self.store.cables()
+        latest = cables[-1] if cables else None
+        return {
+            "situation": await self.store.situation(),
+            "section": section,
+            "facts": [fact for fact in facts if fact.section == section.name],
+            "facts_by_key": {fact.key: fact for fact in facts},
+            "forces": [fact for fact in facts if fact.section == "forces"],
+            "assessment": [fact for fact in facts if fact.section == "assessment"],
+            "claims": await self.store.claims(facts, cables),
+            "cables": cables,
+            "latest_cable": latest,
+            "paid_cable": next((c for c in reversed(cables) if c.paid), None),
+            "sides": SIDES,
+        }

@@ -1,0 +1,136 @@
+"""The content's tables (situations, facts, claims, their history, cables and the feed's
+polling state) as numbered migrations, and opening a database with them, seeded."""
+
+from __future__ import annotations
+
+import os
+
+from briefings.database import Database, Schema
+from briefings.facts.seed import apply_seeds
+
+# Append only: never edit a migration that has shipped. Migration N (1-based) is MIGRATIONS[N-1].
+MIGRATIONS: tuple[str, ...] = (
+    # 1: situations, cables, facts, claims, applied seeds
+    """
+    CREATE TABLE situations (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        period TEXT NOT NULL
+    );
+    CREATE TABLE cables (
+        id TEXT PRIMARY KEY,
+        situation_id TEXT REFERENCES situations(id),
+        series TEXT,
+        title TEXT NOT NULL,
+        subtitle TEXT,
+        url TEXT NOT NULL,
+        url_is_post INTEGER NOT NULL DEFAULT 1,
+        published TEXT,
+        published_label TEXT,
+        paid INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE facts (
+        id INTEGER PRIMARY KEY,
+        situation_id TEXT NOT NULL REFERENCES situations(id),
+        key TEXT NOT NULL,
+        section TEXT NOT NULL,
+        side TEXT,
+        label TEXT NOT NULL,
+        value_kind TEXT NOT NULL CHECK (value_kind IN ('number', 'range', 'text')),
+        value_low REAL,
+        value_high REAL,
+        value_text TEXT,
+        approx INTEGER NOT NULL DEFAULT 0,
+        unit TEXT,
+        claimant TEXT NOT NULL,
+        note TEXT,
+        assessment TEXT,
+        source_cable_id TEXT REFERENCES cables(id),
+        source_url TEXT,
+        as_of TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        retired_at TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (situation_id, key)
+    );
+    CREATE TABLE claims (
+        id INTEGER PRIMARY KEY,
+        situation_id TEXT NOT NULL REFERENCES situations(id),
+        key TEXT NOT NULL,
+        claimant TEXT NOT NULL,
+        claim TEXT NOT NULL,
+        value_kind TEXT CHECK (value_kind IN ('number', 'range', 'text')),
+        value_low REAL,
+        value_high REAL,
+        value_text TEXT,
+        approx INTEGER NOT NULL DEFAULT 0,
+        unit TEXT,
+        verdict TEXT,
+        reasoning TEXT,
+        evidence_keys TEXT NOT NULL DEFAULT '',
+        source_cable_id TEXT REFERENCES cables(id),
+        source_url TEXT,
+        as_of TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        retired_at TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (situation_id, key)
+    );
+    CREATE TABLE applied_seeds (
+        name TEXT PRIMARY KEY,
+        applied_at TEXT NOT NULL
+    );
+    """,
+    # 2: the append-only history of editors' changes, each with full before/after snapshots
+    """
+    CREATE TABLE changes (
+        id INTEGER PRIMARY KEY,
+        situation_id TEXT NOT NULL REFERENCES situations(id),
+        kind TEXT NOT NULL CHECK (kind IN ('fact', 'claim')),
+        key TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('add', 'set', 'edit', 'retire', 'undo')),
+        before_json TEXT,
+        after_json TEXT,
+        editor_id INTEGER NOT NULL,
+        editor_name TEXT,
+        changed_at TEXT NOT NULL,
+        undoes INTEGER REFERENCES changes(id)
+    );
+    CREATE INDEX changes_by_key ON changes (situation_id, kind, key, id);
+    CREATE INDEX changes_by_editor ON changes (editor_id, id);
+    ALTER TABLE facts ADD COLUMN edited_by TEXT;
+    ALTER TABLE claims ADD COLUMN edited_by TEXT
+    """,
+    # 3: cables from the feed, and the feed's polling state (conditional GET, health)
+    """
+    ALTER TABLE cables ADD COLUMN guid TEXT;
+    ALTER TABLE cables ADD COLUMN teaser_html TEXT;
+    ALTER TABLE cables ADD COLUMN origin TEXT NOT NULL DEFAULT 'seed';
+    ALTER TABLE cables ADD COLUMN discovered_at TEXT;
+    ALTER TABLE cables ADD COLUMN pushed_at TEXT;
+    CREATE UNIQUE INDEX cables_by_guid ON cables (guid);
+    CREATE TABLE feed_state (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        primed_at TEXT,
+        last_poll_at TEXT,
+        last_ok_at TEXT,
+        last_result TEXT
+    )
+    """,
+)
+
+CONTENT = Schema("content", MIGRATIONS)
+
+
+async def open_database(path: str | os.PathLike[str], *more: Schema) -> Database:
+    """Open the database at path with the content's tables (and more schemas after them),
+    migrated, and seeded once from briefings/data."""
+    db = await Database.open(path, (CONTENT, *more))
+    try:
+        await apply_seeds(db)
+    except BaseException:
+        await db.close()
+        raise
+    return db
