@@ -108,7 +108,7 @@ def load_settings(
 ) -> Settings:
     """Read and check the settings; raise SettingsError naming each bad one."""
     try:
-        settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+        settings = Settings(_env_file=env_file)
     except ValidationError as exc:
         raise SettingsError([_describe(error) for error in exc.errors()]) from None
     if require_token:

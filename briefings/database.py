@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+# A row as read (sqlite3.Row) or as kept in a history snapshot (a dict): read by column name.
+RowLike = Mapping[str, Any] | sqlite3.Row
 
 BUSY_TIMEOUT_MS = 5000
 # Readers take turns: two let one slow read (a 100,000-row count) leave room for the rest.

@@ -31,7 +31,8 @@ def test_next_due_is_strictly_after_now_in_the_chats_own_zone() -> None:
     setting = DailySetting(time(7, 30), "Europe/Kyiv")
     # 06:00 in Kyiv: today's 07:30 is still to come.
     assert next_due(setting, at("2026-06-01T06:00", "Europe/Kyiv")) == (
-        at("2026-06-01T07:30", "Europe/Kyiv"), "2026-06-01"
+        at("2026-06-01T07:30", "Europe/Kyiv"),
+        "2026-06-01",
     )
     # 07:30 exactly has just gone: tomorrow's.
     assert next_due(setting, at("2026-06-01T07:30", "Europe/Kyiv"))[1] == "2026-06-02"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -352,8 +351,8 @@ async def test_daily_briefing_is_set_shown_and_queued_once_a_day(
     assert bot.app.job_queue.get_jobs_by_name(f"daily:{factories.READER_ID}") == ()
 
     schedule = bot.services.daily
-    [(due_at, due_day)] = rows(bot.services.settings.database_path,
-                               "SELECT daily_next_at, daily_next_day FROM subscribers")  # fmt: skip
+    due = "SELECT daily_next_at, daily_next_day FROM subscribers"
+    [(due_at, due_day)] = rows(bot.services.settings.database_path, due)
     assert time.strftime("%H:%M", time.gmtime(due_at)) == "18:30"
     schedule.clock = lambda: due_at + 1  # the job's run just after 18:30 UTC
     await job.run(bot.app)
@@ -362,8 +361,7 @@ async def test_daily_briefing_is_set_shown_and_queued_once_a_day(
     text = visible_text(daily.params["text"])
     assert "about 20,000 troops" in text and "Late" not in text
     await bot.settled()
-    [(next_at, next_day)] = rows(bot.services.settings.database_path,
-                                 "SELECT daily_next_at, daily_next_day FROM subscribers")  # fmt: skip
+    [(next_at, next_day)] = rows(bot.services.settings.database_path, due)
     assert next_at == due_at + 86400 and next_day > due_day
     assert "Daily briefing off" in visible_text((await bot.say("/daily off")).params["text"])
     assert "Daily briefing: off" in visible_text((await bot.say("/daily")).params["text"])

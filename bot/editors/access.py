@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from briefings.rendering.telegram_html import split_message
 log = logging.getLogger(__name__)
 
 # Editor handlers may return a conversation state, so their result is passed through.
-EditorHandler = Callable[[Update, BotContext], Awaitable[Any]]
+EditorHandler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -287,9 +288,9 @@ def _preview(draft: dict[str, Any], today: date, editor_name: str) -> dict[str, 
     return {"fact": fact, "claim": None}
 
 
-def add_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def add_conversation() -> ConversationHandler[BotContext]:
     """The /add conversation, per user and chat, with /cancel and Cancel at every step."""
-    cancel_handlers = [
+    cancel_handlers: list[BaseHandler[Update, BotContext, object]] = [
         CommandHandler("cancel", cancel),
         CallbackQueryHandler(cancel, pattern="^add:cancel$"),
     ]

@@ -27,7 +27,7 @@ class FloodGuard:
         self._recent: dict[int, deque[float]] = {}
         self._warned: set[int] = set()
 
-    def handler(self) -> TypeHandler:  # type: ignore[type-arg]
+    def handler(self) -> TypeHandler[Update, BotContext, None]:
         return TypeHandler(Update, self.check)
 
     async def check(self, update: Update, context: BotContext) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import ssl
+from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import getproxies_environment, proxy_bypass_environment
+from urllib.request import getproxies_environment, proxy_bypass
 
 import aiohttp
 import certifi
@@ -72,10 +73,11 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None = BaseRequest.DEFAULT_NONE,
-        write_timeout: float | None = BaseRequest.DEFAULT_NONE,
-        connect_timeout: float | None = BaseRequest.DEFAULT_NONE,
-        pool_timeout: float | None = BaseRequest.DEFAULT_NONE,
+        # Each a number of seconds, None (no limit), or PTB's DEFAULT_NONE (this client's own).
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
@@ -115,25 +117,25 @@ class AiohttpRequest(BaseRequest):
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._proxies:
             proxies = getproxies_environment()
-            bypass = parts.hostname is not None and proxy_bypass_environment(parts.hostname)
+            # On Linux, proxy_bypass is proxy_bypass_environment: NO_PROXY.
+            bypass = parts.hostname is not None and bool(proxy_bypass(parts.hostname))
             self._proxies[origin] = None if bypass else (
                 proxies.get(parts.scheme) or proxies.get("all"))  # fmt: skip
         return self._proxies[origin]
 
     def _timeout(
         self,
-        read: float | None,
-        write: float | None,
-        connect: float | None,
-        pool: float | None,
+        read_given: object,
+        write_given: object,
+        connect_given: object,
+        pool_given: object,
         *,
         uploads: bool,
     ) -> aiohttp.ClientTimeout:
-        read = self._read if read is BaseRequest.DEFAULT_NONE else read
-        write = (self._media_write if uploads else self._write) if (
-            write is BaseRequest.DEFAULT_NONE) else write  # fmt: skip
-        connect = self._connect if connect is BaseRequest.DEFAULT_NONE else connect
-        pool = self._pool if pool is BaseRequest.DEFAULT_NONE else pool
+        read = _seconds(read_given, self._read)
+        write = _seconds(write_given, self._media_write if uploads else self._write)
+        connect = _seconds(connect_given, self._connect)
+        pool = _seconds(pool_given, self._pool)
         parts = (read, write, connect, pool)
         # aiohttp has no write timeout of its own: bound the whole call by the sum instead.
         total = None if None in parts else sum(p for p in parts if p is not None)
@@ -141,6 +143,15 @@ class AiohttpRequest(BaseRequest):
         return aiohttp.ClientTimeout(
             total=total, connect=acquire, sock_connect=connect, sock_read=read
         )
+
+
+def _seconds(given: object, default: float | None) -> float | None:
+    """A timeout PTB passed: DEFAULT_NONE means this client's own default."""
+    if given is BaseRequest.DEFAULT_NONE:
+        return default
+    if given is None or isinstance(given, int | float):
+        return given
+    raise TypeError(f"a timeout is a number of seconds or None, not {type(given).__name__}")
 
 
 def _multipart(request_data: RequestData) -> aiohttp.FormData:
@@ -156,7 +167,10 @@ def _multipart(request_data: RequestData) -> aiohttp.FormData:
     return form
 
 
-def with_aiohttp(builder: ApplicationBuilder) -> ApplicationBuilder:  # type: ignore[type-arg]
+AnyBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
+
+
+def with_aiohttp(builder: AnyBuilder) -> AnyBuilder:
     """Give an Application this client: a pool for its calls, one connection for getUpdates."""
     return builder.request(AiohttpRequest()).get_updates_request(
         AiohttpRequest(connection_pool_size=1)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from briefings.database import Database, utc_now
+from briefings.database import Database, RowLike, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +82,7 @@ class SubscriberStore:
         return int(row[0]) if row else 0
 
 
-def _subscriber(row: Mapping[str, Any]) -> Subscriber:
+def _subscriber(row: RowLike) -> Subscriber:
     return Subscriber(
         chat_id=row["chat_id"],
         chat_type=row["chat_type"],

@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.push.messages import Push
-from bot.push.outbox import Delivery, Outbox, Result
+from bot.push.outbox import Delivery, Outbox, Outcome, Result
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ class PushWorker:
             self._results.append(Result(delivery, "blocked", exc.message))
         except BadRequest as exc:
             # "chat not found": the chat is gone. Anything else will not improve by retrying.
-            outcome = "blocked" if "chat not found" in exc.message.lower() else "failed"
+            outcome: Outcome = "blocked" if "chat not found" in exc.message.lower() else "failed"
             self._results.append(Result(delivery, outcome, exc.message))
         except (TelegramError, OSError) as exc:
             self._results.append(self._retry_or_fail(delivery, str(exc) or type(exc).__name__))

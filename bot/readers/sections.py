@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatType
@@ -18,7 +19,7 @@ from briefings.rendering.sections import SECTIONS_BY_NAME
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, BotContext], Awaitable[None]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 # The longest unknown command we echo back; the rest of a hostile text is dropped.
 _MAX_ECHOED_COMMAND = 40

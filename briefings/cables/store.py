@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from briefings.cables.feed import FeedItem
-from briefings.database import Database, utc_now
+from briefings.database import Database, RowLike, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,7 @@ class CableStore:
         return _cable(row) if row is not None else None
 
 
-def _cable(row: Any) -> StoredCable:
+def _cable(row: RowLike) -> StoredCable:
     return StoredCable(
         id=row["id"],
         guid=row["guid"],

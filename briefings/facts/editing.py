@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from briefings.database import RowLike
 from briefings.facts.editor_input import (
     CLAIM_FIELDS,
     FACT_SECTIONS,
@@ -359,7 +360,7 @@ def _dump(snapshot: Mapping[str, Any] | None) -> str | None:
     return json.dumps(snapshot, ensure_ascii=False, sort_keys=True) if snapshot else None
 
 
-def _change(row: Mapping[str, Any]) -> Change:
+def _change(row: RowLike) -> Change:
     return Change(
         id=row["id"],
         kind=row["kind"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from briefings.database import Database
+from briefings.database import Database, RowLike
 from briefings.facts.models import Cable, Claim, Fact, Situation
 from briefings.facts.values import Value
 
@@ -80,7 +80,7 @@ class FactStore:
         return {cable.id: cable for cable in await self.cables()}
 
 
-def row_value(row: Mapping[str, Any]) -> Value | None:
+def row_value(row: RowLike) -> Value | None:
     """Build the Value stored in a row's value columns (None where there is none)."""
     kind = row["value_kind"]
     if kind is None:
@@ -95,7 +95,7 @@ def row_value(row: Mapping[str, Any]) -> Value | None:
     )
 
 
-def _cable(row: Mapping[str, Any]) -> Cable:
+def _cable(row: RowLike) -> Cable:
     return Cable(
         id=row["id"],
         title=row["title"],
@@ -109,7 +109,7 @@ def _cable(row: Mapping[str, Any]) -> Cable:
     )
 
 
-def _fact(row: Mapping[str, Any], cables: Mapping[str, Cable]) -> Fact:
+def _fact(row: RowLike, cables: Mapping[str, Cable]) -> Fact:
     value = row_value(row)
     assert value is not None  # facts.value_kind is NOT NULL
     return Fact(
@@ -129,9 +129,7 @@ def _fact(row: Mapping[str, Any], cables: Mapping[str, Cable]) -> Fact:
     )
 
 
-def _claim(
-    row: Mapping[str, Any], facts: Mapping[str, Fact], cables: Mapping[str, Cable]
-) -> Claim:
+def _claim(row: RowLike, facts: Mapping[str, Fact], cables: Mapping[str, Cable]) -> Claim:
     keys = [key for key in row["evidence_keys"].split(",") if key]
     return Claim(
         key=row["key"],

@@ -75,7 +75,7 @@ def forces_chart(situation: Situation, facts: list[Fact], claims: list[Claim]) -
         if claim.value is not None and counts_people(claim.value)
         and claim.value.kind != "text" and claim.value not in drawn
     ]  # fmt: skip
-    dated = (*figures, *(claim for claim, _ in numeric_claims))
+    dated: tuple[Fact | Claim, ...] = (*figures, *(claim for claim, _ in numeric_claims))
     return ForcesChart(
         title=situation.title,
         figures=tuple(Bar("figure", f.label, f.value, f.claimant) for f in figures),
