@@ -59,7 +59,11 @@ PUBLIC_COMMANDS: tuple[Command, ...] = (
     Command("subscribe", "Get each new cable as it comes out", subscriptions.subscribe),
     Command("unsubscribe", "Stop the pushes to this chat", subscriptions.unsubscribe),
     Command("status", "Whether this chat is subscribed, and to what", subscriptions.status),
-    Command("daily", "The briefing every day: /daily on [HH:MM] or off", subscriptions.daily),
+    Command(
+        "daily",
+        "The briefing every day: /daily on [HH:MM] [time zone], or off",
+        subscriptions.daily,
+    ),
     Command("whoami", "Your Telegram user id", facts.whoami),
 )
 

@@ -102,6 +102,7 @@ class FakeTelegram:
         self.accepted = 0  # sendMessage calls accepted: a cheap count for waiting on floods
         self._recent_sends: collections.deque[float] = collections.deque()
         self._holds: dict[int, asyncio.Event] = {}
+        self.holding: set[int] = set()  # chats whose held call has arrived and waits
         self.port = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -359,7 +360,11 @@ class FakeTelegram:
     async def _held(self, chat_id: int) -> None:
         hold = self._holds.pop(chat_id, None)
         if hold is not None:
+            async with self._changed:
+                self.holding.add(chat_id)
+                self._changed.notify_all()
             await hold.wait()  # a slow round trip to this one chat, as long as the test likes
+            self.holding.discard(chat_id)
 
     async def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])

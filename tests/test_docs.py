@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -46,3 +47,30 @@ def test_ci_runs_the_readme_test_command() -> None:
     command = re.search(r"Run the tests:\n\n```sh\n(.+)\n```", README)
     assert command is not None
     assert command.group(1) in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_readme_layout_names_every_folder_and_module() -> None:
+    layout = README.split("## Layout", 1)[1]
+    for package in ("bot", "briefings"):
+        for folder in sorted((ROOT / package).iterdir()):
+            if not (folder / "__init__.py").is_file():
+                continue
+            assert f"`{folder.name}/`" in layout, folder.name
+            docstring = ast.get_docstring(ast.parse((folder / "__init__.py").read_text()))
+            assert docstring and len(docstring.splitlines()) == 1, folder  # what it holds
+        for module in sorted((ROOT / package).rglob("*.py")):
+            if module.name not in ("__init__.py", "__main__.py"):
+                assert f"`{module.name}`" in layout, module
+
+
+def test_the_content_imports_neither_telegram_nor_the_delivery() -> None:
+    for module in sorted((ROOT / "briefings").rglob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in ("bot", "telegram"), (module, name)

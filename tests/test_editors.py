@@ -177,6 +177,9 @@ async def test_guided_add_end_to_end(bot: RunningBot) -> None:
     assert "Add a fact or a claim" in text_of(start)
     step = await bot.tap(start, "add:section:fortifications", factories.editor())
     assert "New fact in fortifications · step 1 of 5" in text_of(step)
+    # The example is in italics, as Telegram shows <i>, never as the tag's escaped text.
+    assert "<i>Belarusian tanks at the border</i>" in step.params["text"]
+    assert "&lt;" not in step.params["text"]
 
     step = await editor(bot, "Minefields")
     assert "step 2 of 5" in text_of(step)

@@ -193,6 +193,7 @@ async def test_a_slow_upload_holds_up_other_readers_only_briefly(
     bot.services.forces_photo.upload_wait = 0.2
     release = telegram.hold_next_message(READER)  # the first upload hangs
     await telegram.push_update(factories.message("/forces"))
+    await telegram.wait_for(lambda: READER in telegram.holding)  # it is under way
 
     with caplog.at_level(logging.WARNING):
         text = await bot.say("/forces", chat=other)
