@@ -28,8 +28,7 @@ from briefings.facts.editor_input import (
 )
 from briefings.facts.store import FactStore, row_value
 from briefings.facts.values import Value, value_columns
-from briefings.rendering.renderer import BriefingRenderer, BriefingTooLong
-from briefings.rendering.sections import SECTIONS
+from briefings.rendering.renderer import Briefing, BriefingRenderer, BriefingTooLong
 
 Kind = Literal["fact", "claim"]
 _TABLES: dict[Kind, str] = {"fact": "facts", "claim": "claims"}
@@ -74,18 +73,31 @@ class FactEditor:
     store: FactStore
     renderer: BriefingRenderer
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Every briefing as the change in progress leaves it (see _writing).
+    _checked: list[Briefing] = field(default_factory=list, init=False, repr=False)
 
     def today(self) -> date:
         return self.clock().date()
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[None]:
-        """One write transaction; afterwards (landed or not) cached briefings are stale."""
+        """One write transaction; afterwards (landed or not) cached briefings are stale.
+
+        A change that lands leaves the briefings its check rendered as the new version's:
+        they are what readers would render next (writes go one at a time, so nothing else
+        can have landed between the commit and here).
+        """
+        self._checked = []
+        landed = False
         try:
             async with self.store.db.transaction():
                 yield
+            landed = True
         finally:
             self.store.changed()
+            if landed:
+                self.renderer.remember(self._checked)
+            self._checked = []
 
     # ------------------------------------------------------------------ facts
     async def set_value(
@@ -282,14 +294,13 @@ class FactEditor:
             )
 
     async def _check_briefings_fit(self) -> None:
-        for section in SECTIONS:
-            try:
-                await self.renderer.render(section.name, cached=False)
-            except BriefingTooLong as exc:
-                raise InputError(
-                    f"that would make the /{exc.section} briefing {exc.length:,} characters, "
-                    "over Telegram's limit of 4,096: shorten it or retire something"
-                ) from None
+        try:
+            self._checked = await self.renderer.render_all()
+        except BriefingTooLong as exc:
+            raise InputError(
+                f"that would make the /{exc.section} briefing {exc.length:,} characters, "
+                "over Telegram's limit of 4,096: shorten it or retire something"
+            ) from None
 
     async def _row(self, kind: Kind, key: str) -> dict[str, Any] | None:
         row = await self.store.db.fetch_one(

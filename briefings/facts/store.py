@@ -41,16 +41,21 @@ class FactStore:
         )
         return [_cable(row) for row in rows]
 
-    async def facts(self, section: str | None = None) -> list[Fact]:
-        """The live (not retired) facts, of one section or all, in curated order."""
+    async def facts(
+        self, section: str | None = None, cables: list[Cable] | None = None
+    ) -> list[Fact]:
+        """The live (not retired) facts, of one section or all, in curated order.
+
+        Pass the cables already read, where the caller has them, to read them once.
+        """
         sql = "SELECT * FROM facts WHERE situation_id = ? AND retired_at IS NULL"
         params: list[Any] = [self.situation_id]
         if section is not None:
             sql += " AND section = ?"
             params.append(section)
         rows = await self.db.fetch_all(sql + " ORDER BY position, id", params)
-        cables = await self._cables_by_id()
-        return [_fact(row, cables) for row in rows]
+        by_id = {c.id: c for c in (cables if cables is not None else await self.cables())}
+        return [_fact(row, by_id) for row in rows]
 
     async def claims(
         self, facts: list[Fact] | None = None, cables: list[Cable] | None = None
@@ -75,9 +80,6 @@ class FactStore:
     async def claim(self, key: str) -> Claim | None:
         """The live claim with this key, if there is one."""
         return next((claim for claim in await self.claims() if claim.key == key), None)
-
-    async def _cables_by_id(self) -> dict[str, Cable]:
-        return {cable.id: cable for cable in await self.cables()}
 
 
 def row_value(row: RowLike) -> Value | None:

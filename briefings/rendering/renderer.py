@@ -9,10 +9,10 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from briefings.facts.models import Cable
+from briefings.facts.models import Cable, Claim, Fact, Situation
 from briefings.facts.store import FactStore
 from briefings.facts.values import Value
-from briefings.rendering.sections import SECTIONS_BY_NAME, Section
+from briefings.rendering.sections import SECTIONS, SECTIONS_BY_NAME, Section
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 
 # Order and headings of the sides in /forces; facts with no side go under "Context".
@@ -95,6 +95,16 @@ def _tidy(raw: str) -> str:
     return _TRAILING_SPACE.sub("\n", _BLANK_RUNS.sub("\n\n", raw)).strip()
 
 
+@dataclass(frozen=True, slots=True)
+class FactsNow:
+    """Everything the briefings are made of, read once: renders of several sections share it."""
+
+    situation: Situation
+    facts: list[Fact]
+    claims: list[Claim]
+    cables: list[Cable]
+
+
 class BriefingRenderer:
     """Turns the current facts into the briefing for a section."""
 
@@ -106,23 +116,33 @@ class BriefingRenderer:
     async def render(self, section_name: str, *, cached: bool = True) -> Briefing:
         """Render one section from the facts as they are now; raise KeyError if unknown.
 
-        A briefing is rendered once per facts version; cached=False renders afresh (for
-        checking a change inside its transaction, before anyone may see it).
+        A briefing is rendered once per facts version; cached=False renders afresh.
         """
-        if cached:
-            hit = self._cache.get(section_name)
-            if hit is not None and hit[0] == self.store.version:
-                return hit[1]
-            version = self.store.version
-            briefing = await self._render(section_name)
-            if version == self.store.version:  # nothing changed while we were rendering
-                self._cache[section_name] = (version, briefing)
-            return briefing
-        return await self._render(section_name)
-
-    async def _render(self, section_name: str) -> Briefing:
         section = SECTIONS_BY_NAME[section_name]
-        context = await self._context(section)
+        if not cached:
+            return self._render(section, await self._read())
+        hit = self._cache.get(section_name)
+        if hit is not None and hit[0] == self.store.version:
+            return hit[1]
+        version = self.store.version
+        briefing = self._render(section, await self._read())
+        if version == self.store.version:  # nothing changed while we were rendering
+            self._cache[section_name] = (version, briefing)
+        return briefing
+
+    async def render_all(self) -> list[Briefing]:
+        """Every section, afresh, from one reading of the facts (for checking a change inside
+        its transaction, before anyone may see it); raise BriefingTooLong for one too long."""
+        now = await self._read()
+        return [self._render(section, now) for section in SECTIONS]
+
+    def remember(self, briefings: list[Briefing]) -> None:
+        """Keep briefings rendered from the facts as they are at the current version."""
+        for briefing in briefings:
+            self._cache[briefing.section.name] = (self.store.version, briefing)
+
+    def _render(self, section: Section, now: FactsNow) -> Briefing:
+        context = self._context(section, now)
         raw = self.env.get_template(f"{section.name}.html").render(context)
         text = _tidy(raw)
         length = visible_length(text)
@@ -135,20 +155,25 @@ class BriefingRenderer:
         raw = self.env.get_template(f"{name}.html").render(context)
         return _tidy(raw)
 
-    async def _context(self, section: Section) -> dict[str, Any]:
-        facts = await self.store.facts()
+    async def _read(self) -> FactsNow:
         cables = await self.store.cables()
-        latest = cables[-1] if cables else None
+        facts = await self.store.facts(cables=cables)
+        claims = await self.store.claims(facts, cables)
+        return FactsNow(await self.store.situation(), facts, claims, cables)
+
+    @staticmethod
+    def _context(section: Section, now: FactsNow) -> dict[str, Any]:
+        facts, cables = now.facts, now.cables
         return {
-            "situation": await self.store.situation(),
+            "situation": now.situation,
             "section": section,
             "facts": [fact for fact in facts if fact.section == section.name],
             "facts_by_key": {fact.key: fact for fact in facts},
             "forces": [fact for fact in facts if fact.section == "forces"],
             "assessment": [fact for fact in facts if fact.section == "assessment"],
-            "claims": await self.store.claims(facts, cables),
+            "claims": now.claims,
             "cables": cables,
-            "latest_cable": latest,
+            "latest_cable": cables[-1] if cables else None,
             "paid_cable": next((c for c in reversed(cables) if c.paid), None),
             "sides": SIDES,
         }
