@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, TelegramError
 
 from briefings.facts.store import FactStore
-from briefings.rendering.chart_data import ForcesChart, load_forces_chart
+from briefings.rendering.chart_data import ForcesChart, chart_of
 from briefings.rendering.renderer import Briefing, BriefingRenderer
 from briefings.rendering.telegram_html import MAX_CAPTION_LENGTH, visible_length
 
@@ -58,7 +58,7 @@ class ForcesPhoto:
             if self._drawn is not None and self._drawn.version == version:
                 return self._drawn
             try:
-                chart = await load_forces_chart(self.store)
+                chart = chart_of(await self.renderer.facts_now())
                 if self._drawn is not None and self._drawn.chart == chart:
                     # A change elsewhere (a fortification, a claim's wording): same picture, so
                     # keep its PNG and the file_id Telegram gave it; no redraw, no upload.

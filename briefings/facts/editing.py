@@ -26,7 +26,7 @@ from briefings.facts.editor_input import (
     parse_source_url,
     parse_value,
 )
-from briefings.facts.store import FactStore, row_value
+from briefings.facts.store import FactsNow, FactStore, row_value
 from briefings.facts.values import Value, value_columns
 from briefings.rendering.renderer import Briefing, BriefingRenderer, BriefingTooLong
 
@@ -74,7 +74,7 @@ class FactEditor:
     renderer: BriefingRenderer
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # Every briefing as the change in progress leaves it (see _writing).
-    _checked: list[Briefing] = field(default_factory=list, init=False, repr=False)
+    _checked: tuple[FactsNow, list[Briefing]] | None = field(default=None, init=False, repr=False)
 
     def today(self) -> date:
         return self.clock().date()
@@ -87,7 +87,7 @@ class FactEditor:
         they are what readers would render next (writes go one at a time, so nothing else
         can have landed between the commit and here).
         """
-        self._checked = []
+        self._checked = None
         landed = False
         try:
             async with self.store.db.transaction():
@@ -95,9 +95,9 @@ class FactEditor:
             landed = True
         finally:
             self.store.changed()
-            if landed:
-                self.renderer.remember(self._checked)
-            self._checked = []
+            if landed and self._checked is not None:
+                self.renderer.remember(*self._checked)
+            self._checked = None
 
     # ------------------------------------------------------------------ facts
     async def set_value(

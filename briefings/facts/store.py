@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from briefings.database import Database, RowLike
@@ -10,6 +11,16 @@ from briefings.facts.models import Cable, Claim, Fact, Situation
 from briefings.facts.values import Value
 
 DEFAULT_SITUATION = "belarus-ukraine-border-2024"
+
+
+@dataclass(frozen=True, slots=True)
+class FactsNow:
+    """Everything the briefings and the chart are made of, read once."""
+
+    situation: Situation
+    facts: list[Fact]
+    claims: list[Claim]
+    cables: list[Cable]
 
 
 class FactStore:
@@ -24,6 +35,13 @@ class FactStore:
     def changed(self) -> None:
         """Note that facts, claims or cables changed: cached briefings are stale."""
         self.version += 1
+
+    async def now(self) -> FactsNow:
+        """The situation, its live facts and claims, and its cables, as they are now."""
+        cables = await self.cables()
+        facts = await self.facts(cables=cables)
+        claims = await self.claims(facts, cables)
+        return FactsNow(await self.situation(), facts, claims, cables)
 
     async def situation(self) -> Situation:
         row = await self.db.fetch_one(

@@ -12,7 +12,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from briefings.facts.models import Claim, Fact, Situation
-from briefings.facts.store import FactStore
+from briefings.facts.store import FactsNow, FactStore
 from briefings.facts.values import Value
 from briefings.rendering.renderer import cable_name, format_as_of
 
@@ -87,9 +87,12 @@ def forces_chart(situation: Situation, facts: list[Fact], claims: list[Claim]) -
 
 async def load_forces_chart(store: FactStore) -> ForcesChart:
     """Read what the chart shows from the store, as it is now."""
-    facts = await store.facts()
-    claims = await store.claims(facts, await store.cables())
-    return forces_chart(await store.situation(), facts, claims)
+    return chart_of(await store.now())
+
+
+def chart_of(now: FactsNow) -> ForcesChart:
+    """What the chart shows of facts already read."""
+    return forces_chart(now.situation, now.facts, now.claims)
 
 
 def _source_name(item: Fact | Claim) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from briefings.facts.models import Cable, Claim, Fact, Situation
-from briefings.facts.store import FactStore
+from briefings.facts.models import Cable
+from briefings.facts.store import FactsNow, FactStore
 from briefings.facts.values import Value
 from briefings.rendering.sections import SECTIONS, SECTIONS_BY_NAME, Section
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
@@ -95,16 +95,6 @@ def _tidy(raw: str) -> str:
     return _TRAILING_SPACE.sub("\n", _BLANK_RUNS.sub("\n\n", raw)).strip()
 
 
-@dataclass(frozen=True, slots=True)
-class FactsNow:
-    """Everything the briefings are made of, read once: renders of several sections share it."""
-
-    situation: Situation
-    facts: list[Fact]
-    claims: list[Claim]
-    cables: list[Cable]
-
-
 class BriefingRenderer:
     """Turns the current facts into the briefing for a section."""
 
@@ -112,6 +102,17 @@ class BriefingRenderer:
         self.store = store
         self.env = env or make_environment()
         self._cache: dict[str, tuple[int, Briefing]] = {}
+        self._now: tuple[int, FactsNow] | None = None
+
+    async def facts_now(self) -> FactsNow:
+        """The facts as they are now, read once per facts version."""
+        if self._now is not None and self._now[0] == self.store.version:
+            return self._now[1]
+        version = self.store.version
+        now = await self.store.now()
+        if version == self.store.version:  # nothing changed while we were reading
+            self._now = (version, now)
+        return now
 
     async def render(self, section_name: str, *, cached: bool = True) -> Briefing:
         """Render one section from the facts as they are now; raise KeyError if unknown.
@@ -120,24 +121,25 @@ class BriefingRenderer:
         """
         section = SECTIONS_BY_NAME[section_name]
         if not cached:
-            return self._render(section, await self._read())
+            return self._render(section, await self.store.now())
         hit = self._cache.get(section_name)
         if hit is not None and hit[0] == self.store.version:
             return hit[1]
         version = self.store.version
-        briefing = self._render(section, await self._read())
+        briefing = self._render(section, await self.facts_now())
         if version == self.store.version:  # nothing changed while we were rendering
             self._cache[section_name] = (version, briefing)
         return briefing
 
-    async def render_all(self) -> list[Briefing]:
+    async def render_all(self) -> tuple[FactsNow, list[Briefing]]:
         """Every section, afresh, from one reading of the facts (for checking a change inside
         its transaction, before anyone may see it); raise BriefingTooLong for one too long."""
-        now = await self._read()
-        return [self._render(section, now) for section in SECTIONS]
+        now = await self.store.now()
+        return now, [self._render(section, now) for section in SECTIONS]
 
-    def remember(self, briefings: list[Briefing]) -> None:
-        """Keep briefings rendered from the facts as they are at the current version."""
+    def remember(self, now: FactsNow, briefings: list[Briefing]) -> None:
+        """Keep the facts and briefings as they are at the current version."""
+        self._now = (self.store.version, now)
         for briefing in briefings:
             self._cache[briefing.section.name] = (self.store.version, briefing)
 
@@ -154,12 +156,6 @@ class BriefingRenderer:
         """Render a page that is not a briefing (start, help, hints) from its template."""
         raw = self.env.get_template(f"{name}.html").render(context)
         return _tidy(raw)
-
-    async def _read(self) -> FactsNow:
-        cables = await self.store.cables()
-        facts = await self.store.facts(cables=cables)
-        claims = await self.store.claims(facts, cables)
-        return FactsNow(await self.store.situation(), facts, claims, cables)
 
     @staticmethod
     def _context(section: Section, now: FactsNow) -> dict[str, Any]:
