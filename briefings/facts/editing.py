@@ -87,10 +87,10 @@ class FactEditor:
         they are what readers would render next (writes go one at a time, so nothing else
         can have landed between the commit and here).
         """
-        self._checked = None
         landed = False
         try:
             async with self.store.db.transaction():
+                self._checked = None  # set by this change's own check, under the write lock
                 yield
             landed = True
         finally:
