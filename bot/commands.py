@@ -70,7 +70,7 @@ PUBLIC_COMMANDS: tuple[Command, ...] = (
 # Shown only to editors: in their own command menu and in their /help.
 EDITOR_COMMANDS: tuple[Command, ...] = (
     Command("facts", "List facts with keys and sources: /facts [section]", facts.list_facts),
-    Command("set", "Change a fact: /set <key> <value> [source URL] [date]", facts.set_fact),
+    Command("set", "Change a fact: /set <key> <value> [link] [date] [by <who>]", facts.set_fact),
     Command("add", "Add a fact or claim, guided (or one line with |)", None),
     Command(
         "claim", "Add or change a claim: /claim new ... or /claim <key> <field> ...", facts.claim

@@ -119,6 +119,44 @@ MIGRATIONS: tuple[str, ...] = (
         last_result TEXT
     )
     """,
+    # 4: every statement's voice and the cable's words it rests on (EDITORIAL.md), the
+    # verdict's voice, a cable's date that is the editors' reading, seed revisions, and a
+    # situation's sides and sections as data. Rows an editor changed become the editors'.
+    """
+    ALTER TABLE facts ADD COLUMN voice TEXT NOT NULL DEFAULT 'cable'
+        CHECK (voice IN ('side', 'cable', 'cited', 'editors'));
+    ALTER TABLE facts ADD COLUMN quote TEXT;
+    UPDATE facts SET voice = 'editors' WHERE edited_by IS NOT NULL;
+    ALTER TABLE claims ADD COLUMN quote TEXT;
+    ALTER TABLE claims ADD COLUMN verdict_by TEXT;
+    UPDATE claims SET verdict_by = CASE WHEN edited_by IS NULL THEN 'cable' ELSE 'editors' END
+        WHERE verdict IS NOT NULL;
+    ALTER TABLE cables ADD COLUMN dated_by TEXT;
+    ALTER TABLE applied_seeds ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE situation_sides (
+        situation_id TEXT NOT NULL REFERENCES situations(id),
+        key TEXT NOT NULL,
+        label TEXT NOT NULL,
+        words TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (situation_id, key)
+    );
+    CREATE TABLE situation_sections (
+        situation_id TEXT NOT NULL REFERENCES situations(id),
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('brief', 'figures', 'claims', 'topic', 'sources')),
+        button TEXT NOT NULL,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        offers_trial INTEGER NOT NULL DEFAULT 0,
+        position INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (situation_id, name)
+    );
+    CREATE TABLE app_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )
+    """,
 )
 
 CONTENT = Schema("content", MIGRATIONS)

@@ -34,7 +34,7 @@ async def test_a_flooding_user_gets_one_slow_down_then_silence(
         # Another reader is served at once, and the flooder got nothing more.
         other = factories.private_chat(4242)
         reply = await bot.send(factories.message("/claims", chat=other))
-        assert "Verdict: preposterous" in visible_text(reply.params["text"])
+        assert "The cable's verdict: preposterous" in visible_text(reply.params["text"])
         await bot.settled()  # the flooder's ten /brief are handled: silently
         assert len(telegram.sent(factories.READER_ID)) == 6
         assert len(telegram.photos(factories.READER_ID)) == 5  # each /forces has its chart

@@ -34,7 +34,8 @@ async def test_menu_is_registered_from_the_command_list(bot: RunningBot) -> None
 async def test_start_introduces_the_bot_with_section_buttons(bot: RunningBot) -> None:
     reply = await bot.say("/start")
     text = visible_text(reply.params["text"])
-    assert "Every figure says who claims it, as of when, and which cable" in text
+    assert "Every line says whose it is" in text
+    assert "Belarus masses troops on the Ukrainian border" in text  # as written, not lowercased
     assert callback_data(reply) == {f"section:{s.name}" for s in SECTIONS}
 
 
@@ -58,12 +59,27 @@ async def test_help_lists_every_command(bot: RunningBot) -> None:
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        ("/brief", ["about 20,000 troops", "Verdict: preposterous", "capture of a few towns"]),
-        ("/forces", ["Belarus (official claim) · as of Aug 2024", "10,000–15,000 troops"]),
-        ("/claims", ["Figure claimed: 120,000 troops", "Verdict: preposterous", "Pokrovsk"]),
-        ("/fortifications", ["trenches, bunkers and anti-tank defences", "February 2022"]),
-        ("/calculus", ["costing him his regime", "paid part"]),
-        ("/sources", ["late August 2024", "the cable's own address is not on record"]),
+        (
+            "/brief",
+            [
+                "Bottom line\n• Not enough to cause much threat",
+                "about 20,000 troops",
+                "The cable's verdict: preposterous",
+            ],
+        ),
+        ("/forces", ["(most open intel analysts, per the cable)", "10,000–15,000 troops"]),
+        (
+            "/claims",
+            [
+                "Belarus claims Ukraine has amassed troops near Belarus",
+                "120,000 troops",
+                "The cable's verdict: preposterous",
+                "Pokrovsk",
+            ],
+        ),
+        ("/fortifications", ["bunkers and anti-tank defenses", "February 2022"]),
+        ("/calculus", ["costing him his regime", "The free preview stops here"]),
+        ("/sources", ["Aug 2024", "the cable's own address is not on record"]),
     ],
 )
 async def test_each_section_command_answers_with_its_briefing(
@@ -153,7 +169,7 @@ async def test_in_groups_the_bot_answers_commands_addressed_to_it(bot: RunningBo
     reply = await bot.send(factories.message(f"/forces@{BOT_USERNAME}", chat=group))
     assert "about 20,000 troops" in visible_text(reply.params["text"])
     reply = await bot.send(factories.message("/claims", chat=group))
-    assert "Verdict: preposterous" in visible_text(reply.params["text"])
+    assert "The cable's verdict: preposterous" in visible_text(reply.params["text"])
     reply = await bot.send(factories.message(f"/nonsense@{BOT_USERNAME}", chat=group))
     assert "/help" in visible_text(reply.params["text"])
 

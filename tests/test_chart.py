@@ -50,36 +50,39 @@ async def test_the_chart_is_a_png_of_the_fixed_size(store: FactStore) -> None:
 async def test_an_editors_change_makes_a_new_image(store: FactStore) -> None:
     before = render_forces_chart(await load_forces_chart(store))
     new = Value.number(25_000, "troops", approx=True)
-    await editor_of(store).set_value("belarus_border_troops", new, EDITOR)
+    await editor_of(store).set_value("russian_troops_in_belarus", new, EDITOR)
     chart = await load_forces_chart(store)
     after = render_forces_chart(chart)
     assert_valid_png(after)
     assert after != before
-    assert chart.figures[0].value == new
-    assert chart.sources == ("the editors", "The Bismarck Cables, late August 2024")
+    changed = next(bar for bar in chart.figures if bar.label == "Russian troops still in Belarus")
+    assert changed.value == new and changed.claimant == "per the editors"
+    assert chart.sources == ("The Bismarck Cables, Aug 2024 (the editors' dating)", "the editors")
 
 
 async def test_the_bars_come_from_the_facts_and_claims(store: FactStore) -> None:
     chart = await load_forces_chart(store)
     # Every forces figure counted in people, in the curated order: not the km, not the %.
     assert [(bar.label, bar.low, bar.high, bar.claimant) for bar in chart.figures] == [
-        ("Belarus troops at the Ukrainian border", 20_000, None, "Belarus (official claim)"),
-        ("Belarus active-duty army", 60_000, None, "The Bismarck Cables"),
-        ("Russian troops still in Belarus", 10_000, None, "The Bismarck Cables"),
-        ("Russian troops redirected towards Kursk", 30_000, None, "The Bismarck Cables"),
+        ("Belarus's active-duty army", 60_000, None, "per the cable"),
+        ("Russian troops still in Belarus", 10_000, None, "per the cable"),
+        ("Russian troops mustered to redirect towards Kursk (“barely”)", 30_000, None,
+         "per the cable"),
         ("Ukrainian troops in the Kursk incursion", 10_000, 15_000,
-         "Most open-intelligence analysts (cited by the cable)"),
+         "most open intel analysts, per the cable"),
         # Words, not a number: a row with no bar rather than an invented figure.
-        ("Ukrainian troops on the northern border", None, None,
-         "The Bismarck Cables (“most likely”)"),
+        ("Ukrainian troops on the northern border (“most likely”)", None, None,
+         "per the cable"),
     ]  # fmt: skip
-    # The 120,000 claim stands apart; Belarus's own 20,000 is drawn once, as a figure.
+    # Belarus's own numbers are claims, drawn apart as claims (rule 3), each verdict with
+    # its voice; where the source gives none, none is drawn.
     assert [(bar.kind, bar.low, bar.claimant, bar.verdict) for bar in chart.claims] == [
-        ("claim", 120_000, "Belarus", "preposterous")
+        ("claim", 20_000, "Belarus", None),
+        ("claim", 120_000, "Belarus", "The cable's verdict: preposterous"),
     ]
     assert chart.scale == 120_000
     assert chart.as_of == ("Aug 2024",)
-    assert chart.sources == ("The Bismarck Cables, late August 2024",)
+    assert chart.sources == ("The Bismarck Cables, Aug 2024 (the editors' dating)",)
     assert chart.title == "Belarus masses troops on the Ukrainian border"
 
 
@@ -95,7 +98,8 @@ async def test_a_figure_an_editor_adds_is_drawn_with_its_source(store: FactStore
     assert chart.figures[-1].label == "Wagner fighters in Belarus"
     assert (chart.figures[-1].low, chart.figures[-1].high) == (3_000, 4_000)
     assert chart.as_of == ("Aug 2024", "2 Sep 2024")
-    assert chart.sources == ("The Bismarck Cables, late August 2024", "example.org")
+    assert chart.sources == ("The Bismarck Cables, Aug 2024 (the editors' dating)", "example.org")
+    assert chart.figures[-1].claimant == "Ukrainian border guard, per the editors"
     assert_valid_png(render_forces_chart(chart))
 
 
@@ -105,7 +109,7 @@ async def test_anything_an_editor_types_is_drawn_literally(store: FactStore) -> 
     hostile = "🇺🇦 $x^2$ & <b>bold</b> עברית \u202e " + "very long " * 80
     await write(
         store.db,
-        "UPDATE facts SET label = ?, claimant = ? WHERE key = 'belarus_border_troops'",
+        "UPDATE facts SET label = ?, claimant = ? WHERE key = 'russian_troops_in_belarus'",
         (hostile, hostile),
     )
     store.changed()

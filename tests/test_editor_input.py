@@ -35,7 +35,9 @@ TROOPS = Value.number(20000, "troops", approx=True)
         ("30-40%", Value.range(30, 40, "%")),
         ("2m", Value.number(2_000_000, "troops")),
         ("12 m", Value.number(12, "m")),
-        ("text: a few thousand", Value.words("a few thousand", "troops")),
+        # Words typed whole, unit and all: "a large number personnel" is nobody's phrase.
+        ("text: a large number", Value.words("a large number")),
+        ("text: a few thousand troops", Value.words("a few thousand troops")),
     ],
 )
 def test_values_are_read_as_editors_type_them(typed: str, expected: Value) -> None:

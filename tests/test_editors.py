@@ -36,49 +36,66 @@ async def editor(bot: RunningBot, text: str) -> Any:
 
 async def test_set_history_undo_round_trip(bot: RunningBot) -> None:
     before = text_of(await bot.say("/forces"))
-    assert "Belarus troops at the Ukrainian border: about 20,000 troops" in before
+    assert "Russian troops still in Belarus: about 10,000 troops\n" in before
 
-    reply = text_of(await editor(bot, "/set belarus_border_troops ~25k"))
-    assert "Changed belarus_border_troops" in reply
-    assert (
-        "Before: Belarus troops at the Ukrainian border: about 20,000 troops (as of Aug 2024)"
-        in reply
-    )
-    assert "After: Belarus troops at the Ukrainian border: about 25,000 troops" in reply
+    reply = text_of(await editor(bot, "/set russian_troops_in_belarus ~12k"))
+    assert "Changed russian_troops_in_belarus" in reply
+    assert "Before: Russian troops still in Belarus: about 10,000 troops (as of Aug 2024)" in reply
+    assert "After: Russian troops still in Belarus: about 12,000 troops" in reply
     assert "Readers now see:" in reply and "per the editors" in reply
 
     after = text_of(await bot.say("/forces"))
-    assert "Belarus troops at the Ukrainian border: about 25,000 troops" in after
-    assert "about 20,000 troops" not in after.split("Belarus active-duty")[0]
+    assert "Russian troops still in Belarus: about 12,000 troops (per the editors, as of" in after
 
-    history = text_of(await editor(bot, "/history belarus_border_troops"))
+    history = text_of(await editor(bot, "/history russian_troops_in_belarus"))
     assert "Edith (5550099)" in history
-    assert "set fact belarus_border_troops" in history
-    assert "from: Belarus troops at the Ukrainian border: about 20,000 troops" in history
+    assert "set fact russian_troops_in_belarus" in history
+    assert "from: Russian troops still in Belarus: about 10,000 troops" in history
     assert " UTC" in history
 
     undone = text_of(await editor(bot, "/undo"))
-    assert "Undid change #1 to belarus_border_troops" in undone
+    assert "Undid change #1 to russian_troops_in_belarus" in undone
+    assert "recorded as change #2" in undone
     assert text_of(await bot.say("/forces")) == before
 
     history = text_of(await editor(bot, "/history"))
-    assert "undo of #1 fact belarus_border_troops" in history
+    assert "undo of #1 fact russian_troops_in_belarus" in history
     assert text_of(await editor(bot, "/undo")).startswith("⚠️ you have no change left to undo")
 
 
-async def test_set_takes_a_source_link_and_a_date(bot: RunningBot) -> None:
-    reply = await editor(
-        bot, "/set ukraine_kursk_troops 12-14k 2024-09-03 https://example.org/kursk?a=1&b=2"
+async def test_a_changed_value_carries_its_own_voice_not_the_cables(
+    bot: RunningBot, settings: Settings
+) -> None:
+    # Rule 4: the new value is the editors', or whoever the editor names; the cable's words
+    # that the old value rested on are not shown with it, and stay in the history.
+    await editor(bot, "/set ukraine_kursk_troops 12-14k https://example.org/kursk by ISW")
+    forces = text_of(await bot.say("/forces"))
+    assert (
+        "Ukrainian troops in the Kursk incursion: 12,000–14,000 troops (ISW, per the editors"
+        in (forces)
     )
-    assert "12,000–14,000 troops" in text_of(reply)
+    assert "example.org" in forces and "open intel analysts" not in forces
+    await editor(bot, "/set russian_troops_in_belarus 12k https://www.example.net/r")
     forces = (await bot.say("/forces")).params["text"]
-    assert '<a href="https://example.org/kursk?a=1&amp;b=2">source</a>' in forces
-    assert "12,000–14,000 troops" in visible_text(forces)
-    assert "as of 3 Sep 2024" in visible_text(forces)
+    assert '(per the editors <a href="https://www.example.net/r">example.net</a>' in forces
+    with sqlite3.connect(settings.database_path) as conn:
+        row = conn.execute(
+            "SELECT voice, claimant, quote, source_cable_id FROM facts"
+            " WHERE key = 'russian_troops_in_belarus'"
+        ).fetchone()
+        before = conn.execute(
+            "SELECT before_json FROM changes WHERE key = 'russian_troops_in_belarus'"
+        ).fetchone()[0]
+    assert row == ("editors", "The editors", None, None)
+    assert "around 10k Russian troops still in Belarus" in before  # the cable's words, kept
+    # The history names who says so; /facts shows it to editors.
+    facts = text_of(await editor(bot, "/facts forces"))
+    assert "ISW, per the editors" in facts and "per the editors" in facts
 
 
 async def test_values_are_data_never_markup(bot: RunningBot, settings: Settings) -> None:
     await editor(bot, f"/set fortification_types {HOSTILE}")
+    await editor(bot, f"/set bottom_threat {HOSTILE}")
     for command in ("/fortifications", "/brief"):
         assert HOSTILE in text_of(await bot.say(command))
     with sqlite3.connect(settings.database_path) as conn:
@@ -105,13 +122,14 @@ async def test_a_change_that_would_overflow_a_briefing_is_refused(
 
 
 async def test_retire_hides_a_fact_and_undo_brings_it_back(bot: RunningBot) -> None:
-    assert "1,084 km" in text_of(await bot.say("/forces"))
+    length = "The Belarus-Ukraine border's length: 674 (the cable gives no unit)"
+    assert length in text_of(await bot.say("/forces"))
     reply = text_of(await editor(bot, "/retire border_length"))
     assert "Retired border_length" in reply and "Readers no longer see it." in reply
-    assert "1,084 km" not in text_of(await bot.say("/forces"))
+    assert length not in text_of(await bot.say("/forces"))
     assert "retire fact border_length" in text_of(await editor(bot, "/history border_length"))
     await editor(bot, "/undo")
-    assert "1,084 km" in text_of(await bot.say("/forces"))
+    assert length in text_of(await bot.say("/forces"))
 
 
 async def test_undo_never_clobbers_another_editors_later_change(
@@ -145,16 +163,20 @@ async def test_claims_can_be_added_and_changed(bot: RunningBot) -> None:
     )
     assert "Added claim russia_nato_troops_are" in added
     claims = text_of(await bot.say("/claims"))
-    assert "Russia claims: NATO troops are in Ukraine's north" in claims
-    assert "Figure claimed: 5,000 troops" in claims
-    assert "Verdict: unsupported" in claims
+    assert (
+        "Russia claims NATO troops are in Ukraine's north: 5,000 troops."
+        " (as the editors report it example.org)"
+        " The editors' verdict: unsupported. No evidence offered."
+    ) in claims
 
     changed = text_of(await editor(bot, "/claim ukraine_massed_120k verdict false and absurd"))
     assert "Changed claim ukraine_massed_120k" in changed
     assert "verdict: preposterous" in changed
-    assert "Verdict: false and absurd" in text_of(await bot.say("/claims"))
+    claims = text_of(await bot.say("/claims"))
+    assert "The editors' verdict: false and absurd." in claims
+    assert "The cable's verdict" not in claims
     await editor(bot, "/undo")
-    assert "Verdict: preposterous" in text_of(await bot.say("/claims"))
+    assert "The cable's verdict: preposterous." in text_of(await bot.say("/claims"))
 
 
 async def test_one_line_add(bot: RunningBot) -> None:
@@ -168,8 +190,10 @@ async def test_one_line_add(bot: RunningBot) -> None:
     assert "Added belarusian_tanks_at_the" in reply
     forces = text_of(await bot.say("/forces"))
     belarus = forces.split("🇷🇺 Russia")[0]  # grouped with Belarus, which its label names
-    assert "Belarusian tanks at the border: about 300 tanks" in belarus
-    assert "Ukrainian border guard · as of 2 Sep 2024 · source" in belarus
+    assert (
+        "Belarusian tanks at the border: about 300 tanks"
+        " (Ukrainian border guard, per the editors example.org, as of 2 Sep 2024)"
+    ) in belarus
 
 
 async def test_guided_add_end_to_end(bot: RunningBot) -> None:
@@ -184,7 +208,9 @@ async def test_guided_add_end_to_end(bot: RunningBot) -> None:
     step = await editor(bot, "Minefields")
     assert "step 2 of 5" in text_of(step)
     step = await editor(bot, "2O000")  # a typo gets a reason and the same question again
-    assert "step 3 of 5" in text_of(step)  # a fact without a number may hold words
+    assert "step 2 of 5" in text_of(step) and "a letter O for a zero?" in text_of(step)
+    step = await editor(bot, "a few hundred")  # a fact without a number may hold words
+    assert "step 3 of 5" in text_of(step)
     step = await editor(bot, "\x07bell")
     assert "step 3 of 5" in text_of(step) and "control characters" in text_of(step)
     step = await editor(bot, "Ukrainian General Staff")
@@ -194,10 +220,10 @@ async def test_guided_add_end_to_end(bot: RunningBot) -> None:
     assert [b["text"] for b in buttons(step)] == ["Today", "Cancel"]
     confirm = await editor(bot, "2024-09-05")
     assert "Save this fact? Readers will see:" in text_of(confirm)
-    assert "Minefields: 2O000" in text_of(confirm)
+    assert "Minefields: a few hundred" in text_of(confirm)
     done = await bot.tap(confirm, "add:save", factories.editor())
     assert "Added minefields" in text_of(done)
-    assert "Minefields: 2O000" in text_of(await bot.say("/fortifications"))
+    assert "Minefields: a few hundred" in text_of(await bot.say("/fortifications"))
 
 
 async def test_guided_claim_and_cancel(bot: RunningBot, settings: Settings) -> None:
@@ -229,10 +255,10 @@ async def test_guided_add_in_a_group_points_to_a_private_chat(bot: RunningBot) -
     ("command", "problem"),
     [
         ("/set", "give a fact's key and its new value"),
-        ("/set belarus_border_troops", "give a fact's key and its new value"),
+        ("/set russian_troops_in_belarus", "give a fact's key and its new value"),
         ("/set no_such_key 20k", "there is no live fact 'no_such_key'"),
-        ("/set belarus_border_troops twenty", "this fact holds a number"),
-        ("/set belarus_border_troops 20k 2099-01-01", "the as-of date is in the future"),
+        ("/set russian_troops_in_belarus twenty", "this fact holds a number"),
+        ("/set russian_troops_in_belarus 20k 2099-01-01", "the as-of date is in the future"),
         ("/facts weather", "sections are: forces"),
         ("/add forces | only a label", "separate the fields with |"),
         ("/add weather | a | 1 | b", "sections are: forces"),
@@ -265,7 +291,7 @@ async def test_non_editors_are_refused_and_nothing_changes(
     before = snapshot(settings.database_path)
     attempts = {
         "facts": "/facts",
-        "set": "/set belarus_border_troops 1 SECRET-TEXT",
+        "set": "/set russian_troops_in_belarus 1 SECRET-TEXT",
         "add": "/add forces | a | 1 | SECRET-TEXT",
         "claim": "/claim new a | SECRET-TEXT",
         "retire": "/retire border_length",
@@ -287,10 +313,22 @@ async def test_non_editors_are_refused_and_nothing_changes(
 
 async def test_facts_lists_keys_values_and_provenance(bot: RunningBot) -> None:
     listing = text_of(await editor(bot, "/facts forces"))
-    assert "belarus_border_troops · forces" in listing
-    assert "Belarus (official claim) · as of Aug 2024 · cable" in listing
+    assert "russian_troops_in_belarus · forces" in listing
+    assert (
+        "Russian troops still in Belarus: about 10,000 troops\nper the cable · as of Aug 2024"
+        in (listing)
+    )
+    # Editors see the cable's words each statement rests on, to check it against the cable.
+    assert "the cable's words: “There are also around 10k Russian troops still in Belarus.”" in (
+        listing
+    )
     assert "ukraine_massed_120k" not in listing
-    everything = text_of(await editor(bot, "/facts"))
+    before = len(bot.telegram.sent(factories.EDITOR_ID))
+    await editor(bot, "/facts")
+    await bot.settled()  # a long listing comes as several messages
+    everything = "\n".join(
+        text_of(call) for call in bot.telegram.sent(factories.EDITOR_ID)[before:]
+    )
     assert "ukraine_massed_120k · claim" in everything
     assert "calculus_second_front · calculus" in everything
 

@@ -25,7 +25,7 @@ from tests.test_bot_commands import buttons
 READER = factories.READER_ID
 CAPTION = (
     "🪖 Forces: Belarus masses troops on the Ukrainian border\n"
-    "As of Aug 2024 · The Bismarck Cables, late August 2024\n"
+    "As of Aug 2024 · The Bismarck Cables, Aug 2024 (the editors' dating)\n"
     "Every figure, who says so and the notes: below."
 )
 
@@ -59,7 +59,7 @@ async def test_forces_sends_the_chart_then_the_text_then_reuses_the_file_id(
 
 async def test_an_editors_change_uploads_the_new_chart_once(bot: RunningBot) -> None:
     await bot.say("/forces")
-    changed = await bot.send(factories.editor_message("/set belarus_border_troops ~25k"))
+    changed = await bot.send(factories.editor_message("/set russian_troops_in_belarus ~25k"))
     assert "Changed" in visible_text(changed.params["text"])
     for _ in range(2):
         await bot.say("/forces")
@@ -135,7 +135,7 @@ async def test_a_short_briefing_rides_as_the_caption_with_its_buttons(bot: Runni
     }  # fmt: skip
     claims = await bot.send(factories.callback_query("section:claims", on_chart))
     assert claims.method == "sendMessage"
-    assert "Verdict: preposterous" in visible_text(claims.params["text"])
+    assert "The cable's verdict: preposterous" in visible_text(claims.params["text"])
     # The chart carried the whole briefing: no text of its own followed it.
     assert telegram.sent(READER) == [claims]
 
@@ -169,8 +169,8 @@ async def test_the_short_caption_stays_short_however_many_dates_and_sources(
 ) -> None:
     # Each editor's change may add a date and a source to the chart's footer.
     editor = Editor(id=factories.EDITOR_ID, name="Edith")
-    keys = ["belarus_border_troops", "belarus_active_army", "russian_troops_in_belarus",
-            "russia_kursk_redirect", "ukraine_kursk_troops"]  # fmt: skip
+    keys = ["belarus_active_army", "russian_troops_in_belarus", "russia_kursk_redirect",
+            "ukraine_kursk_troops", "border_length"]  # fmt: skip
     for day, key in enumerate(keys, start=1):
         await bot.services.editor.set_value(
             key, Value.number(1000 * day, "troops"), editor,

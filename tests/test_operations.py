@@ -98,4 +98,7 @@ async def test_backup_while_the_bot_runs(bot: RunningBot, tmp_path: Path) -> Non
     assert (await restored.fact("border_length")).value.low == 1085  # type: ignore[union-attr]
     await restored.db.close()
     # The bot still answers while and after the copy is taken.
-    assert "1,085 km" in (await bot.say("/forces")).params["text"]
+    assert (
+        "border&#39;s length</b>: 1,085 <i>(per the editors"
+        in ((await bot.say("/forces")).params["text"])
+    )

@@ -180,7 +180,9 @@ async def _typed_values_show_literally() -> None:
         for typed in seen:
             try:
                 value = parse_value(typed, WORDS)
+                # One in the fortifications, one in the brief's bottom line.
                 await editor.set_value("fortification_types", value, Editor(1, "Ed"))
+                await editor.set_value("bottom_threat", value, Editor(1, "Ed"))
             except InputError:
                 continue
             for name in ("fortifications", "brief"):

@@ -36,8 +36,8 @@ class Usage:
 USAGES: dict[str, Usage] = {
     "facts": Usage("/facts [section]", "/facts forces"),
     "set": Usage(
-        "/set <key> <value> [source URL] [as-of date]",
-        "/set belarus_border_troops ~25k https://example.org/report 2024-09-02",
+        "/set <key> <value> [source URL] [as-of date] [by <who says so>]",
+        "/set russian_troops_in_belarus ~12k https://example.org/report 2024-09-02 by ISW",
     ),
     "add": Usage(
         "/add  (guided)  or  /add <section> | <label> | <value> | <claimant> "

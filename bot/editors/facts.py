@@ -20,12 +20,14 @@ from briefings.facts.editor_input import (
     CLAIM_FIELDS,
     FACT_SECTIONS,
     InputError,
+    clean_text,
     is_date,
     is_url,
     parse_as_of,
     parse_claim_line,
     parse_source_url,
     parse_value,
+    split_said_by,
 )
 
 log = logging.getLogger(__name__)
@@ -52,17 +54,20 @@ async def list_facts(update: Update, context: BotContext) -> None:
 
 @editor_only("set")
 async def set_fact(update: Update, context: BotContext) -> None:
-    """Change a fact's value: /set <key> <value> [source URL] [as-of date]."""
+    """Change a fact's value: /set <key> <value> [source URL] [as-of date] [by <who>]."""
     message = update.effective_message
     if message is None:
         return
-    words = command_rest(message).split()
+    line, said_by = split_said_by(command_rest(message))
+    words = line.split()
     if len(words) < 2:
         await reply_usage(message, context, "set", "give a fact's key and its new value")
         return
     key, rest = words[0], words[1:]
 
     async def change() -> Change:
+        if said_by is not None:
+            clean_text(said_by, "name after by", 120)
         source_url = as_of = None
         # A link and a date may close the line, in either order.
         while len(rest) > 1 and (is_url(rest[-1]) or is_date(rest[-1])):
@@ -76,7 +81,7 @@ async def set_fact(update: Update, context: BotContext) -> None:
             raise InputError(f"there is no live fact {key!r}: /facts lists the keys")
         value = parse_value(" ".join(rest), current.value)
         return await context.editor.set_value(
-            key, value, editor_of(update), source_url=source_url, as_of=as_of
+            key, value, editor_of(update), source_url=source_url, as_of=as_of, said_by=said_by
         )
 
     await apply_change(message, context, "set", change)

@@ -108,8 +108,14 @@ class FactEditor:
         *,
         source_url: str | None = None,
         as_of: str | None = None,
+        said_by: str | None = None,
     ) -> Change:
-        """Change a live fact's value; the as-of date becomes today unless one is given."""
+        """Change a live fact's value; the as-of date becomes today unless one is given.
+
+        The new value is the editors' (with their link), or said_by's where the editor names
+        who says so. What the old value rested on (the cable's words, its notes) is not
+        carried over: it stays in the history.
+        """
         async with self._writing():
             before = await self._row("fact", key)
             if before is None or before["retired_at"] is not None:
@@ -122,6 +128,10 @@ class FactEditor:
                 source_cable_id=None,  # the cable no longer vouches for the new value
                 edited_by=editor.name,
                 updated_at=self._now(),
+                **statement_voice(said_by),
+                quote=None,
+                note=None,
+                assessment=None,
             )
             return await self._record("fact", key, "set", before, after, editor)
 
@@ -138,7 +148,8 @@ class FactEditor:
                 "side": draft.side or guess_side(draft.label),
                 "label": draft.label,
                 **value_columns(draft.value),
-                "claimant": draft.claimant,
+                **statement_voice(draft.claimant),
+                "quote": None,
                 "note": None,
                 "assessment": None,
                 "source_cable_id": None,
@@ -173,6 +184,8 @@ class FactEditor:
                 "claim": draft.claim,
                 **value_columns(draft.value),
                 "verdict": draft.verdict,
+                "verdict_by": "editors" if draft.verdict else None,
+                "quote": None,
                 "reasoning": draft.reasoning,
                 "evidence_keys": "",
                 "source_cable_id": None,
@@ -195,8 +208,12 @@ class FactEditor:
                 raise InputError(f"there is no live claim {key!r}: /facts claims lists them")
             after = dict(before, edited_by=editor.name, updated_at=self._now())
             after.update(_claim_field(field_name, raw, row_value(before)))
-            if field_name != "source":
-                after["source_cable_id"] = None
+            if field_name in ("verdict", "reasoning"):
+                # The verdict (and the reasoning behind it) is now the editors'.
+                after["verdict_by"] = "editors" if after["verdict"] else None
+            elif field_name != "source":
+                # What the claim says changed: the cable's words no longer fit it.
+                after.update(source_cable_id=None, quote=None)
             after["as_of"] = self.today().isoformat()
             return await self._record("claim", key, "edit", before, after, editor)
 
@@ -341,6 +358,16 @@ class FactEditor:
 
     def _now(self) -> str:
         return self.clock().isoformat(timespec="seconds")
+
+
+_EDITORS = {"editors", "the editors", "editor", "us", "we", "me"}
+
+
+def statement_voice(said_by: str | None) -> dict[str, str]:
+    """The voice columns of an editor's statement: the editors' own, or someone they name."""
+    if said_by is None or said_by.strip().lower() in _EDITORS:
+        return {"voice": "editors", "claimant": "The editors"}
+    return {"voice": "cited", "claimant": said_by.strip()}
 
 
 def make_key(text: str) -> str:

@@ -62,6 +62,8 @@ _RANGE = re.compile(rf"^{_NUMBER}\s*(?:-|–|—|to)\s*{_NUMBER}{_UNIT}$")
 _SINGLE = re.compile(rf"^{_NUMBER}{_UNIT}$")
 _MULTIPLIERS = {"k": 1_000, "m": 1_000_000}
 _TEXT_PREFIX = "text:"
+# One word of digits mixed with letters ("2O000", "1O-15k"): a number mistyped, not words.
+_LOOKS_NUMERIC = re.compile(r"(?=\S*\d)[\dOoIl.,~kKmM%–—-]+")
 
 
 def clean_text(raw: str, what: str = "text", limit: int = MAX_TEXT) -> str:
@@ -85,7 +87,8 @@ def parse_value(raw: str, current: Value | None = None) -> Value:
     """
     text = clean_text(raw, "value")
     if text.lower().startswith(_TEXT_PREFIX):
-        return Value.words(clean_text(text[len(_TEXT_PREFIX) :], "value"), _unit(current))
+        # Words typed whole: a number's unit would not fit them ("a large number personnel").
+        return Value.words(clean_text(text[len(_TEXT_PREFIX) :], "value"))
     approx = bool(_APPROX.match(text))
     body = _APPROX.sub("", text, count=1)
     if (match := _RANGE.match(body)) is not None:
@@ -103,6 +106,11 @@ def parse_value(raw: str, current: Value | None = None) -> Value:
         raise InputError(
             "this fact holds a number: type one like 20000, 20k, ~20k or 10-15k "
             '(or "text: a few thousand" to store words instead)'
+        )
+    if _LOOKS_NUMERIC.fullmatch(body):
+        raise InputError(
+            f"{body!r} is not a number as typed (a letter O for a zero?): type one like 20000"
+            ' or 10-15k, or "text: ..." to store it as words'
         )
     return Value.words(text, _unit(current))
 
@@ -164,6 +172,14 @@ def _unit(current: Value | None) -> str | None:
     return current.unit if current is not None else None
 
 
+def split_said_by(line: str) -> tuple[str, str | None]:
+    """Split "<the rest> by <who>" into the rest and who says so (None when not named)."""
+    rest, by, who = line.rpartition(" by ")
+    if not by or not who.strip() or not rest.strip():
+        return line, None
+    return rest, who.strip()
+
+
 def parse_fact_line(line: str, today: date) -> FactDraft:
     """section | label | value | claimant [| source URL] [| as-of date]."""
     fields = [field.strip() for field in line.split("|")]
@@ -176,7 +192,7 @@ def parse_fact_line(line: str, today: date) -> FactDraft:
     for item in extra:
         if is_url(item):
             source_url = parse_source_url(item)
-        elif item:
+        elif item and item != "-":  # "-" skips a field, as in /claim new
             as_of = parse_as_of(item, today)
     return FactDraft(
         section=section.lower(),

@@ -27,6 +27,8 @@ class Cable:
     published: str | None = None
     published_label: str | None = None
     paid: bool = False
+    # "editors" when the date is the editors' reading (the cable's text carries none).
+    dated_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,10 @@ class Fact:
     source_url: str | None = None
     edited_by: str | None = None
     position: int = 0
+    # Whose statement it is (EDITORIAL.md): "side", "cable", "cited" (claimant names who,
+    # per the cable or, without a cable, per the editors) or "editors".
+    voice: str = "cable"
+    quote: str | None = None  # the cable's exact words it rests on
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +70,5 @@ class Claim:
     source_url: str | None = None
     edited_by: str | None = None
     position: int = 0
+    quote: str | None = None  # the cable's exact words it rests on
+    verdict_by: str | None = None  # whose verdict: "cable" or "editors"

@@ -126,6 +126,7 @@ def _cable(row: RowLike) -> Cable:
         published=row["published"],
         published_label=row["published_label"],
         paid=bool(row["paid"]),
+        dated_by=row["dated_by"],
     )
 
 
@@ -146,6 +147,8 @@ def _fact(row: RowLike, cables: Mapping[str, Cable]) -> Fact:
         source_url=row["source_url"],
         edited_by=row["edited_by"],
         position=row["position"],
+        voice=row["voice"],
+        quote=row["quote"],
     )
 
 
@@ -164,4 +167,6 @@ def _claim(row: RowLike, facts: Mapping[str, Fact], cables: Mapping[str, Cable])
         source_url=row["source_url"],
         edited_by=row["edited_by"],
         position=row["position"],
+        quote=row["quote"],
+        verdict_by=row["verdict_by"],
     )

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 ValueKind = Literal["number", "range", "text"]
 
+# Units that count people: the figures a chart of forces or a brief can set side by side.
+PEOPLE_UNITS = frozenset({"troops", "soldiers", "personnel", "servicemen", "fighters"})
 # Units written straight after the number ("30–40%"), not after a space.
 _UNITS_WITHOUT_SPACE = ("%",)
 
@@ -74,3 +76,8 @@ def value_columns(value: Value | None) -> dict[str, Any]:
         "approx": int(value.approx),
         "unit": value.unit,
     }
+
+
+def counts_people(value: Value | None) -> bool:
+    """Whether a value is a number of people (troops, personnel, ...)."""
+    return value is not None and (value.unit or "").strip().lower() in PEOPLE_UNITS

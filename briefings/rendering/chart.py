@@ -131,11 +131,11 @@ class _Page:
         if bar.kind == "claim":
             label = f"{bar.claimant} claims: {bar.label}"
             lines = [(line, "label") for line in self.wrap(label, LABEL, space, lines=2)]
-            verdict = f"Verdict: {bar.verdict}" if bar.verdict else "No verdict given"
-            lines.append((self.fit(verdict, DETAIL, space), "detail"))
+            if bar.verdict:  # no verdict on record: nothing said (EDITORIAL.md, rule 3)
+                lines.append((self.fit(bar.verdict, DETAIL, space), "detail"))
             return _Row(bar, lines, bar.value.display(), "")
         label = self.fit(bar.label, LABEL, space)
-        who = f"per {bar.claimant}"
+        who = bar.claimant
         if self.width(label, LABEL) + 16 + self.width(who, DETAIL) <= space:
             lines = [(label, "label+detail")]
         else:
@@ -178,7 +178,7 @@ class _Page:
             else:
                 self.text(_MARGIN, self.y, words, LABEL)
             if kind == "label+detail":
-                who = f"per {row.bar.claimant}"
+                who = row.bar.claimant
                 self.text(_MARGIN + self.width(words, LABEL) + 16, self.y + 3, who, DETAIL, _MUTED)
             self.y += _LINE
         self.y += _GAP_ABOVE_BAR

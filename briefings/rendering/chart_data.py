@@ -13,11 +13,8 @@ from urllib.parse import urlsplit
 
 from briefings.facts.models import Claim, Fact, Situation
 from briefings.facts.store import FactsNow, FactStore
-from briefings.facts.values import Value
+from briefings.facts.values import Value, counts_people
 from briefings.rendering.renderer import cable_name, format_as_of
-
-# Units that count people: the figures a chart of forces can set side by side.
-PEOPLE_UNITS = frozenset({"troops", "soldiers", "personnel", "servicemen", "fighters"})
 
 BarKind = Literal["figure", "claim"]
 
@@ -29,8 +26,8 @@ class Bar:
     kind: BarKind
     label: str
     value: Value
-    claimant: str
-    verdict: str | None = None
+    claimant: str  # the voice, as readers read it: "per the cable", or for a claim the side
+    verdict: str | None = None  # with its voice: "The cable's verdict: preposterous"
 
     @property
     def low(self) -> float | None:
@@ -60,10 +57,6 @@ class ForcesChart:
         return max(ends, default=0.0) or 1.0
 
 
-def counts_people(value: Value | None) -> bool:
-    return value is not None and (value.unit or "").strip().lower() in PEOPLE_UNITS
-
-
 def forces_chart(situation: Situation, facts: list[Fact], claims: list[Claim]) -> ForcesChart:
     """Pick the bars from the live facts and claims; footer dates and sources from the same."""
     figures = [fact for fact in facts if fact.section == "forces" and counts_people(fact.value)]
@@ -78,8 +71,10 @@ def forces_chart(situation: Situation, facts: list[Fact], claims: list[Claim]) -
     dated: tuple[Fact | Claim, ...] = (*figures, *(claim for claim, _ in numeric_claims))
     return ForcesChart(
         title=situation.title,
-        figures=tuple(Bar("figure", f.label, f.value, f.claimant) for f in figures),
-        claims=tuple(Bar("claim", c.claim, v, c.claimant, c.verdict) for c, v in numeric_claims),
+        figures=tuple(Bar("figure", f.label, f.value, voice_phrase(f)) for f in figures),
+        claims=tuple(
+            Bar("claim", c.claim, v, c.claimant, verdict_phrase(c)) for c, v in numeric_claims
+        ),
         as_of=_distinct(format_as_of(item.as_of) for item in dated),
         sources=_distinct(_source_name(item) for item in dated),
     )
@@ -93,6 +88,26 @@ async def load_forces_chart(store: FactStore) -> ForcesChart:
 def chart_of(now: FactsNow) -> ForcesChart:
     """What the chart shows of facts already read."""
     return forces_chart(now.situation, now.facts, now.claims)
+
+
+def voice_phrase(fact: Fact) -> str:
+    """Whose figure it is, as the briefings mark it (templates/_macros.html voice)."""
+    reporter = "the cable" if fact.source is not None else "the editors"
+    if fact.voice == "side":
+        return f"per {fact.claimant}"
+    if fact.voice == "cited":
+        return f"{fact.claimant}, per {reporter}"
+    if fact.voice == "editors":
+        return "per the editors"
+    return "per the cable"
+
+
+def verdict_phrase(claim: Claim) -> str | None:
+    """The verdict with whose it is, or None where none is on record."""
+    if not claim.verdict:
+        return None
+    whose = "The editors'" if claim.verdict_by == "editors" else "The cable's"
+    return f"{whose} verdict: {claim.verdict}"
 
 
 def _source_name(item: Fact | Claim) -> str:

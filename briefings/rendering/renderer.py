@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from briefings.facts.models import Cable
+from briefings.facts.models import Cable, Fact
 from briefings.facts.store import FactsNow, FactStore
-from briefings.facts.values import Value
+from briefings.facts.values import Value, counts_people
 from briefings.rendering.sections import SECTIONS, SECTIONS_BY_NAME, Section
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 
@@ -62,9 +64,17 @@ def format_as_of(as_of: str | None) -> str:
 
 
 def cable_name(cable: Cable) -> str:
-    """Name a cable for a citation: "The Bismarck Cables, late August 2024"."""
+    """Name a cable for a citation: "The Bismarck Cables, Aug 2024 (the editors' dating)"."""
     when = cable.published_label or (format_as_of(cable.published) if cable.published else None)
+    if when and cable.dated_by == "editors":
+        when += " (the editors' dating)"
     return f"The Bismarck Cables, {when}" if when else f"The Bismarck Cables: {cable.title}"
+
+
+def host(url: str) -> str:
+    """The site a link goes to, for crediting it: "example.org"."""
+    name = urlsplit(url).hostname or url
+    return name.removeprefix("www.")
 
 
 def _display_value(value: Value) -> str:
@@ -83,6 +93,9 @@ def make_environment() -> Environment:
     env.filters["value"] = _display_value
     env.filters["as_of"] = format_as_of
     env.filters["cable_name"] = cable_name
+    env.filters["host"] = host
+    # A fact counted in people: the figures the brief and the chart set side by side.
+    env.tests["counts_people"] = lambda fact: counts_people(fact.value)
     return env
 
 
@@ -160,16 +173,33 @@ class BriefingRenderer:
     @staticmethod
     def _context(section: Section, now: FactsNow) -> dict[str, Any]:
         facts, cables = now.facts, now.cables
+
+        def of(name: str) -> list[Fact]:
+            return [fact for fact in facts if fact.section == name]
+
         return {
             "situation": now.situation,
             "section": section,
-            "facts": [fact for fact in facts if fact.section == section.name],
+            "facts": of(section.name),
             "facts_by_key": {fact.key: fact for fact in facts},
-            "forces": [fact for fact in facts if fact.section == "forces"],
-            "assessment": [fact for fact in facts if fact.section == "assessment"],
+            "bottom_line": of("bottom_line"),
+            "news": of("news"),
+            "forces": of("forces"),
+            "open": of("open"),
             "claims": now.claims,
             "cables": cables,
+            "credit": credit(facts, cables),
             "latest_cable": cables[-1] if cables else None,
             "paid_cable": next((c for c in reversed(cables) if c.paid), None),
+            "trial_section": next((s.name for s in SECTIONS if s.offers_trial), "help"),
             "sides": SIDES,
         }
+
+
+def credit(facts: list[Fact], cables: list[Cable]) -> Cable | None:
+    """The cable most statements rest on: the footer credits it once for all of them."""
+    counts = Counter(fact.source.id for fact in facts if fact.source is not None)
+    if not counts:
+        return cables[-1] if cables else None
+    top = counts.most_common(1)[0][0]
+    return next((cable for cable in cables if cable.id == top), None)
