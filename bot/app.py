@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.context import App, BotContext, BotData, Services
+from bot.editors import cables
 from bot.editors.add_flow import add_conversation
 from bot.plumbing import errors, flood
 from bot.plumbing.telegram_http import with_aiohttp
@@ -106,12 +107,14 @@ def add_handlers(app: App, settings: Settings) -> None:
     app.add_handler(
         CallbackQueryHandler(sections.section_button, pattern=f"^{SECTION_CALLBACK_PREFIX}")
     )
+    app.add_handler(CallbackQueryHandler(cables.attach_cable, pattern=f"^{cables.ATTACH_PREFIX}"))
     app.add_handler(InlineQueryHandler(inline.inline_briefings))
     app.add_handler(
         ChatMemberHandler(subscriptions.chat_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     # Fallbacks: whatever no handler above took.
-    app.add_handler(MessageHandler(filters.COMMAND, sections.unknown_command))
+    # Every other command: a section of a situation (sections are data), or unknown.
+    app.add_handler(MessageHandler(filters.COMMAND, sections.section_or_unknown))
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, sections.text_hint
@@ -122,11 +125,13 @@ def add_handlers(app: App, settings: Settings) -> None:
 
 async def register_menus(app: App, settings: Settings) -> None:
     """Public menu for everyone; each editor's private chat also lists the editor commands."""
-    await app.bot.set_my_commands(menu(PUBLIC_COMMANDS))
+    sections = (await app.bot_data.services.situations.current()).sections
+    await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, sections))
     for editor_id in sorted(settings.admin_ids):
         try:
             await app.bot.set_my_commands(
-                menu((*PUBLIC_COMMANDS, *EDITOR_COMMANDS)), scope=BotCommandScopeChat(editor_id)
+                menu((*PUBLIC_COMMANDS, *EDITOR_COMMANDS), sections),
+                scope=BotCommandScopeChat(editor_id),
             )
         except BadRequest as exc:
             # Telegram knows the chat only once the editor has started the bot.

@@ -21,8 +21,8 @@ from briefings.database import DatabaseProblem
 from briefings.facts.store import FactStore
 from briefings.rendering.chart_data import load_forces_chart
 from briefings.rendering.renderer import BriefingRenderer
-from briefings.rendering.sections import SECTIONS
 from briefings.schema import open_database
+from briefings.situations import Situations
 
 log = logging.getLogger("bot")
 
@@ -50,9 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check(settings, args.max_poll_age, args.skip_poll)
         if args.command == "backup":
             return backup_to(settings, Path(args.file))
-        if args.png is not None and args.section != "forces":
-            parser.error("--png: only the forces briefing has a chart")
-        return asyncio.run(render(settings, args.section, args.png))
+        return asyncio.run(render(settings, args.section, args.png, args.situation))
     except (DatabaseProblem, sqlite3.Error, OSError) as exc:
         print(f"cables-bot: database {settings.database_path}: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -106,12 +104,30 @@ def backup_to(settings: Settings, target: Path) -> int:
     return 0
 
 
-async def render(settings: Settings, section: str, png: Path | None = None) -> int:
+async def render(
+    settings: Settings, section: str, png: Path | None = None, slug: str | None = None
+) -> int:
     """Print a briefing exactly as the bot sends it, from the same database; with png, write
     the chart the bot sends with it there too."""
     db = await open_database(settings.database_path)
     try:
-        store = FactStore(db)
+        situations = Situations(db)
+        situation = await situations.get(slug) if slug else await situations.current()
+        if situation is None:
+            known = ", ".join(s.id for s in await situations.all())
+            print(f"cables-bot: no situation {slug!r} (there are: {known})", file=sys.stderr)
+            return EXIT_BAD_SETTINGS
+        if situation.section(section) is None:
+            names = ", ".join(s.name for s in situation.sections)
+            print(f"cables-bot: no section {section!r} in {situation.id} (its sections: {names})",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_SETTINGS
+        chosen = situation.section(section)
+        if png is not None and chosen is not None and chosen.kind != "figures":
+            print("cables-bot: --png: only a figures section (forces) has a chart",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_SETTINGS
+        store = FactStore(db, situation.id, situations)
         briefing = await BriefingRenderer(store).render(section)
         chart = await load_forces_chart(store) if png is not None else None
     finally:
@@ -139,7 +155,10 @@ def _parser() -> argparse.ArgumentParser:
     render_parser = commands.add_parser(
         "render", help="print a briefing exactly as the bot sends it"
     )
-    render_parser.add_argument("section", choices=[section.name for section in SECTIONS])
+    render_parser.add_argument("section", help="a section of the situation: brief, forces, ...")
+    render_parser.add_argument(
+        "--situation", metavar="SLUG", help="another situation than the one readers get"
+    )
     render_parser.add_argument(
         "--png", type=Path, metavar="FILE", help="forces only: also write its chart, as a PNG"
     )

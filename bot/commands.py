@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from telegram import BotCommand, Update
 
 from bot.context import BotContext
-from bot.editors import cables, facts
+from bot.editors import cables, facts, situations
 from bot.editors.access import EditorHandler
-from bot.readers import sections, subscriptions
-from briefings.rendering.sections import SECTIONS
+from bot.readers import latest, sections, subscriptions
+from briefings.situations import Section
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +34,10 @@ async def help_command(update: Update, context: BotContext) -> None:
     if message is None:
         return
     user = update.effective_user
-    text = context.renderer.render_page(
+    text = context.pages.render_page(
         "help",
         commands=PUBLIC_COMMANDS,
+        situation=await context.situations.current(),
         editor_commands=EDITOR_COMMANDS if context.is_editor(user.id if user else None) else (),
     )
     await message.reply_html(text)
@@ -46,16 +47,15 @@ async def nothing_to_cancel(update: Update, context: BotContext) -> None:
     """Answer /cancel outside the guided /add."""
     message = update.effective_message
     if message is not None:
-        await message.reply_html(context.renderer.render_page("nothing_to_cancel"))
+        await message.reply_html(context.pages.render_page("nothing_to_cancel"))
 
 
 PUBLIC_COMMANDS: tuple[Command, ...] = (
     Command("start", "What this bot is, and the sections", sections.start),
     Command("help", "Every command, one line each", help_command),
-    *(
-        Command(section.name, section.summary, sections.section_command(section.name))
-        for section in SECTIONS
-    ),
+    # Then each section of the situation, from the data: /brief, /forces ... [situation].
+    Command("situations", "The situations briefed on, and their sections", sections.situations),
+    Command("latest", "The newest cables, with their links", latest.latest),
     Command("subscribe", "Get each new cable as it comes out", subscriptions.subscribe),
     Command("unsubscribe", "Stop the pushes to this chat", subscriptions.unsubscribe),
     Command("status", "Whether this chat is subscribed, and to what", subscriptions.status),
@@ -79,12 +79,22 @@ EDITOR_COMMANDS: tuple[Command, ...] = (
     Command("history", "Who changed what, and when: /history [key]", facts.history),
     Command("undo", "Revert your own last change", facts.undo),
     Command("cancel", "Stop the guided /add", nothing_to_cancel),
+    Command(
+        "situation",
+        "Work in a situation: /situation [slug], new <slug> <title>, current <slug>",
+        situations.situation,
+    ),
     Command("cables", "The latest cables and their delivery progress", cables.list_cables),
     Command("preview", "The last cable's push, sent to you alone", cables.preview),
     Command("publish", "Push a cable by hand: /publish <url>", cables.publish),
 )
 
 
-def menu(commands: tuple[Command, ...] = PUBLIC_COMMANDS) -> list[BotCommand]:
-    """The command menu Telegram shows, in the list's order."""
-    return [command.bot_command() for command in commands]
+def menu(commands: tuple[Command, ...], sections: tuple[Section, ...] = ()) -> list[BotCommand]:
+    """The command menu Telegram shows: start and help, the sections, then the rest."""
+    head, rest = commands[:2], commands[2:]
+    return [
+        *(command.bot_command() for command in head),
+        *(BotCommand(section.name, section.summary) for section in sections),
+        *(command.bot_command() for command in rest),
+    ]

@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from bot.desks import Desks
 from bot.push.daily import DailySchedule
 from bot.push.messages import PushComposer
 from bot.push.outbox import Outbox
@@ -17,16 +18,14 @@ from bot.push.publisher import Publisher
 from bot.push.schema import DELIVERY
 from bot.push.subscribers import SubscriberStore
 from bot.push.worker import PushWorker
-from bot.readers.forces_photo import ForcesPhoto
 from bot.readers.keyboards import Keyboards
 from bot.settings import Settings
 from briefings.cables.ingest import CableIngest
 from briefings.cables.store import CableStore
 from briefings.database import Database
-from briefings.facts.editing import FactEditor
-from briefings.facts.store import FactStore
-from briefings.rendering.renderer import BriefingRenderer
+from briefings.rendering.renderer import Pages
 from briefings.schema import open_database
+from briefings.situations import Situations
 
 
 @dataclass(slots=True)
@@ -35,11 +34,10 @@ class Services:
 
     settings: Settings
     db: Database
-    store: FactStore
-    renderer: BriefingRenderer
-    editor: FactEditor
+    situations: Situations
+    pages: Pages
+    desks: Desks
     keyboards: Keyboards
-    forces_photo: ForcesPhoto
     subscribers: SubscriberStore
     daily: DailySchedule
     cables: CableStore
@@ -54,23 +52,23 @@ class Services:
     async def open(cls, settings: Settings, bot: Bot) -> Services:
         """Open the database named in settings and build the services on it."""
         db = await open_database(settings.database_path, DELIVERY)
-        store = FactStore(db)
-        renderer = BriefingRenderer(store)
+        situations = Situations(db)
+        pages = Pages()
+        desks = Desks(db, situations, pages)
         # Share needs BotFather's inline mode, which getMe reports at start-up.
         keyboards = Keyboards(settings.trial_url, share=bool(bot.supports_inline_queries))
         cables = CableStore(db)
         outbox = Outbox(db)
-        pushes = PushComposer(renderer, cables, keyboards)
+        pushes = PushComposer(pages, desks, cables, keyboards)
         worker = PushWorker(outbox, bot, pushes.compose, settings.broadcast_rate)
         ingest = CableIngest(db, cables, settings.feed_url)
         return cls(
             settings=settings,
             db=db,
-            store=store,
-            renderer=renderer,
-            editor=FactEditor(store, renderer),
+            situations=situations,
+            pages=pages,
+            desks=desks,
             keyboards=keyboards,
-            forces_photo=ForcesPhoto(store, renderer),
             subscribers=SubscriberStore(db),
             daily=DailySchedule(db),
             cables=cables,
@@ -133,24 +131,21 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         return self.bot_data.services.settings
 
     @property
-    def store(self) -> FactStore:
-        return self.bot_data.services.store
+    def situations(self) -> Situations:
+        return self.bot_data.services.situations
 
     @property
-    def renderer(self) -> BriefingRenderer:
-        return self.bot_data.services.renderer
+    def pages(self) -> Pages:
+        """Renders every reply that is not a briefing, from its template."""
+        return self.bot_data.services.pages
 
     @property
-    def editor(self) -> FactEditor:
-        return self.bot_data.services.editor
+    def desks(self) -> Desks:
+        return self.bot_data.services.desks
 
     @property
     def keyboards(self) -> Keyboards:
         return self.bot_data.services.keyboards
-
-    @property
-    def forces_photo(self) -> ForcesPhoto:
-        return self.bot_data.services.forces_photo
 
     @property
     def subscribers(self) -> SubscriberStore:

@@ -14,6 +14,7 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.context import App, Services
+from bot.desks import Desk
 from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.settings import Settings
 from tests import factories
@@ -77,6 +78,11 @@ class RunningBot:
     @property
     def services(self) -> Services:
         return self.app.bot_data.services
+
+    @property
+    def desk(self) -> Desk:
+        """The shipped situation's desk: its store, renderer, editor and chart."""
+        return self.services.desks.get(factories.SITUATION)
 
     async def send(self, update: dict[str, Any], *, chat_id: int | None = None) -> Call:
         """Push an update and return the first message the bot sends back to the chat."""

@@ -6,6 +6,9 @@ import itertools
 import time
 from typing import Any
 
+from briefings.facts.seed import SEED_DIR, read_seed
+from briefings.situations import Section
+
 _ids = itertools.count(1)
 
 READER_ID = 5550001
@@ -83,3 +86,17 @@ def inline_query(query: str, sender: dict[str, Any] | None = None) -> dict[str, 
             "chat_type": "supergroup",
         }
     }
+
+
+def _shipped_sections() -> tuple[Section, ...]:
+    data = read_seed(SEED_DIR / "cable-001-belarus-troops.toml")
+    return tuple(
+        Section(s["name"], s["button"], s["summary"], s["kind"], s["title"],
+                s.get("offers_trial", False))
+        for s in data["sections"]
+    )  # fmt: skip
+
+
+# The shipped situation (the seed's) and its sections, as readers get them by default.
+SITUATION = "belarus-ukraine-border-2024"
+SECTIONS = _shipped_sections()

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from bot.commands import PUBLIC_COMMANDS
-from briefings.rendering.sections import SECTIONS
 from briefings.rendering.telegram_html import visible_text
 from tests import factories
 from tests.conftest import RunningBot
@@ -27,7 +26,13 @@ def callback_data(call: Any) -> set[str]:
 
 async def test_menu_is_registered_from_the_command_list(bot: RunningBot) -> None:
     registered = bot.telegram.commands['{"type": "default"}|']
-    assert [c["command"] for c in registered] == [c.name for c in PUBLIC_COMMANDS]
+    # Start and help, then the default situation's sections (data), then the rest.
+    names = [c.name for c in PUBLIC_COMMANDS]
+    assert [c["command"] for c in registered] == [
+        *names[:2],
+        *(s.name for s in factories.SECTIONS),
+        *names[2:],
+    ]
     assert all(c["description"] for c in registered)
 
 
@@ -36,7 +41,9 @@ async def test_start_introduces_the_bot_with_section_buttons(bot: RunningBot) ->
     text = visible_text(reply.params["text"])
     assert "Every line says whose it is" in text
     assert "Belarus masses troops on the Ukrainian border" in text  # as written, not lowercased
-    assert callback_data(reply) == {f"section:{s.name}" for s in SECTIONS}
+    assert callback_data(reply) == {
+        f"section:{s.name}:{factories.SITUATION}" for s in factories.SECTIONS
+    }
 
 
 async def test_start_deep_link_opens_a_section(bot: RunningBot) -> None:
@@ -93,7 +100,9 @@ async def test_each_section_command_answers_with_its_briefing(
     assert reply.params["link_preview_options"] == {"is_disabled": True}
     urls = [b["url"] for b in buttons(reply) if "url" in b]
     assert "https://thebismarckcables.substack.com" in urls
-    assert callback_data(reply) == {f"section:{s.name}" for s in SECTIONS}
+    assert callback_data(reply) == {
+        f"section:{s.name}:{factories.SITUATION}" for s in factories.SECTIONS
+    }
     # Last, on its own row: Share, which opens inline mode on this section in another chat.
     share = {"text": "📤 Share", "switch_inline_query": command.removeprefix("/")}
     assert reply.params["reply_markup"]["inline_keyboard"][-1] == [share]
@@ -110,15 +119,17 @@ async def test_a_section_button_edits_the_briefing_in_place(bot: RunningBot) -> 
     message_id = bot.telegram.messages_sent_ids(reply)
     chat = factories.private_chat()
     on_message = {"message_id": message_id, "date": 0, "chat": chat, "text": "x"}
-    for section in SECTIONS:
-        edit = await bot.send(factories.callback_query(f"section:{section.name}", on_message))
+    for section in factories.SECTIONS:
+        edit = await bot.send(
+            factories.callback_query(f"section:{section.name}:{factories.SITUATION}", on_message)
+        )
         assert edit.method == "editMessageText"
         assert int(edit.params["message_id"]) == message_id
         stored = bot.telegram.messages[(chat["id"], message_id)]
         assert stored["text"] == edit.params["text"]
         marked = [b["text"] for b in buttons(edit) if b["text"].startswith("· ")]
         assert marked == [f"· {section.button} ·"]
-    assert len(bot.telegram.calls_of("answerCallbackQuery")) == len(SECTIONS)
+    assert len(bot.telegram.calls_of("answerCallbackQuery")) == len(factories.SECTIONS)
 
 
 async def test_tapping_the_current_section_again_changes_nothing(bot: RunningBot) -> None:

@@ -91,7 +91,9 @@ async def test_an_unknown_section_is_refused_by_render(tmp_path: Path) -> None:
     process = await cables_bot("render", "weather", env=cli_env(tmp_path), cwd=tmp_path)
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
-    assert "invalid choice: 'weather'" in stderr.decode()
+    assert stderr.decode().startswith(
+        "cables-bot: no section 'weather' in belarus-ukraine-border-2024 (its sections: brief,"
+    )
 
 
 async def test_render_png_writes_the_chart_the_bot_sends(tmp_path: Path) -> None:
@@ -118,5 +120,5 @@ async def test_only_forces_has_a_chart_to_render(tmp_path: Path) -> None:
     )
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
-    assert "--png: only the forces briefing has a chart" in stderr.decode()
+    assert "--png: only a figures section (forces) has a chart" in stderr.decode()
     assert not out.exists()

@@ -26,7 +26,7 @@ def test_every_command_has_a_handler_and_a_menu_entry(settings: Settings) -> Non
         for name in handler.commands
     }  # fmt: skip
     assert handled == {command.name for command in (*PUBLIC_COMMANDS, *EDITOR_COMMANDS)}
-    assert [c.command for c in menu()] == [c.name for c in PUBLIC_COMMANDS]
+    assert [c.command for c in menu(PUBLIC_COMMANDS)] == [c.name for c in PUBLIC_COMMANDS]
 
 
 def test_readme_table_lists_every_command_as_the_bot_describes_it() -> None:

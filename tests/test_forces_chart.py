@@ -43,7 +43,7 @@ async def test_forces_sends_the_chart_then_the_text_then_reuses_the_file_id(
     assert calls.index(chart) < calls.index(text)  # the chart first, the text under it
     png = chart.params["photo"]
     assert png_size(png) == (1280, 1280)
-    assert png == render_forces_chart(await load_forces_chart(bot.services.store))
+    assert png == render_forces_chart(await load_forces_chart(bot.desk.store))
     assert visible_text(chart.params["caption"]) == CAPTION
     assert chart.params["parse_mode"] == "HTML"
     assert "reply_markup" not in chart.params  # the buttons go under the text, editable there
@@ -122,7 +122,7 @@ async def test_a_short_briefing_rides_as_the_caption_with_its_buttons(bot: Runni
     telegram = bot.telegram
     await telegram.push_update(factories.message("/forces"))
     [chart] = await telegram.wait_for(lambda: telegram.photos(READER) or None)
-    briefing = await bot.services.renderer.render("forces")
+    briefing = await bot.desk.renderer.render("forces")
     assert chart.params["caption"] == briefing.text
     assert {"text": "📤 Share", "switch_inline_query": "forces"} in buttons(chart)
 
@@ -172,7 +172,7 @@ async def test_the_short_caption_stays_short_however_many_dates_and_sources(
     keys = ["belarus_active_army", "russian_troops_in_belarus", "russia_kursk_redirect",
             "ukraine_kursk_troops", "border_length"]  # fmt: skip
     for day, key in enumerate(keys, start=1):
-        await bot.services.editor.set_value(
+        await bot.desk.editor.set_value(
             key, Value.number(1000 * day, "troops"), editor,
             source_url=f"https://source-{day}.example.org/report", as_of=f"2024-09-0{day}",
         )  # fmt: skip
@@ -190,7 +190,7 @@ async def test_a_slow_upload_holds_up_other_readers_only_briefly(
     bot: RunningBot, telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
     other = factories.private_chat(4242)
-    bot.services.forces_photo.upload_wait = 0.2
+    bot.desk.forces_photo.upload_wait = 0.2
     release = telegram.hold_next_message(READER)  # the first upload hangs
     await telegram.push_update(factories.message("/forces"))
     await telegram.wait_for(lambda: READER in telegram.holding)  # it is under way

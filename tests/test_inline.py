@@ -11,7 +11,6 @@ from telegram import Bot, InlineQueryResultArticle, InputTextMessageContent
 from telegram.error import BadRequest
 
 from bot.readers.inline import INLINE_CACHE_SECONDS
-from briefings.rendering.sections import SECTIONS
 from briefings.rendering.telegram_html import visible_text
 from tests import factories
 from tests.conftest import RunningBot, start_bot, stop_bot
@@ -35,9 +34,9 @@ async def test_an_empty_query_offers_every_section_as_a_card(bot: RunningBot) ->
     assert answer.params["cache_time"] == INLINE_CACHE_SECONDS == 60
     assert answer.params["is_personal"] is False  # every reader gets the same cards
     results = answer.params["results"]
-    assert [result["id"] for result in results] == [section.name for section in SECTIONS]
-    for result, section in zip(results, SECTIONS, strict=True):
-        briefing = await bot.services.renderer.render(section.name)
+    assert [result["id"] for result in results] == [section.name for section in factories.SECTIONS]
+    for result, section in zip(results, factories.SECTIONS, strict=True):
+        briefing = await bot.desk.renderer.render(section.name)
         assert result == {
             "type": "article",
             "id": section.name,
@@ -61,7 +60,7 @@ async def test_an_empty_query_offers_every_section_as_a_card(bot: RunningBot) ->
         ("  cl", ["claims"]),
         ("calc", ["calculus"]),
         ("Brief", ["brief"]),
-        ("weather", [section.name for section in SECTIONS]),  # no match: everything
+        ("weather", [section.name for section in factories.SECTIONS]),  # no match: everything
     ],
 )
 async def test_a_query_offers_the_sections_it_starts(

@@ -25,7 +25,7 @@ async def test_a_slow_chat_holds_up_only_itself(bot: RunningBot, telegram: FakeT
     replies = await telegram.wait_for(
         lambda: len(telegram.sent(SLOW)) == 2 and telegram.sent(SLOW)
     )
-    forces = bot.services.renderer
+    forces = bot.desk.renderer
     assert replies[0].params["text"] == (await forces.render("forces")).text
     assert replies[1].params["text"] == third.params["text"]  # /help, as the third chat got it
 
@@ -47,7 +47,7 @@ async def test_one_chats_commands_are_answered_in_order(
     replies = await telegram.wait_for(
         lambda: len(telegram.sent(SLOW)) == len(sections) and telegram.sent(SLOW), 30
     )
-    expected = [(await bot.services.renderer.render(name)).text for name in sections]
+    expected = [(await bot.desk.renderer.render(name)).text for name in sections]
     assert [call.params["text"] for call in replies] == expected
 
 
@@ -80,6 +80,6 @@ async def test_an_inline_query_does_not_wait_for_its_users_private_chat(
     await bot.settled()
     # Answered while the reader's reply was still held: the reply went through untimed-out,
     # with no apology after it and no error report to the editors.
-    forces = (await bot.services.renderer.render("forces")).text
+    forces = (await bot.desk.renderer.render("forces")).text
     assert [call.params["text"] for call in telegram.sent(factories.READER_ID)] == [forces]
     assert telegram.sent(factories.EDITOR_ID) == []

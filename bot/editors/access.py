@@ -15,6 +15,7 @@ from typing import Any
 from telegram import Message, Update
 
 from bot.context import BotContext
+from bot.desks import Desk
 from briefings.facts.editing import Change, Editor
 from briefings.facts.editor_input import InputError
 from briefings.rendering.telegram_html import split_message
@@ -52,6 +53,11 @@ USAGES: dict[str, Usage] = {
     "retire": Usage("/retire <key>", "/retire border_length"),
     "history": Usage("/history [key]", "/history belarus_border_troops"),
     "undo": Usage("/undo", "/undo"),
+    "situation": Usage(
+        "/situation [slug]  or  /situation new <slug> <title> [| period]  or  "
+        "/situation current <slug>",
+        "/situation new gaza-2025 Gaza ceasefire talks | January 2025",
+    ),
 }
 
 
@@ -68,7 +74,7 @@ def editor_only(command: str) -> Callable[[EditorHandler], EditorHandler]:
             log.warning("refused editor command user_id=%s command=/%s", user and user.id, command)
             if message is not None:
                 await message.reply_html(
-                    context.renderer.render_page("editor_refusal", command=command)
+                    context.pages.render_page("editor_refusal", command=command)
                 )
             return None
 
@@ -86,7 +92,7 @@ def editor_of(update: Update) -> Editor:
 async def reply_usage(message: Message, context: BotContext, command: str, problem: str) -> None:
     usage = USAGES[command]
     await message.reply_html(
-        context.renderer.render_page(
+        context.pages.render_page(
             "editor_usage", problem=problem, usage=usage.usage, example=usage.example
         )
     )
@@ -98,8 +104,19 @@ async def reply_long(message: Message, text: str) -> None:
         await message.reply_html(part)
 
 
+async def editor_desk(context: BotContext, update: Update) -> Desk:
+    """The desk of the situation the editor works in (/situation chooses it)."""
+    user = update.effective_user
+    assert user is not None  # editor_only let the update through
+    return context.desks.get((await context.situations.working(user.id)).id)
+
+
 async def apply_change(
-    message: Message, context: BotContext, command: str, change: Callable[[], Awaitable[Change]]
+    message: Message,
+    context: BotContext,
+    desk: Desk,
+    command: str,
+    change: Callable[[], Awaitable[Change]],
 ) -> None:
     """Make one editor change: on a mistake show the usage, else log it and show it."""
     try:
@@ -109,9 +126,9 @@ async def apply_change(
         return
     log.info("editor change id=%s action=%s kind=%s key=%s editor=%s",
              done.id, done.action, done.kind, done.key, done.editor_id)  # fmt: skip
-    fact = await context.store.fact(done.key) if done.kind == "fact" else None
-    claim = await context.store.claim(done.key) if done.kind == "claim" else None
-    text = context.renderer.render_page("editor_change", change=done, fact=fact, claim=claim)
+    fact = await desk.store.fact(done.key) if done.kind == "fact" else None
+    claim = await desk.store.claim(done.key) if done.kind == "claim" else None
+    text = context.pages.render_page("editor_change", change=done, fact=fact, claim=claim)
     await reply_long(message, text)
 
 

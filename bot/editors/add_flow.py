@@ -22,10 +22,9 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
-from bot.editors.access import apply_change, command_rest, editor_of, editor_only
+from bot.editors.access import apply_change, command_rest, editor_desk, editor_of, editor_only
 from briefings.facts.editing import Change
 from briefings.facts.editor_input import (
-    FACT_SECTIONS,
     ClaimDraft,
     FactDraft,
     InputError,
@@ -87,6 +86,11 @@ CLAIM_STEPS: tuple[Step, ...] = (
 )
 
 
+def _button(section: str) -> str:
+    """A fact section as its button reads: "Bottom line" for bottom_line."""
+    return section.replace("_", " ").capitalize()
+
+
 def _steps(draft: dict[str, Any]) -> tuple[Step, ...]:
     return CLAIM_STEPS if draft["kind"] == "claim" else FACT_STEPS
 
@@ -103,22 +107,25 @@ async def start_add(update: Update, context: BotContext) -> int:
     message = update.effective_message
     assert message is not None
     line = command_rest(message)
+    desk = await editor_desk(context, update)
+    sections = (await desk.store.situation()).fact_sections
     if line:
         await apply_change(
             message,
             context,
+            desk,
             "add",
-            lambda: context.editor.add_fact(
-                parse_fact_line(line, context.editor.today()), editor_of(update)
+            lambda: desk.editor.add_fact(
+                parse_fact_line(line, desk.editor.today(), sections), editor_of(update)
             ),
         )
         return ConversationHandler.END
     if message.chat.type != ChatType.PRIVATE:
-        await message.reply_html(context.renderer.render_page("add_private_only"))
+        await message.reply_html(context.pages.render_page("add_private_only"))
         return ConversationHandler.END
-    choices = [(section.capitalize(), f"add:section:{section}") for section in FACT_SECTIONS]
+    choices = [(_button(section), f"add:section:{section}") for section in sections]
     await message.reply_html(
-        context.renderer.render_page("add_start"),
+        context.pages.render_page("add_start"),
         reply_markup=_keyboard(
             *choices, ("⚖️ Claim", "add:section:claim"), ("Cancel", "add:cancel")
         ),
@@ -132,7 +139,8 @@ async def choose_section(update: Update, context: BotContext) -> int:
     assert query is not None and context.user_data is not None
     await query.answer()
     section = (query.data or "").removeprefix("add:section:")
-    if section not in (*FACT_SECTIONS, "claim"):
+    desk = await editor_desk(context, update)
+    if section not in (*(await desk.store.situation()).fact_sections, "claim"):
         return CHOOSING  # a forged or stale button: keep waiting for a real choice
     if section == "claim":
         context.user_data[DRAFT_KEY] = {"kind": "claim", "section": None, "step": 0}
@@ -151,7 +159,9 @@ async def answer_step(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     step = _steps(draft)[draft["step"]]
     try:
-        draft[step.name] = step.read(message.text or "", context.editor.today())
+        draft[step.name] = step.read(
+            message.text or "", (await editor_desk(context, update)).editor.today()
+        )
     except InputError as exc:
         await _ask(update, context, problem=str(exc))
         return TYPING
@@ -181,8 +191,9 @@ async def _advance(update: Update, context: BotContext) -> int:
     if draft["step"] < len(_steps(draft)):
         await _ask(update, context)
         return TYPING
-    preview = _preview(draft, context.editor.today(), editor_of(update).name)
-    text = context.renderer.render_page("add_confirm", kind=draft["kind"], **preview)
+    today = (await editor_desk(context, update)).editor.today()
+    preview = _preview(draft, today, editor_of(update).name)
+    text = context.pages.render_page("add_confirm", kind=draft["kind"], **preview)
     await _send(update, text, _keyboard(("✅ Save", "add:save"), ("Cancel", "add:cancel")))
     return CONFIRMING
 
@@ -197,15 +208,15 @@ async def save(update: Update, context: BotContext) -> int:
     if draft is None or message is None:
         return ConversationHandler.END
     editor = editor_of(update)
+    desk = await editor_desk(context, update)
+    today = desk.editor.today()
 
     async def change() -> Change:
         if draft["kind"] == "claim":
-            return await context.editor.add_claim(
-                _claim_draft(draft, context.editor.today()), editor
-            )
-        return await context.editor.add_fact(_fact_draft(draft, context.editor.today()), editor)
+            return await desk.editor.add_claim(_claim_draft(draft, today), editor)
+        return await desk.editor.add_fact(_fact_draft(draft, today), editor)
 
-    await apply_change(message, context, "add", change)
+    await apply_change(message, context, desk, "add", change)
     return ConversationHandler.END
 
 
@@ -215,7 +226,7 @@ async def cancel(update: Update, context: BotContext) -> int:
         context.user_data.pop(DRAFT_KEY, None)
     if update.callback_query is not None:
         await update.callback_query.answer()
-    await _send(update, context.renderer.render_page("add_cancelled"), None)
+    await _send(update, context.pages.render_page("add_cancelled"), None)
     return ConversationHandler.END
 
 
@@ -224,7 +235,7 @@ async def _ask(update: Update, context: BotContext, problem: str | None = None) 
     draft = context.user_data[DRAFT_KEY]
     steps = _steps(draft)
     step = steps[draft["step"]]
-    text = context.renderer.render_page(
+    text = context.pages.render_page(
         "add_prompt",
         kind=draft["kind"],
         section=draft["section"],

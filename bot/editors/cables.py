@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.editors.access import command_rest, editor_only
 from bot.push.publisher import PublishError
+from briefings.cables.store import StoredCable
 from briefings.facts.editor_input import InputError, parse_source_url
 
 log = logging.getLogger(__name__)
+
+ATTACH_PREFIX = "attach:"
 
 
 @editor_only("cables")
@@ -20,12 +23,59 @@ async def list_cables(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    cables = await context.cables.latest(10)
     rows = [
-        {"cable": cable, "progress": await context.outbox.progress(cable.id)}
-        for cable in await context.cables.latest(10)
+        {"cable": cable, "progress": await context.outbox.progress(cable.id)} for cable in cables
     ]
     feed = await context.ingest.feed_state()
-    await message.reply_html(context.renderer.render_page("editor_cables", rows=rows, feed=feed))
+    user = update.effective_user
+    assert user is not None  # editor_only let the update through
+    working = await context.situations.working(user.id)
+    await message.reply_html(
+        context.pages.render_page("editor_cables", rows=rows, feed=feed, working=working),
+        reply_markup=attach_keyboard(cables, working.id) if cables else None,
+    )
+
+
+def attach_keyboard(cables: list[StoredCable], situation_id: str) -> InlineKeyboardMarkup:
+    """A button per cable not yet attached to the editor's situation: a tap attaches it."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"📎 {cable.title[:40]}", callback_data=f"{ATTACH_PREFIX}{cable.rowid}"
+                )
+            ]
+            for cable in cables
+            if cable.situation_id != situation_id
+        ]
+    )
+
+
+@editor_only("attach")
+async def attach_cable(update: Update, context: BotContext) -> None:
+    """Attach a cable from /cables to the situation the editor works in."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    working = await context.situations.working(user.id)
+    try:
+        rowid = int((query.data or "").removeprefix(ATTACH_PREFIX))
+    except ValueError:
+        rowid = -1
+    cable = await context.cables.attach(rowid, working.id) if rowid > 0 else None
+    if cable is None:
+        await query.answer(context.pages.render_page("stale_button"))
+        return
+    context.desks.changed_all()  # every situation's sources may have changed
+    log.info("cable attached id=%s situation=%s", cable.id, working.id)
+    await query.answer()
+    if update.effective_chat is not None:
+        await context.bot.send_message(
+            update.effective_chat.id,
+            context.pages.render_page("editor_attached", cable=cable, situation=working),
+        )
 
 
 @editor_only("preview")
@@ -36,7 +86,7 @@ async def preview(update: Update, context: BotContext) -> None:
         return
     latest = await context.cables.latest(1, pushed_only=True)
     cable = latest[0] if latest else None
-    await message.reply_html(context.renderer.render_page("editor_preview", cable=cable))
+    await message.reply_html(context.pages.render_page("editor_preview", cable=cable))
     if cable is not None:
         push = context.pushes.cable(cable)
         await context.bot.send_message(message.chat_id, push.text, reply_markup=push.markup)
@@ -52,13 +102,13 @@ async def publish(update: Update, context: BotContext) -> None:
         url = parse_source_url(command_rest(message))
         cable_id = await context.publisher.publish_url(url)
     except (InputError, PublishError) as exc:
-        await message.reply_html(context.renderer.render_page("editor_publish", problem=str(exc)))
+        await message.reply_html(context.pages.render_page("editor_publish", problem=str(exc)))
         return
     cable = await context.cables.get(cable_id)
     progress = await context.outbox.progress(cable_id)
     log.info("editor published cable id=%s", cable_id)
     await message.reply_html(
-        context.renderer.render_page(
+        context.pages.render_page(
             "editor_publish", problem=None, cable=cable, queued=sum(progress.values())
         )
     )

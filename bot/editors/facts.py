@@ -10,6 +10,7 @@ from bot.context import BotContext
 from bot.editors.access import (
     apply_change,
     command_rest,
+    editor_desk,
     editor_of,
     editor_only,
     reply_long,
@@ -18,7 +19,6 @@ from bot.editors.access import (
 from briefings.facts.editing import Change
 from briefings.facts.editor_input import (
     CLAIM_FIELDS,
-    FACT_SECTIONS,
     InputError,
     clean_text,
     is_date,
@@ -39,16 +39,15 @@ async def list_facts(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    desk = await editor_desk(context, update)
     section = command_rest(message).lower() or None
-    known = (*FACT_SECTIONS, "claims")
+    known = (*(await desk.store.situation()).fact_sections, "claims")
     if section is not None and section not in known:
         await reply_usage(message, context, "facts", f"sections are: {', '.join(known)}")
         return
-    facts = [] if section == "claims" else await context.store.facts(section)
-    claims = await context.store.claims() if section in (None, "claims") else None
-    text = context.renderer.render_page(
-        "editor_facts", section=section, facts=facts, claims=claims
-    )
+    facts = [] if section == "claims" else await desk.store.facts(section)
+    claims = await desk.store.claims() if section in (None, "claims") else None
+    text = context.pages.render_page("editor_facts", section=section, facts=facts, claims=claims)
     await reply_long(message, text)
 
 
@@ -58,6 +57,7 @@ async def set_fact(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    desk = await editor_desk(context, update)
     line, said_by = split_said_by(command_rest(message))
     words = line.split()
     if len(words) < 2:
@@ -75,16 +75,16 @@ async def set_fact(update: Update, context: BotContext) -> None:
             if is_url(last):
                 source_url = parse_source_url(last)
             else:
-                as_of = parse_as_of(last, context.editor.today())
-        current = await context.store.fact(key)
+                as_of = parse_as_of(last, desk.editor.today())
+        current = await desk.store.fact(key)
         if current is None:
             raise InputError(f"there is no live fact {key!r}: /facts lists the keys")
         value = parse_value(" ".join(rest), current.value)
-        return await context.editor.set_value(
+        return await desk.editor.set_value(
             key, value, editor_of(update), source_url=source_url, as_of=as_of, said_by=said_by
         )
 
-    await apply_change(message, context, "set", change)
+    await apply_change(message, context, desk, "set", change)
 
 
 @editor_only("retire")
@@ -93,12 +93,13 @@ async def retire(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    desk = await editor_desk(context, update)
     words = command_rest(message).split()
     if len(words) != 1:
         await reply_usage(message, context, "retire", "give exactly one key")
         return
     await apply_change(
-        message, context, "retire", lambda: context.editor.retire(words[0], editor_of(update))
+        message, context, desk, "retire", lambda: desk.editor.retire(words[0], editor_of(update))
     )
 
 
@@ -108,13 +109,14 @@ async def history(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    desk = await editor_desk(context, update)
     words = command_rest(message).split()
     if len(words) > 1:
         await reply_usage(message, context, "history", "give at most one key")
         return
     key = words[0] if words else None
-    changes = await context.editor.history(key)
-    text = context.renderer.render_page("editor_history", key=key, changes=changes)
+    changes = await desk.editor.history(key)
+    text = context.pages.render_page("editor_history", key=key, changes=changes)
     await reply_long(message, text)
 
 
@@ -124,10 +126,11 @@ async def undo(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    desk = await editor_desk(context, update)
     if command_rest(message):
         await reply_usage(message, context, "undo", "/undo takes no arguments")
         return
-    await apply_change(message, context, "undo", lambda: context.editor.undo(editor_of(update)))
+    await apply_change(message, context, desk, "undo", lambda: desk.editor.undo(editor_of(update)))
 
 
 @editor_only("claim")
@@ -136,12 +139,13 @@ async def claim(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    desk = await editor_desk(context, update)
     rest = command_rest(message)
 
     async def change() -> Change:
         if rest.lower().startswith("new "):
-            return await context.editor.add_claim(
-                parse_claim_line(rest[4:], context.editor.today()), editor_of(update)
+            return await desk.editor.add_claim(
+                parse_claim_line(rest[4:], desk.editor.today()), editor_of(update)
             )
         parts = rest.split(maxsplit=2)
         if len(parts) < 3:
@@ -149,9 +153,9 @@ async def claim(update: Update, context: BotContext) -> None:
                 f"give a claim's key, a field ({', '.join(CLAIM_FIELDS)}) and the new text"
             )
         key, field_name, text = parts
-        return await context.editor.edit_claim(key, field_name.lower(), text, editor_of(update))
+        return await desk.editor.edit_claim(key, field_name.lower(), text, editor_of(update))
 
-    await apply_change(message, context, "claim", change)
+    await apply_change(message, context, desk, "claim", change)
 
 
 async def whoami(update: Update, context: BotContext) -> None:
@@ -161,7 +165,7 @@ async def whoami(update: Update, context: BotContext) -> None:
     if message is None or user is None:
         return
     await message.reply_html(
-        context.renderer.render_page(
+        context.pages.render_page(
             "whoami",
             user_id=user.id,
             chat_id=message.chat_id,

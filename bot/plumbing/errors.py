@@ -38,7 +38,7 @@ async def _apologise(update: Update, context: BotContext) -> None:
             await update.callback_query.answer(APOLOGY[:200])
         elif update.effective_message is not None and update.effective_message.text:
             opened = context.bot_data.is_open
-            text = context.renderer.render_page("error") if opened else APOLOGY
+            text = context.pages.render_page("error") if opened else APOLOGY
             await context.bot.send_message(update.effective_message.chat_id, text)
     except TelegramError as exc:
         log.warning("could not apologise: %s", exc)
@@ -53,7 +53,7 @@ async def _report_to_editors(update: object, context: BotContext) -> None:
     parts = [trace[i : i + _CHUNK] for i in range(0, len(trace), _CHUNK)] or [""]
     for editor_id in sorted(context.settings.admin_ids):
         for number, part in enumerate(parts, start=1):
-            text = context.renderer.render_page(
+            text = context.pages.render_page(
                 "error_report", where=where, number=number, count=len(parts), trace=part
             )
             try:

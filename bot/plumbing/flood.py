@@ -50,7 +50,7 @@ class FloodGuard:
             log.warning("flood limit reached user_id=%s", user.id)
             message = update.effective_message
             if message is not None and update.callback_query is None:
-                await message.reply_html(context.renderer.render_page("slow_down"))
+                await message.reply_html(context.pages.render_page("slow_down"))
         raise ApplicationHandlerStop
 
     def _forget_idle(self, now: float) -> None:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.desks import Desks
 from bot.push.outbox import Delivery
 from bot.readers.keyboards import TRIAL_BUTTON_TEXT, Keyboards, trial_link
 from briefings.cables.store import CableStore, StoredCable
-from briefings.rendering.renderer import BriefingRenderer
+from briefings.rendering.renderer import BriefingRenderer, Pages
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 
 
@@ -19,7 +20,7 @@ class Push:
     markup: InlineKeyboardMarkup
 
 
-def cable_push(cable: StoredCable, renderer: BriefingRenderer, trial_url: str) -> Push:
+def cable_push(cable: StoredCable, renderer: Pages, trial_url: str) -> Push:
     """The message every subscriber gets for a new cable."""
     text = renderer.render_page("cable_push", cable=cable)
     if visible_length(text) > MAX_MESSAGE_LENGTH:  # a feed with an absurd title: drop the teaser
@@ -34,8 +35,9 @@ def cable_push(cable: StoredCable, renderer: BriefingRenderer, trial_url: str) -
 
 
 async def daily_push(renderer: BriefingRenderer, keyboards: Keyboards, *, late: bool) -> Push:
-    """The daily briefing: /brief as it stands, with its usual keyboard."""
-    briefing = await renderer.render("brief")
+    """The daily briefing: the default situation's brief as it stands, with its keyboard."""
+    brief = next(s.name for s in (await renderer.store.situation()).sections if s.kind == "brief")
+    briefing = await renderer.render(brief)
     text = renderer.render_page("daily_push", briefing=briefing.text, late=late)
     if visible_length(text) > MAX_MESSAGE_LENGTH:
         text = briefing.text
@@ -46,9 +48,10 @@ class PushComposer:
     """The message for each outbox row; a cable's push is rendered once and reused."""
 
     def __init__(
-        self, renderer: BriefingRenderer, cables: CableStore, keyboards: Keyboards
+        self, pages: Pages, desks: Desks, cables: CableStore, keyboards: Keyboards
     ) -> None:
-        self.renderer = renderer
+        self.pages = pages
+        self.desks = desks
         self.cables = cables
         self.keyboards = keyboards
         self._cable_push: tuple[str, Push] | None = None  # one cable is broadcast at a time
@@ -56,7 +59,8 @@ class PushComposer:
     async def compose(self, delivery: Delivery) -> Push | None:
         """The message for an outbox row, or None when there is nothing to send any more."""
         if delivery.kind == "daily":
-            return await daily_push(self.renderer, self.keyboards, late=delivery.late)
+            desk = await self.desks.current()
+            return await daily_push(desk.renderer, self.keyboards, late=delivery.late)
         if delivery.cable_id is None:
             return None
         if self._cable_push is not None and self._cable_push[0] == delivery.cable_id:
@@ -70,7 +74,7 @@ class PushComposer:
 
     def cable(self, cable: StoredCable) -> Push:
         """A cable's push as subscribers get it."""
-        return cable_push(cable, self.renderer, self.keyboards.trial_url)
+        return cable_push(cable, self.pages, self.keyboards.trial_url)
 
 
 def _without_teaser(cable: StoredCable) -> StoredCable:

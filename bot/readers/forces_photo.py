@@ -10,14 +10,14 @@ from dataclasses import dataclass, replace
 from telegram import InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, TelegramError
 
-from briefings.facts.store import FactStore
 from briefings.rendering.chart_data import ForcesChart, chart_of
 from briefings.rendering.renderer import Briefing, BriefingRenderer
 from briefings.rendering.telegram_html import MAX_CAPTION_LENGTH, visible_length
 
 log = logging.getLogger(__name__)
 
-CHART_SECTION = "forces"
+# The sections that get a chart: those of figures (troop counts by side).
+CHART_KIND = "figures"
 # How long a /forces waits for another's upload of the same chart before its text goes alone.
 UPLOAD_WAIT_SECONDS = 5.0
 Markup = InlineKeyboardMarkup | None
@@ -39,8 +39,8 @@ class DrawnChart:
 class ForcesPhoto:
     """Keeps the current chart's PNG and its Telegram file_id, one of each per facts version."""
 
-    def __init__(self, store: FactStore, renderer: BriefingRenderer) -> None:
-        self.store = store
+    def __init__(self, renderer: BriefingRenderer) -> None:
+        self.store = renderer.store
         self.renderer = renderer
         self._drawn: DrawnChart | None = None
         self._file_id: tuple[int, str] | None = None

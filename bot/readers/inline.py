@@ -19,7 +19,8 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.readers.keyboards import card_keyboard
-from briefings.rendering.sections import SECTIONS, Section
+from briefings.rendering.renderer import BriefingRenderer
+from briefings.situations import Section, Situation
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +31,15 @@ INLINE_CACHE_SECONDS = 60
 _LEADING_SYMBOLS = re.compile(r"^\W+")
 
 
-def matching_sections(query: str) -> tuple[Section, ...]:
+def matching_sections(situation: Situation, query: str) -> tuple[Section, ...]:
     """Sections whose name or button label starts with query; all of them for an empty query,
     and for one that matches none, so whoever types always has something to post."""
     wanted = query.strip().lower()
     found = tuple(
-        section for section in SECTIONS
+        section for section in situation.sections
         if any(name.startswith(wanted) for name in _names(section))
     )  # fmt: skip
-    return found or SECTIONS
+    return found or situation.sections
 
 
 async def inline_briefings(update: Update, context: BotContext) -> None:
@@ -46,7 +47,12 @@ async def inline_briefings(update: Update, context: BotContext) -> None:
     query = update.inline_query
     if query is None:
         return
-    results = [await _article(section, context) for section in matching_sections(query.query)]
+    desk = await context.desks.current()
+    situation = await desk.store.situation()
+    results = [
+        await _article(section, desk.renderer, context)
+        for section in matching_sections(situation, query.query)
+    ]
     try:
         await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
     except BadRequest as exc:
@@ -56,8 +62,10 @@ async def inline_briefings(update: Update, context: BotContext) -> None:
         log.info("inline query answered too late query_id=%s", query.id)
 
 
-async def _article(section: Section, context: BotContext) -> InlineQueryResultArticle:
-    briefing = await context.renderer.render(section.name)
+async def _article(
+    section: Section, renderer: BriefingRenderer, context: BotContext
+) -> InlineQueryResultArticle:
+    briefing = await renderer.render(section.name)
     return InlineQueryResultArticle(
         id=section.name,
         title=section.button,

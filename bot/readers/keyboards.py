@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from briefings.rendering.renderer import Briefing
-from briefings.rendering.sections import SECTIONS, Section
+from briefings.situations import Section, Situation
 
 SECTION_CALLBACK_PREFIX = "section:"
 TRIAL_BUTTON_TEXT = "Start 7-day free trial"
@@ -16,18 +16,21 @@ OPEN_BOT_BUTTON_TEXT = "Open the bot"
 _BUTTONS_PER_ROW = 3
 
 
-def section_callback(name: str) -> str:
-    return f"{SECTION_CALLBACK_PREFIX}{name}"
+def section_callback(name: str, situation_id: str) -> str:
+    """A section button's data: the section and its situation (64 bytes at most)."""
+    return f"{SECTION_CALLBACK_PREFIX}{name}:{situation_id}"[:64]
 
 
-def navigation_rows(current: str | None = None) -> list[list[InlineKeyboardButton]]:
-    """One button per section, the current one marked, three to a row."""
+def navigation_rows(
+    situation: Situation, current: str | None = None
+) -> list[list[InlineKeyboardButton]]:
+    """One button per section of the situation, the current one marked, three to a row."""
     buttons = [
         InlineKeyboardButton(
             f"· {section.button} ·" if section.name == current else section.button,
-            callback_data=section_callback(section.name),
+            callback_data=section_callback(section.name, situation.id),
         )
-        for section in SECTIONS
+        for section in situation.sections
     ]
     return [buttons[i : i + _BUTTONS_PER_ROW] for i in range(0, len(buttons), _BUTTONS_PER_ROW)]
 
@@ -35,7 +38,7 @@ def navigation_rows(current: str | None = None) -> list[list[InlineKeyboardButto
 def briefing_keyboard(briefing: Briefing, trial_url: str, *, share: bool) -> InlineKeyboardMarkup:
     """Navigation, a link to the cable, the trial (where the section offers it), and Share
     where the bot has inline mode (without it, Share would open a picker that finds nothing)."""
-    rows = navigation_rows(briefing.section.name)
+    rows = navigation_rows(briefing.situation, briefing.section.name)
     if briefing.cable is not None:
         label = "Read the cable" if briefing.cable.url_is_post else "Open The Bismarck Cables"
         rows.append([InlineKeyboardButton(label, url=briefing.cable.url)])
@@ -70,8 +73,8 @@ def trial_link(trial_url: str, campaign: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def start_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(navigation_rows())
+def start_keyboard(situation: Situation) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(navigation_rows(situation))
 
 
 class Keyboards:
@@ -86,9 +89,10 @@ class Keyboards:
 
     def briefing(self, briefing: Briefing) -> InlineKeyboardMarkup:
         """The keyboard under a briefing sent in a chat with the bot."""
-        built = self._built.get(briefing.section.name)
+        key = f"{briefing.situation.id}:{briefing.section.name}"
+        built = self._built.get(key)
         if built is not None and built[0] is briefing:
             return built[1]
         keyboard = briefing_keyboard(briefing, self.trial_url, share=self.share)
-        self._built[briefing.section.name] = (briefing, keyboard)
+        self._built[key] = (briefing, keyboard)
         return keyboard

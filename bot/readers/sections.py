@@ -12,10 +12,10 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.readers import subscriptions
-from bot.readers.forces_photo import CHART_SECTION, reply_with_chart
+from bot.readers.forces_photo import CHART_KIND, reply_with_chart
 from bot.readers.keyboards import SECTION_CALLBACK_PREFIX, start_keyboard
 from bot.settings import NEWSLETTER_URL
-from briefings.rendering.sections import SECTIONS_BY_NAME
+from briefings.situations import Situation
 
 log = logging.getLogger(__name__)
 
@@ -33,36 +33,56 @@ async def start(update: Update, context: BotContext) -> None:
     if message.chat.type == ChatType.PRIVATE:
         await subscriptions.welcome_back(message.chat.id, context)
     payload = context.args[0].lower() if context.args else ""
-    route = START_PAYLOADS.get(payload)
-    if route is not None:
-        await route(update, context)
+    if payload == "subscribe":
+        await subscriptions.subscribe(update, context)
         return
-    text = context.renderer.render_page(
-        "start", situation=await context.store.situation(), newsletter_url=NEWSLETTER_URL
-    )
-    await message.reply_html(text, reply_markup=start_keyboard())
+    # "<section>" or "<section>-<situation>": a section, of the default situation or another.
+    name, _, slug = payload.partition("-")
+    situation = await _situation(context, slug or None)
+    if situation is not None and situation.section(name) is not None:
+        await send_briefing(message, situation, name, context)
+        return
+    situation = await context.situations.current()
+    text = context.pages.render_page("start", situation=situation, newsletter_url=NEWSLETTER_URL)
+    await message.reply_html(text, reply_markup=start_keyboard(situation))
 
 
-def section_command(name: str) -> Handler:
-    """Make the handler for /<name>: reply with that section's briefing."""
+async def section_or_unknown(update: Update, context: BotContext) -> None:
+    """Answer /<section> [situation] with that briefing; any other command with a pointer to
+    /help (in groups only when it was addressed to us)."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command, *rest = message.text.split()
+    name, _, addressee = command.removeprefix("/").partition("@")
+    if addressee and addressee.lower() != context.bot.username.lower():
+        return  # addressed to another bot
+    slug = rest[0].lower() if rest else None
+    situation = await _situation(context, slug)
+    if situation is not None and situation.section(name.lower()) is not None:
+        await send_briefing(message, situation, name.lower(), context)
+        return
+    if slug is not None and situation is None and await _is_section(context, name.lower()):
+        await message.reply_html(context.pages.render_page("no_situation", slug=slug))
+        return
+    if message.chat.type != ChatType.PRIVATE and not addressee:
+        return  # in a group, a bare /command may be for another bot
+    shown = "/" + name
+    if len(shown) > _MAX_ECHOED_COMMAND:
+        shown = shown[:_MAX_ECHOED_COMMAND] + "…"
+    await message.reply_html(context.pages.render_page("unknown_command", command=shown))
 
-    async def show_section(update: Update, context: BotContext) -> None:
-        message = update.effective_message
-        if message is not None:
-            await send_briefing(message, name, context)
 
-    show_section.__doc__ = f"Reply with the {name} briefing."
-    show_section.__name__ = f"show_{name}"
-    return show_section
-
-
-async def send_briefing(message: Message, name: str, context: BotContext) -> None:
-    """Reply to message with the named section's briefing and its keyboard (forces: a chart
-    first, and the text below it unless the chart's caption carried it all)."""
-    briefing = await context.renderer.render(name)
+async def send_briefing(
+    message: Message, situation: Situation, name: str, context: BotContext
+) -> None:
+    """Reply to message with a section's briefing and its keyboard (a figures section: its
+    chart first, and the text below it unless the chart's caption carried it all)."""
+    desk = context.desks.get(situation.id)
+    briefing = await desk.renderer.render(name)
     keyboard = context.keyboards.briefing(briefing)
-    if name == CHART_SECTION and await reply_with_chart(
-        message, briefing, keyboard, context.forces_photo
+    if briefing.section.kind == CHART_KIND and await reply_with_chart(
+        message, briefing, keyboard, desk.forces_photo
     ):
         return
     await message.reply_html(briefing.text, reply_markup=keyboard)
@@ -73,11 +93,12 @@ async def section_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    name = (query.data or "").removeprefix(SECTION_CALLBACK_PREFIX)
-    if name not in SECTIONS_BY_NAME:
-        await query.answer(context.renderer.render_page("stale_button"))
+    name, _, slug = (query.data or "").removeprefix(SECTION_CALLBACK_PREFIX).partition(":")
+    situation = await _situation(context, slug or None)
+    if situation is None or situation.section(name) is None:
+        await query.answer(context.pages.render_page("stale_button"))
         return
-    briefing = await context.renderer.render(name)
+    briefing = await context.desks.get(situation.id).renderer.render(name)
     keyboard = context.keyboards.briefing(briefing)
     await query.answer()
     if not isinstance(query.message, Message) or query.message.photo:
@@ -97,31 +118,32 @@ async def section_button(update: Update, context: BotContext) -> None:
         await context.bot.send_message(query.message.chat.id, briefing.text, reply_markup=keyboard)
 
 
-async def unknown_command(update: Update, context: BotContext) -> None:
-    """Point an unknown command at /help; in groups only when it was addressed to us."""
+async def situations(update: Update, context: BotContext) -> None:
+    """List the situations the bot briefs on, and how to open each."""
     message = update.effective_message
-    if message is None or not message.text:
+    if message is None:
         return
-    command = message.text.split(maxsplit=1)[0]
-    name, _, addressee = command.partition("@")
-    if message.chat.type != ChatType.PRIVATE and addressee.lower() != context.bot.username.lower():
-        return  # in a group, a bare or foreign /command may be for another bot
-    if addressee and addressee.lower() != context.bot.username.lower():
-        return
-    if len(name) > _MAX_ECHOED_COMMAND:
-        name = name[:_MAX_ECHOED_COMMAND] + "…"
-    await message.reply_html(context.renderer.render_page("unknown_command", command=name))
+    text = context.pages.render_page(
+        "situations",
+        situations=await context.situations.all(),
+        current=await context.situations.current(),
+    )
+    await message.reply_html(text)
+
+
+async def _situation(context: BotContext, slug: str | None) -> Situation | None:
+    """The situation a reader named, or the default one when they named none."""
+    if slug is None:
+        return await context.situations.current()
+    return await context.situations.get(slug)
+
+
+async def _is_section(context: BotContext, name: str) -> bool:
+    return any(s.section(name) for s in await context.situations.all())
 
 
 async def text_hint(update: Update, context: BotContext) -> None:
     """Answer plain text in a private chat with a hint to use commands."""
     message = update.effective_message
     if message is not None:
-        await message.reply_html(context.renderer.render_page("text_hint"))
-
-
-# Deep-link payloads /start understands: each section by name. Later features add theirs.
-START_PAYLOADS: dict[str, Handler] = {
-    **{name: section_command(name) for name in SECTIONS_BY_NAME},
-    "subscribe": subscriptions.subscribe,
-}
+        await message.reply_html(context.pages.render_page("text_hint"))

@@ -38,7 +38,7 @@ async def _may_manage(update: Update, context: BotContext) -> bool:
 async def _reply(message: Message, context: BotContext, outcome: str, **extra: object) -> None:
     group = message.chat.type != ChatType.PRIVATE
     await message.reply_html(
-        context.renderer.render_page("subscription", outcome=outcome, group=group, **extra)
+        context.pages.render_page("subscription", outcome=outcome, group=group, **extra)
     )
 
 
@@ -84,7 +84,7 @@ async def status(update: Update, context: BotContext) -> None:
     if message is None or chat is None:
         return
     subscriber = await context.subscribers.get(chat.id)
-    await message.reply_html(context.renderer.render_page("status", subscriber=subscriber))
+    await message.reply_html(context.pages.render_page("status", subscriber=subscriber))
 
 
 async def daily(update: Update, context: BotContext) -> None:

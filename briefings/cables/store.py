@@ -24,6 +24,8 @@ class StoredCable:
     published: str | None
     discovered_at: str | None
     pushed_at: str | None
+    situation_id: str | None = None  # the situation it is attached to, if any
+    rowid: int = 0  # its row, for a button that names it in 64 bytes
 
 
 class CableStore:
@@ -70,17 +72,27 @@ class CableStore:
 
     async def by_guid_or_url(self, guid: str, url: str) -> StoredCable | None:
         return await self._one(
-            "SELECT * FROM cables WHERE guid IS NOT NULL AND (guid = ? OR url = ?)", (guid, url)
+            "SELECT rowid, * FROM cables WHERE guid IS NOT NULL AND (guid = ? OR url = ?)",
+            (guid, url),
         )
 
+    async def attach(self, rowid: int, situation_id: str) -> StoredCable | None:
+        """Attach the cable in that row to a situation (its /sources then list it)."""
+        async with self.db.transaction():
+            await self.db.execute(
+                "UPDATE cables SET situation_id = ? WHERE rowid = ?", (situation_id, rowid)
+            )
+            return await self._one("SELECT rowid, * FROM cables WHERE rowid = ?", (rowid,))
+
     async def get(self, cable_id: str) -> StoredCable | None:
-        return await self._one("SELECT * FROM cables WHERE id = ?", (cable_id,))
+        return await self._one("SELECT rowid, * FROM cables WHERE id = ?", (cable_id,))
 
     async def latest(self, limit: int = 10, *, pushed_only: bool = False) -> list[StoredCable]:
         """The newest feed cables, newest first."""
         where = "guid IS NOT NULL" + (" AND pushed_at IS NOT NULL" if pushed_only else "")
         rows = await self.db.fetch_all(
-            f"SELECT * FROM cables WHERE {where} ORDER BY discovered_at DESC, rowid DESC LIMIT ?",
+            f"SELECT rowid, * FROM cables WHERE {where}"
+            " ORDER BY discovered_at DESC, rowid DESC LIMIT ?",
             (limit,),
         )
         return [_cable(row) for row in rows]
@@ -110,4 +122,6 @@ def _cable(row: RowLike) -> StoredCable:
         published=row["published"],
         discovered_at=row["discovered_at"],
         pushed_at=row["pushed_at"],
+        situation_id=row["situation_id"],
+        rowid=row["rowid"],
     )

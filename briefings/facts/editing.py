@@ -18,7 +18,6 @@ from typing import Any, Literal
 from briefings.database import RowLike
 from briefings.facts.editor_input import (
     CLAIM_FIELDS,
-    FACT_SECTIONS,
     ClaimDraft,
     FactDraft,
     InputError,
@@ -32,8 +31,6 @@ from briefings.rendering.renderer import Briefing, BriefingRenderer, BriefingToo
 
 Kind = Literal["fact", "claim"]
 _TABLES: dict[Kind, str] = {"fact": "facts", "claim": "claims"}
-
-_SIDE_WORDS = {"belarus": "belarus", "russia": "russia", "ukrain": "ukraine"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,15 +134,16 @@ class FactEditor:
 
     async def add_fact(self, draft: FactDraft, editor: Editor) -> Change:
         """Add a new fact under a key made from its label."""
-        if draft.section not in FACT_SECTIONS:
-            raise InputError(f"facts go in one of: {', '.join(FACT_SECTIONS)}")
+        situation = await self.store.situation()
+        if draft.section not in situation.fact_sections:
+            raise InputError(f"facts go in one of: {', '.join(situation.fact_sections)}")
         async with self._writing():
             key = await self._new_key(draft.label)
             after = {
                 "situation_id": self.store.situation_id,
                 "key": key,
                 "section": draft.section,
-                "side": draft.side or guess_side(draft.label),
+                "side": draft.side or situation.side_of(draft.label),
                 "label": draft.label,
                 **value_columns(draft.value),
                 **statement_voice(draft.claimant),
@@ -375,13 +373,6 @@ def make_key(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     words = re.findall(r"[a-z0-9]+", ascii_text)[:4]
     return "_".join(words)[:40] or "item"
-
-
-def guess_side(label: str) -> str | None:
-    """Group a new fact under the side its label names, if it names exactly one."""
-    lowered = label.lower()
-    sides = {side for word, side in _SIDE_WORDS.items() if word in lowered}
-    return sides.pop() if len(sides) == 1 else None
 
 
 def _claim_field(field_name: str, raw: str, current: Value | None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,8 +19,6 @@ MAX_URL = 500
 MAX_NUMBER = 1e12
 
 
-# Sections a fact can be added to (claims have their own table and briefing).
-FACT_SECTIONS: tuple[str, ...] = ("forces", "fortifications", "calculus", "assessment")
 CLAIM_FIELDS: tuple[str, ...] = ("claimant", "claim", "figure", "verdict", "reasoning", "source")
 
 
@@ -180,14 +179,14 @@ def split_said_by(line: str) -> tuple[str, str | None]:
     return rest, who.strip()
 
 
-def parse_fact_line(line: str, today: date) -> FactDraft:
-    """section | label | value | claimant [| source URL] [| as-of date]."""
+def parse_fact_line(line: str, today: date, sections: Sequence[str]) -> FactDraft:
+    """section | label | value | claimant [| source URL] [| as-of date], in one of sections."""
     fields = [field.strip() for field in line.split("|")]
     if not 4 <= len(fields) <= 6:
         raise InputError("separate the fields with |: section, label, value, claimant")
     section, label, value, claimant, *extra = fields
-    if section.lower() not in FACT_SECTIONS:
-        raise InputError(f"sections are: {', '.join(FACT_SECTIONS)}")
+    if section.lower() not in sections:
+        raise InputError(f"sections are: {', '.join(sections)}")
     source_url = as_of = None
     for item in extra:
         if is_url(item):

@@ -1,17 +1,10 @@
-"""The records the briefings are made of: situations, cables, facts and claims."""
+"""The records the briefings are made of: cables, facts and claims."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from briefings.facts.values import Value
-
-
-@dataclass(frozen=True, slots=True)
-class Situation:
-    id: str
-    title: str
-    period: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from briefings.database import Database, RowLike
-from briefings.facts.models import Cable, Claim, Fact, Situation
+from briefings.facts.models import Cable, Claim, Fact
 from briefings.facts.values import Value
+from briefings.situations import Situation, Situations
 
 DEFAULT_SITUATION = "belarus-ukraine-border-2024"
 
@@ -26,9 +27,15 @@ class FactsNow:
 class FactStore:
     """The facts of one situation, read fresh from SQLite on every call."""
 
-    def __init__(self, db: Database, situation_id: str = DEFAULT_SITUATION) -> None:
+    def __init__(
+        self,
+        db: Database,
+        situation_id: str = DEFAULT_SITUATION,
+        situations: Situations | None = None,
+    ) -> None:
         self.db = db
         self.situation_id = situation_id
+        self.situations = situations or Situations(db)
         # Goes up after every editors' write, so rendered briefings can be cached per version.
         self.version = 0
 
@@ -44,12 +51,11 @@ class FactStore:
         return FactsNow(await self.situation(), facts, claims, cables)
 
     async def situation(self) -> Situation:
-        row = await self.db.fetch_one(
-            "SELECT * FROM situations WHERE id = ?", (self.situation_id,)
-        )
-        if row is None:
+        """The situation with its sides and sections, from the registry."""
+        found = await self.situations.get(self.situation_id)
+        if found is None:
             raise LookupError(f"no situation {self.situation_id!r} in the database")
-        return Situation(id=row["id"], title=row["title"], period=row["period"])
+        return found
 
     async def cables(self) -> list[Cable]:
         """Every cable of this situation, oldest first."""

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from briefings.facts.models import Claim, Fact, Situation
+from briefings.facts.models import Claim, Fact
 from briefings.facts.store import FactsNow, FactStore
 from briefings.facts.values import Value, counts_people
 from briefings.rendering.renderer import cable_name, format_as_of
+from briefings.situations import Situation
 
 BarKind = Literal["figure", "claim"]
 
@@ -59,7 +60,8 @@ class ForcesChart:
 
 def forces_chart(situation: Situation, facts: list[Fact], claims: list[Claim]) -> ForcesChart:
     """Pick the bars from the live facts and claims; footer dates and sources from the same."""
-    figures = [fact for fact in facts if fact.section == "forces" and counts_people(fact.value)]
+    charted = {section.name for section in situation.sections if section.kind == "figures"}
+    figures = [fact for fact in facts if fact.section in charted and counts_people(fact.value)]
     drawn = {fact.value for fact in figures}
     # A claim whose figure is already drawn as a figure on record (Belarus's own 20,000)
     # would be the same bar twice; a claim with a figure of its own stands apart.

@@ -14,16 +14,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from briefings.facts.models import Cable, Fact
 from briefings.facts.store import FactsNow, FactStore
 from briefings.facts.values import Value, counts_people
-from briefings.rendering.sections import SECTIONS, SECTIONS_BY_NAME, Section
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
-
-# Order and headings of the sides in /forces; facts with no side go under "Context".
-SIDES: tuple[tuple[str | None, str], ...] = (
-    ("belarus", "🇧🇾 Belarus"),
-    ("russia", "🇷🇺 Russia"),
-    ("ukraine", "🇺🇦 Ukraine"),
-    (None, "Context"),
-)
+from briefings.situations import Section, Situation
 
 
 class BriefingTooLong(ValueError):
@@ -46,6 +38,7 @@ class Briefing:
     text: str
     cable: Cable | None
     length: int  # as Telegram counts it (UTF-16 code units of the visible text)
+    situation: Situation
 
 
 def format_as_of(as_of: str | None) -> str:
@@ -108,12 +101,23 @@ def _tidy(raw: str) -> str:
     return _TRAILING_SPACE.sub("\n", _BLANK_RUNS.sub("\n\n", raw)).strip()
 
 
-class BriefingRenderer:
-    """Turns the current facts into the briefing for a section."""
+class Pages:
+    """Renders the pages that are not briefings (start, help, replies) from their templates."""
+
+    def __init__(self, env: Environment | None = None) -> None:
+        self.env = env or make_environment()
+
+    def render_page(self, name: str, **context: Any) -> str:
+        raw = self.env.get_template(f"{name}.html").render(context)
+        return _tidy(raw)
+
+
+class BriefingRenderer(Pages):
+    """Turns one situation's current facts into the briefing for a section."""
 
     def __init__(self, store: FactStore, env: Environment | None = None) -> None:
+        super().__init__(env)
         self.store = store
-        self.env = env or make_environment()
         self._cache: dict[str, tuple[int, Briefing]] = {}
         self._now: tuple[int, FactsNow] | None = None
 
@@ -132,14 +136,15 @@ class BriefingRenderer:
 
         A briefing is rendered once per facts version; cached=False renders afresh.
         """
-        section = SECTIONS_BY_NAME[section_name]
         if not cached:
-            return self._render(section, await self.store.now())
+            now = await self.store.now()
+            return self._render(_section(now, section_name), now)
         hit = self._cache.get(section_name)
         if hit is not None and hit[0] == self.store.version:
             return hit[1]
         version = self.store.version
-        briefing = self._render(section, await self.facts_now())
+        now = await self.facts_now()
+        briefing = self._render(_section(now, section_name), now)
         if version == self.store.version:  # nothing changed while we were rendering
             self._cache[section_name] = (version, briefing)
         return briefing
@@ -148,7 +153,7 @@ class BriefingRenderer:
         """Every section, afresh, from one reading of the facts (for checking a change inside
         its transaction, before anyone may see it); raise BriefingTooLong for one too long."""
         now = await self.store.now()
-        return now, [self._render(section, now) for section in SECTIONS]
+        return now, [self._render(section, now) for section in now.situation.sections]
 
     def remember(self, now: FactsNow, briefings: list[Briefing]) -> None:
         """Keep the facts and briefings as they are at the current version."""
@@ -158,17 +163,18 @@ class BriefingRenderer:
 
     def _render(self, section: Section, now: FactsNow) -> Briefing:
         context = self._context(section, now)
-        raw = self.env.get_template(f"{section.name}.html").render(context)
+        raw = self.env.get_template(f"{section.kind}.html").render(context)
         text = _tidy(raw)
         length = visible_length(text)
         if length > MAX_MESSAGE_LENGTH:
             raise BriefingTooLong(section.name, length)
-        return Briefing(section=section, text=text, cable=context["latest_cable"], length=length)
-
-    def render_page(self, name: str, **context: Any) -> str:
-        """Render a page that is not a briefing (start, help, hints) from its template."""
-        raw = self.env.get_template(f"{name}.html").render(context)
-        return _tidy(raw)
+        return Briefing(
+            section=section,
+            text=text,
+            cable=context["latest_cable"],
+            length=length,
+            situation=now.situation,
+        )
 
     @staticmethod
     def _context(section: Section, now: FactsNow) -> dict[str, Any]:
@@ -184,16 +190,31 @@ class BriefingRenderer:
             "facts_by_key": {fact.key: fact for fact in facts},
             "bottom_line": of("bottom_line"),
             "news": of("news"),
-            "forces": of("forces"),
+            # The figures of every figures section (the brief shows those counted in people).
+            "forces": [
+                fact for s in now.situation.sections if s.kind == "figures" for fact in of(s.name)
+            ],
             "open": of("open"),
             "claims": now.claims,
             "cables": cables,
             "credit": credit(facts, cables),
             "latest_cable": cables[-1] if cables else None,
             "paid_cable": next((c for c in reversed(cables) if c.paid), None),
-            "trial_section": next((s.name for s in SECTIONS if s.offers_trial), "help"),
-            "sides": SIDES,
+            "trial_section": next(
+                (s.name for s in now.situation.sections if s.offers_trial), "help"
+            ),
+            # Facts grouped by side in the situation's order; those with none under "Context".
+            "sides": [(side.key, side.label) for side in now.situation.sides]
+            + [(None, "Context")],
         }
+
+
+def _section(now: FactsNow, name: str) -> Section:
+    """The situation's section of that name; KeyError if it has none."""
+    found = now.situation.section(name)
+    if found is None:
+        raise KeyError(f"{now.situation.id} has no section {name!r}")
+    return found
 
 
 def credit(facts: list[Fact], cables: list[Cable]) -> Cable | None:

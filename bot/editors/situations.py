@@ -1,0 +1,74 @@
+"""/situation: editors create situations, choose the one they work in, and the default."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.editors.access import command_rest, editor_only, reply_usage
+from briefings.facts.editor_input import InputError, clean_text
+from briefings.situations import SLUG
+
+log = logging.getLogger(__name__)
+
+
+@editor_only("situation")
+async def situation(update: Update, context: BotContext) -> None:
+    """Show, create or choose situations: /situation [slug], new <slug> <title>, current <slug>."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    words = command_rest(message).split(maxsplit=2)
+    registry = context.situations
+    try:
+        if not words:
+            pass
+        elif words[0].lower() == "new":
+            if len(words) < 3:
+                raise InputError("give the new situation's slug and its title")
+            slug = _slug(words[1])
+            if await registry.get(slug) is not None:
+                raise InputError(f"there is already a situation {slug!r}")
+            title, _, period = words[2].partition("|")
+            created = await registry.create(
+                slug, clean_text(title, "title", 120), period.strip()[:60]
+            )
+            await registry.set_working(user.id, created.id)
+            log.info("situation created id=%s editor=%s", created.id, user.id)
+        elif words[0].lower() == "current":
+            if len(words) != 2:
+                raise InputError("give the slug of the situation readers should get")
+            chosen = await _existing(context, words[1])
+            await registry.set_current(chosen)
+            log.info("situation current id=%s editor=%s", chosen, user.id)
+        elif len(words) == 1:
+            await registry.set_working(user.id, await _existing(context, words[0]))
+        else:
+            raise InputError("say new, current, or a situation's slug")
+    except InputError as exc:
+        await reply_usage(message, context, "situation", str(exc))
+        return
+    await message.reply_html(
+        context.pages.render_page(
+            "editor_situations",
+            situations=await registry.all(),
+            working=await registry.working(user.id),
+            current=await registry.current(),
+        )
+    )
+
+
+def _slug(raw: str) -> str:
+    slug = raw.strip().lower()
+    if not SLUG.fullmatch(slug):
+        raise InputError("a slug is 2-40 lowercase letters, digits and hyphens, e.g. gaza-2025")
+    return slug
+
+
+async def _existing(context: BotContext, raw: str) -> str:
+    slug = raw.strip().lower()
+    if await context.situations.get(slug) is None:
+        raise InputError(f"there is no situation {slug[:40]!r}: /situation lists them")
+    return slug
