@@ -25,6 +25,7 @@ from bot.context import App, BotContext, BotData, Services
 from bot.editors import cables
 from bot.editors.add_flow import add_conversation
 from bot.plumbing import errors, flood
+from bot.plumbing.edits import edits_handler
 from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.push.jobs import poll_feed, queue_daily_briefings
@@ -97,7 +98,9 @@ def build_application(settings: Settings) -> App:
 
 def add_handlers(app: App, settings: Settings) -> None:
     """Register every handler. Order matters: known commands before the fallbacks."""
-    # Group -1 runs first: a flooding user is stopped before any handler spends a send.
+    # Group -2 runs first: edits are not commands (bot/plumbing/edits.py). Then group -1: a
+    # flooding user is stopped before any handler spends a send.
+    app.add_handler(edits_handler(), group=-2)
     app.add_handler(flood.FloodGuard(settings).handler(), group=-1)
     # The conversation first, so that while a draft is open its steps take the editor's text.
     app.add_handler(add_conversation())
