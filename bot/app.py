@@ -85,6 +85,9 @@ def build_application(settings: Settings) -> App:
             Defaults(
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                # A reply whose command was deleted meanwhile (groups with cleanup bots) still
+                # goes out, without the reference.
+                allow_sending_without_reply=True,
             )
         )
         .post_init(post_init)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot.maintenance import backup, health_problems
+from bot.maintenance import BackupRefused, backup, health_problems
 from bot.plumbing.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from briefings.database import DatabaseProblem
@@ -51,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "backup":
             return backup_to(settings, Path(args.file))
         return asyncio.run(render(settings, args.section, args.png, args.situation))
+    except BackupRefused as exc:
+        print(f"cables-bot: backup: {exc}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     except (DatabaseProblem, sqlite3.Error, OSError) as exc:
         print(f"cables-bot: database {settings.database_path}: {exc}", file=sys.stderr)
         return EXIT_FAILED

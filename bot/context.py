@@ -11,6 +11,7 @@ from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.desks import Desks
+from bot.plumbing.error_digest import ErrorDigest
 from bot.push.daily import DailySchedule
 from bot.push.messages import PushComposer
 from bot.push.outbox import Outbox
@@ -47,6 +48,8 @@ class Services:
     ingest: CableIngest
     publisher: Publisher
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    # Which errors the editors heard of lately (bot/plumbing/errors.py).
+    error_digest: ErrorDigest = field(default_factory=ErrorDigest)
 
     @classmethod
     async def open(cls, settings: Settings, bot: Bot) -> Services:

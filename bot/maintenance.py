@@ -14,12 +14,22 @@ from briefings.schema import CONTENT
 SCHEMAS = (CONTENT, DELIVERY)
 
 
+class BackupRefused(ValueError):
+    """The backup would overwrite the live database; the message says so."""
+
+
+def read_only_uri(database: Path) -> str:
+    """An SQLite URI that opens the file read-only, whatever characters its path holds (a
+    "#" or "?" in a plain "file:" string would cut the path short)."""
+    return database.absolute().as_uri() + "?mode=ro"
+
+
 def health_problems(database: Path, max_poll_age: float | None) -> list[str]:
     """What is wrong, if anything: the file, its schema, its integrity, the feed poll's age."""
     if not database.is_file():
         return [f"no database at {database}"]
     try:
-        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+        conn = sqlite3.connect(read_only_uri(database), uri=True, timeout=5)
     except sqlite3.Error as exc:
         return [f"cannot open {database}: {exc}"]
     problems = []
@@ -51,11 +61,15 @@ def backup(database: Path, target: Path) -> int:
     """
     if not database.is_file():
         raise FileNotFoundError(f"no database at {database}")
+    live = database.resolve()
+    if target.resolve() in (live, live.with_name(live.name + "-wal"),
+                            live.with_name(live.name + "-shm")):  # fmt: skip
+        raise BackupRefused(f"{target} is the database itself: back it up somewhere else")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     os.close(os.open(partial, os.O_CREAT | os.O_WRONLY, 0o600))
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    source = sqlite3.connect(read_only_uri(database), uri=True, timeout=30)
     copy = sqlite3.connect(partial)
     try:
         source.backup(copy)

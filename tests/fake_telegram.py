@@ -68,6 +68,7 @@ class Fault:
     # "answer" with the error; "drop" the connection without a word; "hang" past the
     # client's timeout before answering.
     action: str = "answer"
+    chats: frozenset[int] | None = None  # only calls to these chats (None: any)
 
 
 class FakeTelegram:
@@ -103,6 +104,9 @@ class FakeTelegram:
         self._recent_sends: collections.deque[float] = collections.deque()
         self._holds: dict[int, asyncio.Event] = {}
         self.holding: set[int] = set()  # chats whose held call has arrived and waits
+        # Messages users deleted (chat id, message id): a reply to one is refused, as
+        # Telegram does, unless it allows sending without the reply.
+        self.deleted: set[tuple[int, int]] = set()
         self.port = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -161,9 +165,11 @@ class FakeTelegram:
         retry_after: int | None = None,
         times: int = 1,
         action: str = "answer",
+        chats: frozenset[int] | None = None,
     ) -> None:
-        """Answer the next `times` calls of method with an error (or drop, or hang)."""
-        self._faults.append(Fault(method, status, description, retry_after, times, action))
+        """Answer the next `times` calls of method (to those chats) with an error (or drop,
+        or hang)."""
+        self._faults.append(Fault(method, status, description, retry_after, times, action, chats))
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait until predicate() is truthy (re-checked on every call); return its value."""
@@ -220,7 +226,7 @@ class FakeTelegram:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return _error(404, "Not Found")
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, params)
         if fault is not None:
             await self._record(Call(method, params))
             if fault.action == "drop":
@@ -246,8 +252,11 @@ class FakeTelegram:
             await self._record(Call(method, params))
         return web.json_response({"ok": True, "result": result})
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        chat = params.get("chat_id")
         for fault in self._faults:
+            if fault.chats is not None and (chat is None or int(chat) not in fault.chats):
+                continue
             if fault.method == method and fault.remaining > 0:
                 fault.remaining -= 1
                 return fault
@@ -331,6 +340,7 @@ class FakeTelegram:
         text = str(params.get("text", ""))
         self._check_text(params, text)
         check_reply_markup(params.get("reply_markup"))
+        self._check_reply_target(chat_id, params.get("reply_parameters"))
         message_id = next(self._message_ids)
         params["_accepted"] = True
         self.accepted += 1
@@ -338,6 +348,13 @@ class FakeTelegram:
             "text": text, "reply_markup": params.get("reply_markup"),
         }  # fmt: skip
         return self._message_json(chat_id, message_id, text)
+
+    def _check_reply_target(self, chat_id: int, reply: object) -> None:
+        if not isinstance(reply, dict):
+            return
+        gone = (int(reply.get("chat_id", chat_id)), int(reply["message_id"])) in self.deleted
+        if gone and not reply.get("allow_sending_without_reply"):
+            raise Refused(400, "Bad Request: message to be replied not found")
 
     async def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])

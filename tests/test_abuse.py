@@ -97,3 +97,59 @@ async def test_no_log_line_or_reply_of_a_full_run_shows_the_token(
     assert TOKEN not in log and SECRET_HALF not in log
     for call in telegram.calls:
         assert SECRET_HALF not in str(call.params)
+
+
+async def test_one_error_reaches_the_editors_once_with_its_repeats_counted(
+    bot: RunningBot,
+) -> None:
+    telegram = bot.telegram
+    readers = [factories.private_chat(7000 + n) for n in range(6)]
+    ids = frozenset(chat["id"] for chat in readers)
+    telegram.fail_next("sendMessage", 500, "Internal Server Error", times=12, chats=ids)
+    for chat in readers:  # six users hit the same fault
+        await telegram.push_update(factories.message("/claims", chat=chat))
+    await telegram.wait_for(lambda: telegram.sent(factories.EDITOR_ID) or None)
+    await bot.say("/help")
+    await bot.settled()
+    assert len(telegram.sent(factories.EDITOR_ID)) == 1  # one report, not six
+    digest = bot.services.error_digest
+    [(key, repeats)] = digest._repeats.items()  # the five others, counted for the next one
+    assert key.startswith("NetworkError@") and repeats == 5
+    # Past the interval, the next report says how often it came back meanwhile.
+    digest.interval = 0
+    telegram.fail_next("sendMessage", 500, "Internal Server Error", chats=ids)
+    await telegram.push_update(factories.message("/claims", chat=readers[0]))
+    reports = await telegram.wait_for(lambda: telegram.sent(factories.EDITOR_ID)[1:] or None)
+    assert "it came back 5 more times since its last report" in reports[0].params["text"]
+
+
+async def test_telegrams_expected_refusals_are_logged_not_reported(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram = bot.telegram
+    telegram.fail_next("sendMessage", 403, "Forbidden: bot is not a member of the group chat")
+    telegram.fail_next("sendMessage", 400, "Bad Request: not enough rights to send text")
+    with caplog.at_level(logging.WARNING):
+        group = factories.group_chat()
+        for _ in range(2):
+            await telegram.push_update(
+                factories.message(f"/brief@{telegram_username(bot)}", chat=group)
+            )
+        await bot.say("/help")
+        await bot.settled()
+    assert telegram.sent(factories.EDITOR_ID) == []
+    assert sum("telegram said no, as it may" in r.getMessage() for r in caplog.records) == 2
+    assert not any("error handling update" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_reply_whose_command_was_deleted_still_arrives(bot: RunningBot) -> None:
+    group = factories.group_chat()
+    command = factories.message(f"/claims@{telegram_username(bot)}", chat=group)
+    bot.telegram.deleted.add((group["id"], command["message"]["message_id"]))
+    reply = await bot.send(command)
+    assert "Belarus claims" in visible_text(reply.params["text"])
+    assert reply.params["reply_parameters"]["allow_sending_without_reply"] is True
+
+
+def telegram_username(bot: RunningBot) -> str:
+    return str(bot.app.bot.username)

@@ -14,6 +14,7 @@ from bot.maintenance import health_problems
 from briefings.database import DatabaseProblem
 from tests import factories
 from tests.conftest import RunningBot
+from tests.fake_telegram import FakeTelegram
 from tests.storage import open_store
 from tests.test_cli import cables_bot, cli_env
 
@@ -102,3 +103,46 @@ async def test_backup_while_the_bot_runs(bot: RunningBot, tmp_path: Path) -> Non
         "border&#39;s length</b>: 1,085 <i>(per the editors"
         in ((await bot.say("/forces")).params["text"])
     )
+
+
+async def test_a_database_newer_than_the_program_stops_the_bot_with_one_line(
+    tmp_path: Path, telegram: FakeTelegram
+) -> None:
+    database = tmp_path / "data" / "cables.db"
+    database.parent.mkdir()
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE future (x)")
+        conn.execute("PRAGMA user_version = 7")
+    process = await cables_bot("run", env=cli_env(tmp_path, telegram), cwd=tmp_path)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 1
+    assert "Traceback" not in stderr.decode()
+    assert lines[-1].endswith(
+        "database schema version 7 is newer than this program knows: upgrade cables-bot"
+    )
+
+
+async def test_backup_refuses_the_live_database_and_odd_characters_are_paths(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "odd #1?x"
+    database = folder / "cables.db"
+    env = cli_env(tmp_path, DATABASE_PATH=str(database))
+    store = await open_store(database)
+    await store.db.close()
+    for target in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        process = await cables_bot("backup", str(target), env=env, cwd=tmp_path)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 2, target
+        assert "is the database itself" in stderr.decode()
+    copy = tmp_path / "copy #2?.db"
+    process = await cables_bot("backup", str(copy), env=env, cwd=tmp_path)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM facts").fetchone()[0] > 0  # not empty
+    process = await cables_bot("check", "--skip-poll", env=env, cwd=tmp_path)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()
+    assert stdout.decode().strip() == "ok"

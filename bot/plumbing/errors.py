@@ -1,5 +1,11 @@
-"""When a handler fails: the user gets a short apology, editors get the traceback in a
-direct message, the log gets everything, and the bot token appears in none of them."""
+"""When a handler fails: the user gets a short apology, the log gets everything, and editors
+get each distinct error once per interval (with a count of its repeats since), never a
+traceback per update. The bot token appears in none of them.
+
+Telegram's expected answers (a chat that blocked the bot or took its rights away, a message
+already as it should be, a button or inline query answered too late, a flood wait) are
+logged in one line, not reported.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from telegram import Update
 from telegram.error import NetworkError, TelegramError
 
 from bot.context import BotContext
+from bot.plumbing.error_digest import REPORT_INTERVAL_SECONDS, expected, signature
 from bot.plumbing.logs import redact
 
 log = logging.getLogger(__name__)
@@ -20,11 +27,14 @@ _CHUNK = 3500
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the error in full, apologise to the user, report it to the editors."""
+    """Log the error, apologise to the user, report it to the editors (once per interval)."""
     error = context.error
     if update is None and isinstance(error, NetworkError):
         # Polling lost the Bot API for a moment; PTB retries on its own. One line will do.
         log.warning("bot api unreachable, retrying: %s", error)
+        return
+    if expected(error):
+        log.warning("telegram said no, as it may (%s): %s", _describe(update), error)
         return
     log.error("error handling update", exc_info=error)
     if isinstance(update, Update):
@@ -47,6 +57,10 @@ async def _apologise(update: Update, context: BotContext) -> None:
 async def _report_to_editors(update: object, context: BotContext) -> None:
     if not context.bot_data.is_open or context.error is None:
         return
+    repeats = context.services.error_digest.report(context.error)
+    if repeats is None:
+        log.info("error already reported to the editors lately: %s", signature(context.error))
+        return
     secrets = [context.settings.token]
     trace = redact("".join(traceback.format_exception(context.error)), secrets)
     where = _describe(update)
@@ -54,8 +68,9 @@ async def _report_to_editors(update: object, context: BotContext) -> None:
     for editor_id in sorted(context.settings.admin_ids):
         for number, part in enumerate(parts, start=1):
             text = context.pages.render_page(
-                "error_report", where=where, number=number, count=len(parts), trace=part
-            )
+                "error_report", where=where, number=number, count=len(parts), trace=part,
+                repeats=repeats, minutes=REPORT_INTERVAL_SECONDS // 60,
+            )  # fmt: skip
             try:
                 await context.bot.send_message(editor_id, text)
             except TelegramError as exc:
