@@ -278,6 +278,29 @@ async def test_a_chat_that_keeps_failing_is_marked_failed_with_the_reason(
 
 
 # ---------------------------------------------------------------------- for editors
+async def test_one_cable_one_push_however_it_was_linked(
+    pushing_bot: RunningBot, feed: FakeFeed
+) -> None:
+    telegram = pushing_bot.telegram
+    await add_subscribers(pushing_bot, [41])
+    editor = factories.editor_message
+    feed.body = fixture("bismarck-feed-v2.xml")  # the new cable is in the feed already
+    shared = f"{NEW_CABLE}/?r=2abc&utm_campaign=post&utm_medium=web#footnote-1"
+    reply = await pushing_bot.send(editor(f"/publish {shared}"))
+    assert "Pushing" in visible_text(reply.params["text"])
+    # The feed's own item, polled next, is the same cable: no second push.
+    assert (await pushing_bot.services.publisher.poll_feed()).new_cables == ()
+    again = await pushing_bot.send(
+        editor(f"/publish {NEW_CABLE.replace('https://', 'http://www.')}")
+    )
+    assert visible_text(again.params["text"]).startswith("⚠️ that cable was already pushed")
+    await telegram.wait_for(lambda: [c for c in telegram.delivered()
+                                     if int(c.params["chat_id"]) == 41] or None)  # fmt: skip
+    path = pushing_bot.services.settings.database_path
+    assert rows(path, "SELECT COUNT(*) FROM outbox WHERE chat_id = 41") == [(1,)]
+    assert rows(path, "SELECT COUNT(*) FROM cables WHERE url LIKE '%fixture-cable-c%'") == [(1,)]
+
+
 async def test_editors_see_progress_preview_and_publish_by_hand(
     pushing_bot: RunningBot, feed: FakeFeed
 ) -> None:

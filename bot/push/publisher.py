@@ -42,7 +42,7 @@ class Publisher:
 
     async def publish_url(self, url: str) -> str:
         """Push the cable at url now (once only); return its id or raise PublishError."""
-        stored = await self.cables.by_guid_or_url(url, url)
+        stored = await self.cables.by_address(url)
         if stored is None:
             try:
                 item = await self.ingest.read(url)

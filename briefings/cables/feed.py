@@ -7,7 +7,7 @@ import re
 import time
 import xml.sax
 from dataclasses import dataclass
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 import feedparser
 
@@ -78,6 +78,18 @@ def _item(entry: feedparser.FeedParserDict) -> FeedItem | None:
 
 def _plain(text: str) -> str:
     return " ".join(block.text for block in read_blocks(text))
+
+
+def canonical_url(url: str) -> str:
+    """One address per post, whatever link was shared: https, the host without "www.", the
+    path without a trailing slash, and no query or fragment (Substack's Share button adds
+    "?r=2abc&utm_campaign=post"; feeds and pages link the bare "/p/<slug>")."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/") or "/"
+    return f"https://{host}{path}" if host else url.strip()
 
 
 def slug_of(url: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import aiosqlite
 import httpx
 
-from briefings.cables.feed import FeedError, FeedItem, parse_feed
+from briefings.cables.feed import FeedError, FeedItem, canonical_url, parse_feed
 from briefings.cables.page import read_page_meta
 from briefings.cables.store import CableStore
 from briefings.database import Database, utc_now
@@ -112,8 +112,10 @@ class CableIngest:
             await self._prime(items)
         else:
             known = await self.cables.known_guids()
-            # The feed lists newest first; store in the order they were published.
-            for item in reversed([item for item in items if item.guid not in known]):
+            # The feed lists newest first; store in the order they were published. An item is
+            # known by its guid or its address, however linked (a cable /publish-ed by hand).
+            fresh = [item for item in items if not _known(item, known)]
+            for item in reversed(fresh):
                 cable_id = await self.store(item, "feed", on_new)
                 if cable_id is not None:
                     new_cables.append(cable_id)
@@ -151,7 +153,10 @@ class CableIngest:
         except (httpx.HTTPError, FeedError, IngestError) as exc:
             log.warning("publish: feed unavailable (%s); reading the post page", exc)
             return None
-        return next((item for item in items if url in (item.link, item.guid)), None)
+        wanted = canonical_url(url)
+        return next(
+            (i for i in items if wanted in (canonical_url(i.link), canonical_url(i.guid))), None
+        )
 
     async def _read_post_page(self, url: str) -> FeedItem:
         """Build a cable from the post page's own title and description meta tags."""
@@ -162,9 +167,10 @@ class CableIngest:
         meta = read_page_meta(response.text)
         if not meta.title:
             raise IngestError("that page has no title: is it a post of the newsletter?")
+        address = canonical_url(url)
         return FeedItem(
-            guid=url,
-            link=url,
+            guid=address,
+            link=address,
             title=meta.title,
             subtitle=None,
             published=None,
@@ -221,3 +227,7 @@ class CableIngest:
                 " last_result = excluded.last_result",
                 (self.feed_url, now, ok_at, text),
             )
+
+
+def _known(item: FeedItem, known: set[str]) -> bool:
+    return bool({item.guid, canonical_url(item.guid), canonical_url(item.link)} & known)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from briefings.cables.feed import FeedItem
+from briefings.cables.feed import FeedItem, canonical_url
 from briefings.database import Database, RowLike, utc_now
 
 
@@ -35,8 +35,12 @@ class CableStore:
         self.db = db
 
     async def known_guids(self) -> set[str]:
-        rows = await self.db.fetch_all("SELECT guid FROM cables WHERE guid IS NOT NULL")
-        return {row[0] for row in rows}
+        """Every stored cable's guid and address, raw and canonical (canonical_url)."""
+        rows = await self.db.fetch_all("SELECT guid, url FROM cables WHERE guid IS NOT NULL")
+        known: set[str] = set()
+        for guid, url in rows:
+            known.update((guid, url, canonical_url(guid), canonical_url(url)))
+        return known
 
     async def insert(self, item: FeedItem, origin: str, *, pushed: bool) -> str | None:
         """Store a new cable; return its id, or None if its guid is already stored."""
@@ -70,11 +74,16 @@ class CableStore:
         )
         return cursor.rowcount == 1
 
-    async def by_guid_or_url(self, guid: str, url: str) -> StoredCable | None:
-        return await self._one(
-            "SELECT rowid, * FROM cables WHERE guid IS NOT NULL AND (guid = ? OR url = ?)",
-            (guid, url),
+    async def by_address(self, url: str) -> StoredCable | None:
+        """The stored cable at that address, however it was linked (canonical_url)."""
+        wanted = canonical_url(url)
+        rows = await self.db.fetch_all(
+            "SELECT rowid, * FROM cables WHERE guid IS NOT NULL ORDER BY rowid"
         )
+        for row in rows:
+            if wanted in (canonical_url(row["guid"]), canonical_url(row["url"])):
+                return _cable(row)
+        return None
 
     async def attach(self, rowid: int, situation_id: str) -> StoredCable | None:
         """Attach the cable in that row to a situation (its /sources then list it)."""
