@@ -22,6 +22,7 @@ class FakeFeed:
         self.content_type = "application/rss+xml"
         self.status = 200
         self.delay = 0.0
+        self.drip = 0.0  # seconds between bytes: a server that answers a byte at a time
         self.requests = 0
         self.not_modified = 0
         self.pages: dict[str, bytes] = {}
@@ -57,6 +58,13 @@ class FakeFeed:
             return web.Response(status=self.status, text="<html>upstream error</html>",
                                 content_type="text/html")  # fmt: skip
         etag = '"' + hashlib.sha1(self.body).hexdigest() + '"'
+        if self.drip:
+            dripping = web.StreamResponse(headers={"Content-Type": self.content_type})
+            await dripping.prepare(request)
+            for byte in self.body:
+                await dripping.write(bytes([byte]))
+                await asyncio.sleep(self.drip)  # the fault under test: a dripping server
+            return dripping
         if request.headers.get("If-None-Match") == etag:
             self.not_modified += 1
             return web.Response(status=304, headers={"ETag": etag})

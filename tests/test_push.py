@@ -3,6 +3,7 @@ server and the fake Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -425,3 +426,29 @@ async def test_a_daily_briefing_missed_while_the_bot_was_down_goes_out_once_late
     assert len(daily_briefings(telegram)) == 1
     [(next_at,)] = rows(settings.database_path, "SELECT daily_next_at FROM subscribers")
     assert next_at > time.time()  # moved on to the next 07:30 in Kyiv
+
+
+async def test_a_dripping_server_cannot_hold_a_poll_past_its_deadline(
+    pushing_bot: RunningBot, feed: FakeFeed
+) -> None:
+    pushing_bot.services.ingest.deadline = 1.0
+    feed.body, feed.drip = fixture("bismarck-feed-v2.xml"), 0.2
+    result = await asyncio.wait_for(pushing_bot.services.publisher.poll_feed(), 30)
+    assert result.outcome == "error"
+    assert "did not answer in full within 1 s" in (result.error or "")
+    assert "Forces:" in visible_text((await pushing_bot.say("/forces")).params["text"])
+
+
+async def test_a_hostile_feed_is_parsed_off_the_event_loop(
+    pushing_bot: RunningBot, feed: FakeFeed
+) -> None:
+    # 390 KB of nested spans in one item: parsed in a thread, in time linear in its size,
+    # while readers are answered.
+    template = fixture("bismarck-feed-v2.xml").decode()
+    nested = "<span>" * 65_000 + "deep" + "</span>" * 55_000
+    feed.body = template.replace("Opening of the new paid fixture", nested, 1).encode()
+    poll = asyncio.create_task(pushing_bot.services.publisher.poll_feed())
+    reply = await pushing_bot.say("/claims")
+    assert not poll.done()  # the reader was answered while the feed was still being parsed
+    assert "Belarus claims" in visible_text(reply.params["text"])
+    assert (await asyncio.wait_for(poll, 120)).outcome == "new"

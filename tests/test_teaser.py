@@ -94,3 +94,20 @@ def test_every_real_substack_post_gives_valid_telegram_html() -> None:
 def test_what_is_not_a_whole_feed_is_refused(body: bytes) -> None:
     with pytest.raises(FeedError):
         parse_feed(body)
+
+
+def test_a_post_pages_meta_tags_are_read_as_browsers_read_them() -> None:
+    from briefings.cables.page import read_page_meta
+
+    page = (
+        "<html><head><title>Fallback &amp; title</title>"
+        "<meta name='description' content='The plain description'>"
+        '<meta property="og:description" content="Has <b>tags</b> &amp; entities">'
+        "</head><body><meta property='og:title' content='Not in the head'></body></html>"
+    )
+    meta = read_page_meta(page)
+    assert meta.title == "Fallback & title"
+    assert meta.description == "Has <b>tags</b> & entities"
+    # Hostile pages: unclosed tags by the hundred thousand give no title, at once.
+    for hostile in ("<a " * 35_000, "<meta " * 30_000, '<meta content="' * 20_000):
+        assert read_page_meta(hostile).title is None

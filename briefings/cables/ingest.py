@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 MAX_FEED_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# A fetch ends by then, however slowly the server drips its bytes (httpx's timeouts are per
+# read, so a byte every few seconds would keep a poll, or an editor's /publish, for ever).
+FETCH_DEADLINE_SECONDS = 60.0
 USER_AGENT = "cables-bot (+https://thebismarckcables.substack.com)"
 
 # Called with a new cable's id inside the transaction that stores it.
@@ -61,6 +64,7 @@ class CableIngest:
         self.client = client or httpx.AsyncClient(
             timeout=FETCH_TIMEOUT, follow_redirects=True, headers={"User-Agent": USER_AGENT}
         )
+        self.deadline = FETCH_DEADLINE_SECONDS
         self.polls_done = 0
         self._poll_finished = asyncio.Condition()
 
@@ -105,7 +109,8 @@ class CableIngest:
         response = await self._get(self.feed_url, headers)
         if response.status_code == 304:
             return PollResult("unchanged")
-        items = parse_feed(response.content)
+        # Parsed in a worker thread: a large or hostile feed never holds up the readers' chats.
+        items = await asyncio.to_thread(parse_feed, response.content)
         primed = bool(state and state["primed_at"])
         new_cables: list[str] = []
         if not primed:
@@ -149,7 +154,7 @@ class CableIngest:
     async def _find_in_feed(self, url: str) -> FeedItem | None:
         try:
             response = await self._get(self.feed_url, {})
-            items = parse_feed(response.content)
+            items = await asyncio.to_thread(parse_feed, response.content)
         except (httpx.HTTPError, FeedError, IngestError) as exc:
             log.warning("publish: feed unavailable (%s); reading the post page", exc)
             return None
@@ -164,7 +169,7 @@ class CableIngest:
             response = await self._get(url, {})
         except (httpx.HTTPError, IngestError) as exc:
             raise IngestError(f"could not read {url}: {exc}") from None
-        meta = read_page_meta(response.text)
+        meta = await asyncio.to_thread(read_page_meta, response.text)
         if not meta.title:
             raise IngestError("that page has no title: is it a post of the newsletter?")
         address = canonical_url(url)
@@ -180,6 +185,15 @@ class CableIngest:
 
     # ------------------------------------------------------------------ plumbing
     async def _get(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._fetch(url, headers)
+        except TimeoutError:
+            raise IngestError(
+                f"{url} did not answer in full within {self.deadline:.0f} s"
+            ) from None
+
+    async def _fetch(self, url: str, headers: dict[str, str]) -> httpx.Response:
         async with self.client.stream("GET", url, headers=headers) as response:
             if response.status_code not in (200, 304):
                 raise IngestError(f"HTTP {response.status_code} from {url}")
