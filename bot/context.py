@@ -64,7 +64,7 @@ class Services:
         outbox = Outbox(db)
         pushes = PushComposer(pages, desks, cables, keyboards)
         worker = PushWorker(outbox, bot, pushes.compose, settings.broadcast_rate)
-        ingest = CableIngest(db, cables, settings.feed_url)
+        ingest = CableIngest(db, cables, settings.feed_url, page_hosts=settings.publish_hosts)
         return cls(
             settings=settings,
             db=db,

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     trial_url: str = f"{NEWSLETTER_URL}/subscribe"
     feed_url: str = f"{NEWSLETTER_URL}/feed"
     feed_poll_seconds: int = Field(default=300, ge=10, le=86_400)
+    # Hosts /publish may read besides FEED_URL's (a custom domain), comma-separated.
+    publish_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     user_commands_per_minute: int = Field(default=20, ge=1, le=10_000)
@@ -82,6 +84,16 @@ class Settings(BaseSettings):
             if not all(re.fullmatch(r"-?\d+", part) for part in parts):
                 raise ValueError("must be Telegram user ids separated by commas, e.g. 12345,67890")
             return frozenset(int(part) for part in parts)
+        return raw
+
+    @field_validator("publish_hosts", mode="before")
+    @classmethod
+    def _host_names(cls, raw: object) -> object:
+        if isinstance(raw, str):
+            hosts = [part.strip().lower() for part in raw.split(",") if part.strip()]
+            if not all(re.fullmatch(r"[a-z0-9.-]{1,253}", host) for host in hosts):
+                raise ValueError("must be host names separated by commas, e.g. example.com")
+            return frozenset(hosts)
         return raw
 
     @field_validator("log_level", mode="before")

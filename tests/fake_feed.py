@@ -26,6 +26,7 @@ class FakeFeed:
         self.requests = 0
         self.not_modified = 0
         self.pages: dict[str, bytes] = {}
+        self.redirects: dict[str, str] = {}  # path -> where a 302 sends the client
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -73,6 +74,8 @@ class FakeFeed:
         )
 
     async def _page(self, request: web.Request) -> web.Response:
+        if request.path in self.redirects:
+            raise web.HTTPFound(self.redirects[request.path])
         body = self.pages.get(request.path)
         if body is None:
             return web.Response(status=404, text="not found")

@@ -452,3 +452,26 @@ async def test_a_hostile_feed_is_parsed_off_the_event_loop(
     assert not poll.done()  # the reader was answered while the feed was still being parsed
     assert "Belarus claims" in visible_text(reply.params["text"])
     assert (await asyncio.wait_for(poll, 120)).outcome == "new"
+
+
+async def test_publish_reads_only_the_newsletters_own_pages(
+    pushing_bot: RunningBot, feed: FakeFeed
+) -> None:
+    editor = factories.editor_message
+    feed.pages["/p/internal"] = b"<html><head><title>Internal admin page</title></head></html>"
+    # The same server under another name (localhost, not the feed's 127.0.0.1): refused, as
+    # is a redirect from the newsletter's own host to it.
+    elsewhere = f"http://localhost:{feed.port}/p/internal"
+    reply = visible_text((await pushing_bot.send(editor(f"/publish {elsewhere}"))).params["text"])
+    assert "only the newsletter's own pages can be read (127.0.0.1)" in reply
+    feed.redirects["/p/moved"] = elsewhere
+    reply = visible_text(
+        (await pushing_bot.send(editor(f"/publish {feed.page_url('/p/moved')}"))).params["text"]
+    )
+    assert "only the newsletter's own pages can be read" in reply
+    # A host the operator lists is still never read at a private address.
+    pushing_bot.services.ingest.hosts.add("localhost")
+    reply = visible_text((await pushing_bot.send(editor(f"/publish {elsewhere}"))).params["text"])
+    assert "localhost is not a public address: not read" in reply
+    path = pushing_bot.services.settings.database_path
+    assert rows(path, "SELECT COUNT(*) FROM cables WHERE title LIKE 'Internal%'") == [(0,)]

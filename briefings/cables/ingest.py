@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import html
+import ipaddress
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import aiosqlite
 import httpx
@@ -57,13 +59,18 @@ class CableIngest:
         cables: CableStore,
         feed_url: str,
         client: httpx.AsyncClient | None = None,
+        page_hosts: Iterable[str] = (),
     ) -> None:
         self.db = db
         self.cables = cables
         self.feed_url = feed_url
+        # The newsletter's own hosts: the feed's, and any the operator adds (PUBLISH_HOSTS).
+        self.hosts = {_host(feed_url), *(host.lower() for host in page_hosts)}
         self.client = client or httpx.AsyncClient(
             timeout=FETCH_TIMEOUT, follow_redirects=True, headers={"User-Agent": USER_AGENT}
         )
+        # Every request, redirects included, goes to the newsletter's own hosts only.
+        self.client.event_hooks["request"] = [*self.client.event_hooks["request"], self._check]
         self.deadline = FETCH_DEADLINE_SECONDS
         self.polls_done = 0
         self._poll_finished = asyncio.Condition()
@@ -193,6 +200,22 @@ class CableIngest:
                 f"{url} did not answer in full within {self.deadline:.0f} s"
             ) from None
 
+    async def _check(self, request: httpx.Request) -> None:
+        """Refuse a request (a redirect too) to any host but the newsletter's own, and to any
+        private, loopback or link-local address but the feed's own host's."""
+        host = (request.url.host or "").lower()
+        if request.url.scheme not in ("http", "https") or host not in self.hosts:
+            raise IngestError(
+                f"only the newsletter's own pages can be read ({', '.join(sorted(self.hosts))})"
+            )
+        if host == _host(self.feed_url):
+            return  # the operator's own FEED_URL, wherever it points
+        infos = await asyncio.get_running_loop().getaddrinfo(host, request.url.port or 443)
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0])
+            if not address.is_global:
+                raise IngestError(f"{host} is not a public address: not read")
+
     async def _fetch(self, url: str, headers: dict[str, str]) -> httpx.Response:
         async with self.client.stream("GET", url, headers=headers) as response:
             if response.status_code not in (200, 304):
@@ -245,3 +268,7 @@ class CableIngest:
 
 def _known(item: FeedItem, known: set[str]) -> bool:
     return bool({item.guid, canonical_url(item.guid), canonical_url(item.link)} & known)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
