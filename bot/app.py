@@ -118,6 +118,7 @@ def add_handlers(app: App, settings: Settings) -> None:
     app.add_handler(
         ChatMemberHandler(subscriptions.chat_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, subscriptions.chat_migrated))
     # Fallbacks: whatever no handler above took.
     # Every other command: a section of a situation (sections are data), or unknown.
     app.add_handler(MessageHandler(filters.COMMAND, sections.section_or_unknown))

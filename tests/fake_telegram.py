@@ -50,10 +50,11 @@ class Call:
 class Refused(Exception):
     """An error answer that is Telegram's normal behaviour, not a rejected request."""
 
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, migrate_to: int | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        self.migrate_to = migrate_to
 
 
 @dataclass
@@ -97,6 +98,7 @@ class FakeTelegram:
         # and each group's administrators.
         self.rate_limit: int | None = None
         self.blocked: set[int] = set()
+        self.migrated: dict[int, int] = {}  # groups that became supergroups: old id -> new
         self.admins: dict[int, set[int]] = {}
         self.inline_mode = True  # BotFather's /setinline, as getMe reports it
         self.throttled = 0
@@ -243,7 +245,7 @@ class FakeTelegram:
             result = await handler(params)
         except Refused as exc:
             await self._record(Call(method, params))
-            return _error(exc.status, exc.description)
+            return _error(exc.status, exc.description, migrate_to=exc.migrate_to)
         except HtmlRejected as exc:
             self.rejections.append((method, str(exc)))
             await self._record(Call(method, params))
@@ -336,6 +338,11 @@ class FakeTelegram:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
             raise Refused(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.migrated:
+            raise Refused(
+                400, "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to=self.migrated[chat_id],
+            )  # fmt: skip
         await self._held(chat_id)
         text = str(params.get("text", ""))
         self._check_text(params, text)
@@ -538,8 +545,12 @@ def _scope_key(params: dict[str, Any]) -> str:
     return json.dumps(scope, sort_keys=True) + "|" + str(params.get("language_code") or "")
 
 
-def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+def _error(
+    status: int, description: str, retry_after: int | None = None, migrate_to: int | None = None
+) -> web.Response:
     body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
     if retry_after is not None:
         body["parameters"] = {"retry_after": retry_after}
+    if migrate_to is not None:  # a group that became a supergroup: its new id
+        body["parameters"] = {"migrate_to_chat_id": migrate_to}
     return web.json_response(body, status=status)

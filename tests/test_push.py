@@ -475,3 +475,28 @@ async def test_publish_reads_only_the_newsletters_own_pages(
     assert "localhost is not a public address: not read" in reply
     path = pushing_bot.services.settings.database_path
     assert rows(path, "SELECT COUNT(*) FROM cables WHERE title LIKE 'Internal%'") == [(0,)]
+
+
+async def test_a_group_that_became_a_supergroup_keeps_its_subscription(
+    pushing_bot: RunningBot, feed: FakeFeed
+) -> None:
+    telegram = pushing_bot.telegram
+    old, new = -4001, -1004001
+    await pushing_bot.services.subscribers.subscribe(old, "group", "Analysts")
+    telegram.migrated[old] = new  # Telegram answers the old id with the new one
+    await publish_new_cable(pushing_bot, feed)
+    [push] = await telegram.wait_for(
+        lambda: [c for c in telegram.delivered() if int(c.params["chat_id"]) == new] or None
+    )
+    assert "Read the cable" in str(push.params["reply_markup"])
+    moved = await pushing_bot.services.subscribers.get(new)
+    assert moved is not None and moved.active and moved.chat_type == "supergroup"
+    assert await pushing_bot.services.subscribers.get(old) is None
+    # The service message Telegram sends in the old group does the same.
+    await pushing_bot.services.subscribers.subscribe(-4002, "group", "Others")
+    update = factories.message(None, chat={"id": -4002, "type": "group", "title": "Others"})
+    update["message"]["migrate_to_chat_id"] = -1004002
+    await telegram.push_update(update)
+    await pushing_bot.say("/help")
+    await pushing_bot.settled()
+    assert await pushing_bot.services.subscribers.get(-1004002) is not None

@@ -13,7 +13,7 @@ from typing import Literal
 
 from briefings.database import Database, utc_now
 
-Outcome = Literal["sent", "retry", "failed", "blocked", "deferred", "cancelled"]
+Outcome = Literal["sent", "retry", "failed", "blocked", "deferred", "cancelled", "migrated"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,7 @@ class Result:
     outcome: Outcome
     error: str | None = None
     retry_at: float = 0.0
+    new_chat_id: int | None = None  # for "migrated": the supergroup the group became
 
 
 class Outbox:
@@ -90,6 +91,9 @@ class Outbox:
 
     async def _record_failure(self, result: Result, now: str) -> None:
         row_id = result.delivery.id
+        if result.outcome == "migrated" and result.new_chat_id is not None:
+            await migrate_chat(self.db, result.delivery.chat_id, result.new_chat_id)
+            return
         if result.outcome in ("retry", "deferred"):
             bump = 1 if result.outcome == "retry" else 0  # a 429 is Telegram's pacing, not a fault
             await self.db.execute(
@@ -121,3 +125,27 @@ class Outbox:
             (cable_id,),
         )
         return Counter({row[0]: row[1] for row in rows})
+
+
+async def migrate_chat(db: Database, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: its subscription and pending pushes move to the new id
+    (in the caller's transaction, where there is one)."""
+    async with db.transaction():
+        await db.execute(
+            "UPDATE OR IGNORE subscribers SET chat_id = ?, chat_type = 'supergroup',"
+            " updated_at = ? WHERE chat_id = ?",
+            (new_chat_id, utc_now(), old_chat_id),
+        )
+        await db.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_chat_id,))
+        # Pending pushes follow (once: the dedupe key names the chat, so rebuild it).
+        await db.execute(
+            "UPDATE OR IGNORE outbox SET chat_id = ?,"
+            " dedupe_key = replace(dedupe_key, ':' || ?, ':' || ?) WHERE chat_id = ?"
+            " AND status = 'pending'",
+            (new_chat_id, old_chat_id, new_chat_id, old_chat_id),
+        )
+        await db.execute(
+            "UPDATE outbox SET status = 'cancelled', last_error = 'chat migrated'"
+            " WHERE chat_id = ? AND status = 'pending'",
+            (old_chat_id,),
+        )

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.push.messages import Push
@@ -153,6 +153,12 @@ class PushWorker:
             self._paused_until = max(self._paused_until, time.monotonic() + wait)
             log.warning("telegram flood control: pausing pushes for %.1fs", wait)
             self._results.append(Result(delivery, "deferred", str(exc), time.time() + wait))
+        except ChatMigrated as exc:
+            # A group that became a supergroup: the push goes to the new id, now.
+            self._results.append(
+                Result(delivery, "migrated", exc.message, new_chat_id=exc.new_chat_id)
+            )
+            self._wake.set()
         except Forbidden as exc:
             self._results.append(Result(delivery, "blocked", exc.message))
         except BadRequest as exc:

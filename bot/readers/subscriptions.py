@@ -15,6 +15,7 @@ from bot.push.daily import (
     find_zone,
     parse_time_of_day,
 )
+from bot.push.outbox import migrate_chat
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,15 @@ async def chat_membership(update: Update, context: BotContext) -> None:
     gone = change.new_chat_member.status in _GONE_STATUSES
     if await context.subscribers.set_blocked(change.chat.id, gone):
         log.info("chat %s chat_id=%s", "left" if gone else "returned", change.chat.id)
+
+
+async def chat_migrated(update: Update, context: BotContext) -> None:
+    """A group became a supergroup: its subscription carries over to the new id."""
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    await migrate_chat(context.services.db, message.chat.id, message.migrate_to_chat_id)
+    log.info("chat migrated chat_id=%s to=%s", message.chat.id, message.migrate_to_chat_id)
 
 
 async def welcome_back(chat_id: int, context: BotContext) -> None:
