@@ -111,3 +111,29 @@ def test_a_post_pages_meta_tags_are_read_as_browsers_read_them() -> None:
     # Hostile pages: unclosed tags by the hundred thousand give no title, at once.
     for hostile in ("<a " * 35_000, "<meta " * 30_000, '<meta content="' * 20_000):
         assert read_page_meta(hostile).title is None
+
+
+def test_common_slips_do_not_cost_a_whole_feed() -> None:
+    from briefings.cables.feed import FeedError, parse_feed
+    from tests.fake_feed import fixture
+
+    good = fixture("bismarck-feed-v2.xml")
+    titles = [item.title for item in parse_feed(good)]
+    # A newline before "<?xml", a bare "&": every entry is still there.
+    assert [item.title for item in parse_feed(b"\n\n" + good)] == titles
+    stray = good.replace(b"<generator>Substack</generator>", b"<generator>S & S</generator>")
+    assert [item.title for item in parse_feed(stray)] == titles
+    # A document cut off half-way is still refused: its last items may be half there.
+    with pytest.raises(FeedError, match="malformed feed"):
+        parse_feed(good[: len(good) // 2])
+
+
+def test_an_html_title_is_shown_as_its_text() -> None:
+    from briefings.cables.feed import parse_feed
+
+    atom = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+        b'<entry><title type="html">That&amp;#8217;s 1930ft&lt;sup&gt;2&lt;/sup&gt;</title>'
+        b'<link href="https://example.org/p/a"/><id>a</id><summary>s</summary></entry></feed>'
+    )
+    assert [item.title for item in parse_feed(atom)] == ["That’s 1930ft2"]

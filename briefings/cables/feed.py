@@ -38,10 +38,14 @@ class FeedItem:
 def parse_feed(body: bytes) -> list[FeedItem]:
     """Parse a feed body; raise FeedError for garbage, an HTML page or an empty document."""
     parsed = feedparser.parse(body)
+    if _broken(parsed):
+        # Two common slips break a whole document, though nothing of it is missing: text
+        # before "<?xml" (a newline, a BOM) and a bare "&". Mend those two, read it again.
+        parsed = feedparser.parse(_mended(body))
     if not parsed.get("version"):
         reason = parsed.get("bozo_exception") or "no RSS or Atom document"
         raise FeedError(f"not a feed: {str(reason)[:200]}")
-    if parsed.get("bozo") and isinstance(parsed.get("bozo_exception"), xml.sax.SAXParseException):
+    if _broken(parsed):
         # A cut-off or broken document: its last items may be half there. Try again later.
         raise FeedError(f"malformed feed: {str(parsed['bozo_exception'])[:200]}")
     items = []
@@ -52,10 +56,36 @@ def parse_feed(body: bytes) -> list[FeedItem]:
     return items
 
 
+def _broken(parsed: feedparser.FeedParserDict) -> bool:
+    error = parsed.get("bozo_exception")
+    return bool(parsed.get("bozo")) and isinstance(error, xml.sax.SAXParseException)
+
+
+_BARE_AMPERSAND = re.compile(rb"&(?!#\d{1,7};|#x[0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+
+
+_CDATA = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.DOTALL)
+
+
+def _mended(body: bytes) -> bytes:
+    start = body.find(b"<?xml")
+    if 0 < start < 1024 and not body[:start].strip(b" \t\r\n\xef\xbb\xbf"):
+        body = body[start:]
+    # Outside CDATA sections only: inside them a bare "&" is the text itself.
+    parts = _CDATA.split(body)
+    return b"".join(
+        part if index % 2 else _BARE_AMPERSAND.sub(b"&amp;", part)
+        for index, part in enumerate(parts)
+    )
+
+
 def _item(entry: feedparser.FeedParserDict) -> FeedItem | None:
     link = (entry.get("link") or "").strip()
     guid = (entry.get("id") or link).strip()
-    title = re.sub(r"\s+", " ", entry.get("title") or "").strip()
+    title = entry.get("title") or ""
+    if (entry.get("title_detail") or {}).get("type") in ("text/html", "application/xhtml+xml"):
+        title = _plain(title)  # an HTML title's text: "That’s 1930ft2", not its markup
+    title = re.sub(r"\s+", " ", title).strip()
     if not guid or not link.startswith(("http://", "https://")) or not title:
         return None  # unusable: no identity, no address to read it at, or no title
     subtitle = re.sub(r"\s+", " ", _plain(entry.get("summary") or "")).strip() or None
