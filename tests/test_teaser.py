@@ -137,3 +137,55 @@ def test_an_html_title_is_shown_as_its_text() -> None:
         b'<link href="https://example.org/p/a"/><id>a</id><summary>s</summary></entry></feed>'
     )
     assert [item.title for item in parse_feed(atom)] == ["That’s 1930ft2"]
+
+
+@pytest.mark.parametrize(
+    ("preview", "expected"),
+    [
+        # Abbreviations and initials end no sentence: the cut falls after a real one.
+        ("<p>" + "Talks with the U.S. and the F.B.I. in Washington D.C. went on. " * 6
+         + "Dr. J. Smith said talks vs. threats would go on for days and days.</p>",
+         "went on."),
+        # Text without spaces: a Japanese sentence ends at "。".
+        ("<p>" + "国境に部隊が集結している。" * 80 + "</p>", "集結している。"),
+    ],
+)  # fmt: skip
+def test_a_cut_falls_at_a_sentences_end(preview: str, expected: str) -> None:
+    teaser = make_teaser(preview, None, budget=120)
+    assert teaser.cut and teaser.html.endswith(expected), teaser.html
+
+
+def test_a_long_first_heading_leaves_room_for_the_text() -> None:
+    preview = "<h1>" + "A very long heading " * 50 + "</h1><p>The first paragraph.</p>"
+    assert make_teaser(preview, None, budget=200).html == "The first paragraph."
+
+
+def test_words_never_glue_across_blocks_and_embed_fallbacks_are_dropped() -> None:
+    preview = (
+        "<dl><dt>Term</dt><dd>Meaning</dd></dl><section>One</section><article>Two</article>"
+        "<iframe src='https://example.org'>Your browser does not support iframes.</iframe>"
+        "<object>Fallback text</object><header>Three</header>"
+    )
+    text = make_teaser(preview, None).html
+    assert "TermMeaning" not in text and "OneTwo" not in text
+    assert "does not support" not in text and "Fallback" not in text
+
+
+def test_a_subtitle_that_repeats_the_teaser_is_dropped_and_a_long_one_cut() -> None:
+    from briefings.cables.feed import MAX_SUBTITLE, parse_feed
+
+    def feed(description: str, content: str) -> bytes:
+        return (
+            "<?xml version='1.0'?><rss version='2.0' xmlns:content="
+            "'http://purl.org/rss/1.0/modules/content/'><channel><title>t</title><item>"
+            "<title>x</title><link>https://example.org/p/x</link><guid>g</guid>"
+            f"<description><![CDATA[{description}]]></description>"
+            f"<content:encoded><![CDATA[{content}]]></content:encoded></item></channel></rss>"
+        ).encode()
+
+    opening = "The opening paragraph of the post, which Substack gives as its description."
+    [item] = parse_feed(feed(opening, f"<p>{opening}</p><p>More.</p>"))
+    assert item.subtitle is None
+    [item] = parse_feed(feed("word " * 400, "<p>Body.</p>"))
+    assert item.subtitle is not None and len(item.subtitle) <= MAX_SUBTITLE + 1
+    assert item.subtitle.endswith("…")

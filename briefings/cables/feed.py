@@ -13,6 +13,10 @@ import feedparser
 
 from briefings.cables.teaser import make_teaser, read_blocks
 
+# A subtitle is a line: longer ones are cut (a whole post given as a description would push
+# the message past Telegram's limit and the teaser out).
+MAX_SUBTITLE = 300
+
 
 class FeedError(ValueError):
     """The body is not a feed we can use; nothing from it may be pushed."""
@@ -92,8 +96,13 @@ def _item(entry: feedparser.FeedParserDict) -> FeedItem | None:
     content = entry.get("content") or []
     preview = content[0].get("value", "") if content else entry.get("summary", "")
     teaser = make_teaser(preview, link)
-    if subtitle and teaser.html.strip() == subtitle:
-        subtitle = None  # feeds without content:encoded repeat the description
+    if subtitle and _repeats(subtitle, teaser.html):
+        # Feeds without content:encoded, and Substack's posts without a subtitle, give the
+        # opening paragraph (or the whole post) as the description: the teaser has it.
+        subtitle = None
+    if subtitle and len(subtitle) > MAX_SUBTITLE:
+        cut = subtitle.rfind(" ", 0, MAX_SUBTITLE)
+        subtitle = subtitle[: cut if cut > 0 else MAX_SUBTITLE].rstrip(" ,;:") + "…"
     published = entry.get("published_parsed") or entry.get("updated_parsed")
     return FeedItem(
         guid=guid,
@@ -104,6 +113,13 @@ def _item(entry: feedparser.FeedParserDict) -> FeedItem | None:
         teaser_html=teaser.html,
         paid=teaser.paid,
     )
+
+
+def _repeats(subtitle: str, teaser_html: str) -> bool:
+    """Whether the subtitle is the teaser's own opening (or the teaser is the subtitle's)."""
+    teaser = re.sub(r"\s+", " ", _plain(teaser_html)).strip()
+    shorter = min(len(subtitle), len(teaser), 200)
+    return shorter > 0 and subtitle[:shorter] == teaser[:shorter]
 
 
 def _plain(text: str) -> str:

@@ -15,7 +15,11 @@ from html.parser import HTMLParser
 
 TEASER_BUDGET = 700  # visible characters of preview text in a push
 
-_BLOCKS = {"p", "div", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "tr"}
+# Elements whose text stands apart from the next's (words never glue across them).
+_BLOCKS = {
+    "p", "div", "li", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+    "dl", "dt", "dd", "section", "article", "header", "footer", "aside", "main",
+}  # fmt: skip
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Elements whose whole content is dropped: media, embeds, forms and page furniture.
 _DROPPED = {
@@ -31,7 +35,14 @@ _MARKS = {"b": "b", "strong": "b", "i": "i", "em": "i", "u": "u", "s": "s", "str
           "del": "s", "code": "code"}  # fmt: skip
 _VOID = {"br", "hr", "img", "input", "source", "meta", "link", "wbr", "area", "col", "embed"}
 _PAYWALL_BOX = re.compile(r"keep reading with a \d+-day free trial", re.I)
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(?=\s|$)")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(?=\s|$)|[。！？][」』”）]*")
+# A period that ends an abbreviation or an initial, not a sentence: "vs.", "U.S.", "Dr.",
+# "D.C.", "F.B.I.", "J. Smith".
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Z]\.|\b(?:[A-Za-z]\.){2,}|\b(?:vs|Dr|Mr|Mrs|Ms|Mt|St|Jr|Sr|Prof|Gen|Sen|Rep"
+    r"|Gov|Col|Lt|Sgt|Capt|Adm|Inc|Ltd|Co|Corp|No|approx|etc|al|Jan|Feb|Mar|Apr|Jun|Jul|Aug"
+    r"|Sep|Sept|Oct|Nov|Dec)\.)$"
+)
 
 
 @dataclass
@@ -197,6 +208,8 @@ def _cut(blocks: list[Block], budget: int) -> tuple[list[Block], bool]:
             kept.append(block)
             used += length + 2
             continue
+        if block.kind == "h":
+            continue  # a heading too long to fit says nothing cut short: read on past it
         if not kept or used < budget // 2:
             partial = _cut_block(block, budget - used)
             if partial is not None:
@@ -208,11 +221,18 @@ def _cut(blocks: list[Block], budget: int) -> tuple[list[Block], bool]:
 def _cut_block(block: Block, room: int) -> Block | None:
     """The block up to its last sentence end within room, or up to a word with an ellipsis."""
     text = block.text
-    ends = [m.end() for m in _SENTENCE_END.finditer(text) if m.end() <= room]
+    ends = [
+        m.end()
+        for m in _SENTENCE_END.finditer(text)
+        if m.end() <= room and not _ABBREVIATION.search(text[: m.start() + 1])
+    ]
     if ends:
         return _prefix(block, ends[-1], "")
     space = text.rfind(" ", 0, max(room - 1, 0))
-    return _prefix(block, space, "…") if space > 0 else None
+    if space > 0:
+        return _prefix(block, space, "…")
+    # Text without spaces (Chinese, Japanese) and no sentence end in reach: cut it short.
+    return _prefix(block, room - 1, "…") if room > 1 else None
 
 
 def _prefix(block: Block, length: int, tail: str) -> Block:
