@@ -107,6 +107,18 @@ def add_handlers(app: App, settings: Settings) -> None:
     app.add_handler(flood.FloodGuard(settings).handler(), group=-1)
     # The conversation first, so that while a draft is open its steps take the editor's text.
     app.add_handler(add_conversation())
+
+    # Then the commonest: a section (of any situation; sections are data), before the rest.
+    def section_names() -> frozenset[str]:
+        return (
+            app.bot_data.services.situations.section_names()
+            if app.bot_data.is_open
+            else (frozenset())
+        )
+
+    app.add_handler(
+        MessageHandler(sections.SectionCommand(section_names), sections.section_or_unknown)
+    )
     for command in (*PUBLIC_COMMANDS, *EDITOR_COMMANDS):
         if command.callback is not None:
             app.add_handler(CommandHandler(command.name, command.callback))

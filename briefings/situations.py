@@ -79,12 +79,20 @@ class Situations:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._all: tuple[Situation, ...] | None = None
+        # The editors' choice, read once ("" when they made none): every reader's command
+        # asks for it, so it must cost no query.
         self._current: str | None = None
 
     async def all(self) -> tuple[Situation, ...]:
         if self._all is None:
             self._all = await self._read()
         return self._all
+
+    def section_names(self) -> frozenset[str]:
+        """Every section name of every situation, as last read (empty before the first)."""
+        if self._all is None:
+            return frozenset()
+        return frozenset(s.name for situation in self._all for s in situation.sections)
 
     async def get(self, situation_id: str) -> Situation | None:
         return next((s for s in await self.all() if s.id == situation_id), None)
@@ -95,9 +103,10 @@ class Situations:
         if not situations:
             raise LookupError("no situation in the database")
         if self._current is None:
-            self._current = await self.db.fetch_value(
+            chosen = await self.db.fetch_value(
                 "SELECT value FROM app_state WHERE key = ?", (_CURRENT,)
             )
+            self._current = chosen or ""
         return next((s for s in situations if s.id == self._current), situations[0])
 
     async def set_current(self, situation_id: str) -> None:

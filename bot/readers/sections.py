@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
+from telegram.ext import filters
 
 from bot.context import BotContext
 from bot.readers import subscriptions
@@ -23,6 +24,22 @@ Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 # The longest unknown command we echo back; the rest of a hostile text is dropped.
 _MAX_ECHOED_COMMAND = 40
+
+
+class SectionCommand(filters.MessageFilter):
+    """A command naming a section of some situation (names come from the registry, in
+    memory): checked before the other commands' handlers, as it is the commonest."""
+
+    def __init__(self, names: Callable[[], frozenset[str]]) -> None:
+        super().__init__(name="SectionCommand")
+        self.names = names
+
+    def filter(self, message: Message) -> bool:
+        text = message.text or ""
+        if not text.startswith("/"):
+            return False
+        name = text.split(maxsplit=1)[0][1:].partition("@")[0].lower()
+        return name in self.names()
 
 
 async def start(update: Update, context: BotContext) -> None:
