@@ -28,6 +28,10 @@ log = logging.getLogger("bot")
 
 EXIT_BAD_SETTINGS = 2
 EXIT_FAILED = 1
+# A Bot API that cannot be reached at start is tried again this many times, PTB's backoff
+# growing from 1 s by half each time (about 50 s in all): a network that comes up a moment
+# after the bot (a container's) is no reason to exit. A wrong token is not retried.
+BOOT_RETRIES = 8
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,9 +81,10 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
                 webhook_url=settings.webhook_url,
                 secret_token=secret,
                 allowed_updates=Update.ALL_TYPES,
+                bootstrap_retries=BOOT_RETRIES,
             )
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
+            app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=BOOT_RETRIES)
     except InvalidToken:
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather")
         return EXIT_FAILED

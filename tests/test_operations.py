@@ -146,3 +146,25 @@ async def test_backup_refuses_the_live_database_and_odd_characters_are_paths(
     stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, stderr.decode()
     assert stdout.decode().strip() == "ok"
+
+
+async def test_a_bot_api_that_comes_up_late_is_waited_for(tmp_path: Path) -> None:
+    # The Bot API is down when the bot starts (a container network not up yet): the bot
+    # tries again with backoff instead of exiting, and serves once it can.
+    probe = FakeTelegram()
+    await probe.start()
+    port = probe.port
+    await probe.stop()  # nothing listens there now
+    env = cli_env(tmp_path, probe)
+    bot = await cables_bot("run", env=env, cwd=tmp_path)
+    telegram = FakeTelegram()
+    try:
+        await asyncio.sleep(1.5)  # the outage the test simulates, not synchronisation
+        assert bot.returncode is None  # still trying
+        await telegram.start(port)
+        await telegram.push_update(factories.message("/help"))
+        await telegram.wait_for(lambda: telegram.sent(factories.READER_ID), timeout=60)
+    finally:
+        bot.terminate()
+        await asyncio.wait_for(bot.communicate(), 30)
+        await telegram.stop()
