@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import BotCommandScopeChat, LinkPreviewOptions
+from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -26,6 +26,7 @@ from bot.editors import cables
 from bot.editors.add_flow import add_conversation
 from bot.plumbing import errors, flood
 from bot.plumbing.edits import edits_handler
+from bot.plumbing.inbox import Inbox, InboxQueue
 from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.push.jobs import poll_feed, queue_daily_briefings
@@ -41,12 +42,13 @@ DAILY_JOB = "daily-due"
 DAILY_CHECK_SECONDS = 30
 
 
-def build_application(settings: Settings) -> App:
+def build_application(settings: Settings, *, webhook: bool = False) -> App:
     """Build the Application for these settings; nothing connects until it starts."""
 
     async def post_init(app: App) -> None:
         services = await Services.open(settings, app.bot)
         app.bot_data.open(services)
+        await keep_updates(app, Inbox(services.db))
         await register_menus(app, settings)
         services.worker.start()
         assert app.job_queue is not None
@@ -64,6 +66,9 @@ def build_application(settings: Settings) -> App:
     async def post_stop(app: App) -> None:
         if app.bot_data.is_open:
             await app.bot_data.services.stop_background()
+        queue = app.update_queue
+        if isinstance(queue, InboxQueue) and queue.inbox is not None:
+            await queue.inbox.flush()  # what was handled last leaves the inbox now
 
     async def post_shutdown(app: App) -> None:
         services = app.bot_data.close()
@@ -78,8 +83,10 @@ def build_application(settings: Settings) -> App:
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
     )
+    queue = InboxQueue(webhook=webhook)
     app = (
-        with_aiohttp(builder)
+        with_aiohttp(builder, before_get_updates=queue.before_get_updates)
+        .update_queue(queue)
         .concurrent_updates(PerChatUpdateProcessor())
         .defaults(
             Defaults(
@@ -97,6 +104,22 @@ def build_application(settings: Settings) -> App:
     )
     add_handlers(app, settings)
     return app
+
+
+async def keep_updates(app: App, inbox: Inbox) -> None:
+    """Keep each update in the inbox from now on, until handled; queue again, oldest first,
+    those a hard kill left there (bot/plumbing/inbox.py)."""
+    queue, processor = app.update_queue, app.update_processor
+    assert isinstance(queue, InboxQueue) and isinstance(processor, PerChatUpdateProcessor)
+    queue.inbox = inbox
+    processor.on_done = inbox.handled
+    waiting = await inbox.waiting()
+    for body in waiting:
+        update = Update.de_json(body, app.bot)
+        if update is not None:
+            await queue.put(update)
+    if waiting:
+        log.warning("handling again %d updates a stop left unhandled", len(waiting))
 
 
 def add_handlers(app: App, settings: Settings) -> None:

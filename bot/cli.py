@@ -69,7 +69,7 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
 
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     setup_logging(settings.log_level, secrets=[settings.token, secret])
-    app = build_application(settings)
+    app = build_application(settings, webhook=webhook)
     try:
         if webhook:
             assert settings.webhook_url is not None

@@ -157,6 +157,12 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     )
     """,
+    # 5: the update an editor's change came in, so one handled again after a hard kill
+    # finds its change made and makes it no second time
+    """
+    ALTER TABLE changes ADD COLUMN update_id INTEGER;
+    CREATE UNIQUE INDEX changes_by_update ON changes (update_id) WHERE update_id IS NOT NULL
+    """,
 )
 
 CONTENT = Schema("content", MIGRATIONS)

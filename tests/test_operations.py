@@ -168,3 +168,44 @@ async def test_a_bot_api_that_comes_up_late_is_waited_for(tmp_path: Path) -> Non
         bot.terminate()
         await asyncio.wait_for(bot.communicate(), 30)
         await telegram.stop()
+
+
+async def test_no_update_telegram_delivered_is_lost_to_a_hard_kill(
+    tmp_path: Path, telegram: FakeTelegram
+) -> None:
+    # 200 /set from one editor: handled one after another. The first reply hangs, the bot
+    # has fetched (so confirmed) all 200, and is killed. The next start handles every one
+    # exactly once: the change that landed before the kill is not made twice.
+    env = cli_env(tmp_path, telegram, ADMIN_IDS=str(factories.EDITOR_ID), LOG_LEVEL="INFO")
+    database = Path(env["DATABASE_PATH"])
+    bot = await cables_bot("run", env=env, cwd=tmp_path)
+    release = telegram.hold_next_message(factories.EDITOR_ID)
+    try:
+        await telegram.wait_for(lambda: telegram.calls_of("setMyCommands"), 60)
+        for n in range(1, 201):
+            await telegram.push_update(
+                factories.editor_message(f"/set russian_troops_in_belarus {n}")
+            )
+        await telegram.wait_for(lambda: factories.EDITOR_ID in telegram.holding, 60)
+        await telegram.wait_for(lambda: telegram.pending_updates == 0, 60)
+    finally:
+        bot.kill()  # SIGKILL: nothing is flushed, nothing said
+        await bot.wait()
+    release.set()
+    restarted = await cables_bot("run", env=env, cwd=tmp_path)
+    try:
+        await telegram.wait_for(lambda: len(telegram.sent(factories.EDITOR_ID)) >= 200, 120)
+    finally:
+        restarted.terminate()
+        _, stderr = await asyncio.wait_for(restarted.communicate(), 30)
+    assert "handling again 200 updates a stop left unhandled" in stderr.decode()
+    with sqlite3.connect(database) as conn:
+        changes = conn.execute(
+            "SELECT update_id FROM changes WHERE key = 'russian_troops_in_belarus'"
+        ).fetchall()
+        value = conn.execute(
+            "SELECT value_low FROM facts WHERE key = 'russian_troops_in_belarus'"
+        ).fetchone()
+        inbox = conn.execute("SELECT COUNT(*) FROM inbox").fetchone()
+    assert len(changes) == len(set(changes)) == 200  # each update once, none lost
+    assert value == (200.0,) and inbox == (0,)

@@ -86,7 +86,7 @@ def editor_only(command: str) -> Callable[[EditorHandler], EditorHandler]:
 def editor_of(update: Update) -> Editor:
     user = update.effective_user
     assert user is not None  # editor_only let the update through
-    return Editor(id=user.id, name=user.full_name or str(user.id))
+    return Editor(id=user.id, name=user.full_name or str(user.id), update_id=update.update_id)
 
 
 async def reply_usage(message: Message, context: BotContext, command: str, problem: str) -> None:

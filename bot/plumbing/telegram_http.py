@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import ssl
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import getproxies_environment, proxy_bypass
@@ -28,7 +29,7 @@ class AiohttpRequest(BaseRequest):
 
     __slots__ = (
         "_connect", "_media_write", "_pool", "_pool_size", "_proxies", "_read", "_session",
-        "_write",
+        "_write", "before_request",
     )  # fmt: skip
 
     def __init__(
@@ -40,6 +41,8 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
     ) -> None:
+        # Awaited before each call (the inbox's write before a getUpdates, bot/app.py).
+        self.before_request: Callable[[], Awaitable[None]] | None = None
         self._pool_size = connection_pool_size
         self._read = read_timeout
         self._write = write_timeout
@@ -81,6 +84,8 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
+        if self.before_request is not None:
+            await self.before_request()
         uploads = request_data is not None and request_data.contains_files
         timeout = self._timeout(
             read_timeout, write_timeout, connect_timeout, pool_timeout, uploads=uploads
@@ -170,8 +175,11 @@ def _multipart(request_data: RequestData) -> aiohttp.FormData:
 AnyBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
 
 
-def with_aiohttp(builder: AnyBuilder) -> AnyBuilder:
-    """Give an Application this client: a pool for its calls, one connection for getUpdates."""
-    return builder.request(AiohttpRequest()).get_updates_request(
-        AiohttpRequest(connection_pool_size=1)
-    )
+def with_aiohttp(
+    builder: AnyBuilder, before_get_updates: Callable[[], Awaitable[None]] | None = None
+) -> AnyBuilder:
+    """Give an Application this client: a pool for its calls, one connection for getUpdates
+    (which awaits before_get_updates before each call, where one is given)."""
+    updates = AiohttpRequest(connection_pool_size=1)
+    updates.before_request = before_get_updates
+    return builder.request(AiohttpRequest()).get_updates_request(updates)

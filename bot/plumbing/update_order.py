@@ -10,7 +10,7 @@ one queue per chat (or per user, where an update has no chat), many chats at onc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -42,7 +42,7 @@ def order_key(update: object) -> int | None:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Each chat's updates one after another; different chats' concurrently."""
 
-    __slots__ = ("_idle", "_in_hand", "_queues", "_running")
+    __slots__ = ("_idle", "_in_hand", "_queues", "_running", "on_done")
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(_PTB_SLOTS)
@@ -53,6 +53,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._in_hand = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        # Told each update's id once it is handled (the inbox, bot/plumbing/inbox.py).
+        self.on_done: Callable[[int], None] | None = None
 
     async def wait_idle(self) -> None:
         """Return once no update is being processed (or waiting for its chat's turn)."""
@@ -63,6 +65,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._idle.clear()
         try:
             await self._in_order(update, coroutine)
+            # Handled (an error handled counts): it leaves the inbox. One cancelled by a
+            # shutdown stays, to be handled at the next start.
+            if self.on_done is not None and isinstance(update, Update):
+                self.on_done(update.update_id)
         finally:
             self._in_hand -= 1
             if self._in_hand == 0:

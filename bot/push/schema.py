@@ -50,6 +50,14 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE daily_next_at IS NOT NULL;
     ALTER TABLE outbox ADD COLUMN late INTEGER NOT NULL DEFAULT 0
     """,
+    # 3: the inbox: each update fetched from Telegram, kept until it is handled
+    """
+    CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        body TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    )
+    """,
 )
 
 DELIVERY = Schema("delivery", MIGRATIONS)

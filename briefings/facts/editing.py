@@ -37,6 +37,7 @@ _TABLES: dict[Kind, str] = {"fact": "facts", "claim": "claims"}
 class Editor:
     id: int
     name: str
+    update_id: int | None = None  # the Telegram update the change came in, where known
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,12 +263,20 @@ class FactEditor:
     ) -> Change:
         """Write the row change and its history row, then check every briefing still fits.
 
-        Runs inside the caller's transaction: raising here rolls both writes back.
+        Runs inside the caller's transaction: raising here rolls both writes back. The same
+        update handled again (after a hard kill) finds its change made, and makes no other.
         """
+        if editor.update_id is not None:
+            made = await self.store.db.fetch_value(
+                "SELECT id FROM changes WHERE update_id = ?", (editor.update_id,)
+            )
+            if made is not None:
+                return await self.change(int(made))
         await self._apply(kind, key, before, after)
         cursor = await self.store.db.execute(
             "INSERT INTO changes (situation_id, kind, key, action, before_json, after_json,"
-            " editor_id, editor_name, changed_at, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " editor_id, editor_name, changed_at, undoes, update_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.store.situation_id,
                 kind,
@@ -279,6 +288,7 @@ class FactEditor:
                 editor.name,
                 self._now(),
                 undoes,
+                editor.update_id,
             ),
         )
         change_id = cursor.lastrowid

@@ -1,0 +1,101 @@
+"""No update Telegram considers delivered is lost: each is kept before it is confirmed.
+
+Telegram forgets an update once getUpdates has fetched past it (or once a webhook request
+is answered). PTB's Updater puts each update in the update queue, then asks for the next
+ones with an offset that confirms them. So the queue keeps what it is given, and the bot
+writes it to the database before its next getUpdates leaves (one transaction for a batch),
+or, with a webhook, before the request is answered. An update leaves the inbox once it is
+handled. At start, what is still there (a hard kill's in-flight and queued updates) is
+handled again, oldest first; an editor's change records its update, so a change that landed
+before the kill is not made twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from typing import Any
+
+from telegram import Update
+
+from briefings.database import Database, utc_now
+
+log = logging.getLogger(__name__)
+
+# Handled updates leave the inbox in batches, this soon after the first of them.
+CLEAR_AFTER_SECONDS = 0.2
+
+
+class Inbox:
+    """The updates fetched and not yet handled, written in batches."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._kept: list[tuple[int, str, str]] = []
+        self._handled: list[int] = []
+        self._clearing: asyncio.TimerHandle | None = None
+
+    def keep(self, update: Update) -> None:
+        """Hold an update until the next flush writes it."""
+        self._kept.append((update.update_id, json.dumps(update.to_dict()), utc_now()))
+
+    async def flush(self) -> None:
+        """Write the updates kept since the last flush, and clear the handled ones."""
+        kept, self._kept = self._kept, []
+        handled, self._handled = self._handled, []
+        if not kept and not handled:
+            return
+        try:
+            async with self.db.transaction():
+                await self.db.executemany(
+                    "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
+                    kept,
+                )
+                await self.db.executemany(
+                    "DELETE FROM inbox WHERE update_id = ?", ((uid,) for uid in handled)
+                )
+        except sqlite3.Error as exc:
+            # Another process holds the database (a backup, an operator's shell): updates are
+            # still handled, from memory; only a kill right now would lose them.
+            log.warning("inbox not written (%d kept, %d handled): %s",
+                        len(kept), len(handled), exc)  # fmt: skip
+
+    def handled(self, update_id: int) -> None:
+        """An update's handling ended: it leaves the inbox with the next batch."""
+        self._handled.append(update_id)
+        if self._clearing is None:
+            loop = asyncio.get_running_loop()
+            self._clearing = loop.call_later(CLEAR_AFTER_SECONDS, self._clear)
+
+    def _clear(self) -> None:
+        self._clearing = None
+        asyncio.get_running_loop().create_task(self.flush(), name="inbox-clear")
+
+    async def waiting(self) -> list[dict[str, Any]]:
+        """The updates kept and not handled, oldest first."""
+        rows = await self.db.fetch_all("SELECT body FROM inbox ORDER BY update_id")
+        return [json.loads(row[0]) for row in rows]
+
+
+class InboxQueue(asyncio.Queue[object]):
+    """The Application's update queue: what enters it is kept in the inbox first."""
+
+    def __init__(self, *, webhook: bool = False) -> None:
+        super().__init__()
+        self.inbox: Inbox | None = None  # set once the database is open (post_init)
+        # A webhook's update is confirmed when its request is answered, right after `put`.
+        self.webhook = webhook
+
+    async def put(self, item: object) -> None:
+        if self.inbox is not None and isinstance(item, Update):
+            self.inbox.keep(item)
+            if self.webhook:
+                await self.inbox.flush()
+        await super().put(item)
+
+    async def before_get_updates(self) -> None:
+        """Write what the last getUpdates brought before the next one confirms it."""
+        if self.inbox is not None:
+            await self.inbox.flush()
