@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,14 @@ async def stop_bot(app: App) -> None:
 
 @pytest.fixture
 async def bot(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[RunningBot]:
+    async with running_bot(settings, telegram) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[RunningBot]:
+    """The bot on these settings, its first feed poll done; stopped after, and the fake Bot
+    API must have rejected none of its calls."""
     app = await start_bot(settings)
     try:
         running = RunningBot(app, telegram)

@@ -16,7 +16,7 @@ import pytest
 from bot.settings import Settings
 from briefings.rendering.telegram_html import visible_text
 from tests import factories
-from tests.conftest import RunningBot, start_bot, stop_bot
+from tests.conftest import RunningBot, running_bot, start_bot, stop_bot
 from tests.fake_feed import FakeFeed, fixture
 from tests.fake_telegram import BOT_ID, FakeTelegram
 from tests.storage import publisher_on
@@ -30,14 +30,8 @@ async def pushing_bot(
     make_settings: Any, telegram: FakeTelegram, feed: FakeFeed
 ) -> AsyncIterator[RunningBot]:
     """A bot polling the loopback feed, its first poll (the priming one) done."""
-    app = await start_bot(make_settings(feed_url=feed.url))
-    bot = RunningBot(app, telegram)
-    await bot.services.ingest.wait_for_polls(1)
-    try:
+    async with running_bot(make_settings(feed_url=feed.url), telegram) as bot:
         yield bot
-    finally:
-        await stop_bot(app)
-    assert telegram.rejections == []
 
 
 def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:

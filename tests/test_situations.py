@@ -11,7 +11,7 @@ import pytest
 from briefings.facts.seed import apply_seeds
 from briefings.rendering.telegram_html import visible_text
 from tests import factories
-from tests.conftest import RunningBot, start_bot, stop_bot
+from tests.conftest import RunningBot, running_bot
 from tests.fake_feed import FakeFeed, fixture
 from tests.fake_telegram import FakeTelegram
 from tests.storage import open_store
@@ -31,14 +31,8 @@ async def two(
         assert await apply_seeds(store.db, [SECOND]) == [SECOND.stem]
     finally:
         await store.db.close()
-    app = await start_bot(settings)
-    bot = RunningBot(app, telegram)
-    await bot.services.ingest.wait_for_polls(1)
-    try:
+    async with running_bot(settings, telegram) as bot:
         yield bot
-    finally:
-        await stop_bot(app)
-    assert telegram.rejections == []
 
 
 def text_of(call: Any) -> str:
