@@ -79,6 +79,8 @@ class Situations:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._all: tuple[Situation, ...] | None = None
+        # Every section name of every situation, with _all: each reader's command asks.
+        self._names: frozenset[str] = frozenset()
         # The editors' choice, read once ("" when they made none): every reader's command
         # asks for it, so it must cost no query.
         self._current: str | None = None
@@ -86,13 +88,12 @@ class Situations:
     async def all(self) -> tuple[Situation, ...]:
         if self._all is None:
             self._all = await self._read()
+            self._names = frozenset(s.name for sit in self._all for s in sit.sections)
         return self._all
 
     def section_names(self) -> frozenset[str]:
         """Every section name of every situation, as last read (empty before the first)."""
-        if self._all is None:
-            return frozenset()
-        return frozenset(s.name for situation in self._all for s in situation.sections)
+        return self._names
 
     async def get(self, situation_id: str) -> Situation | None:
         return next((s for s in await self.all() if s.id == situation_id), None)
@@ -141,11 +142,6 @@ class Situations:
         created = await self.get(situation_id)
         assert created is not None
         return created
-
-    def forget(self) -> None:
-        """Read the registry afresh next time (after a seed or another writer)."""
-        self._all = None
-        self._current = None
 
     async def _put(self, key: str, value: str) -> None:
         async with self.db.transaction():

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 from telegram import Message, Update
 from telegram.constants import ChatType
@@ -19,8 +18,6 @@ from bot.settings import NEWSLETTER_URL
 from briefings.situations import Situation
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 # The longest unknown command we echo back; the rest of a hostile text is dropped.
 _MAX_ECHOED_COMMAND = 40

@@ -65,7 +65,8 @@ class CableIngest:
         self.cables = cables
         self.feed_url = feed_url
         # The newsletter's own hosts: the feed's, and any the operator adds (PUBLISH_HOSTS).
-        self.hosts = {_host(feed_url), *(host.lower() for host in page_hosts)}
+        self.feed_host = _host(feed_url)
+        self.hosts = {self.feed_host, *(host.lower() for host in page_hosts)}
         self.client = client or httpx.AsyncClient(
             timeout=FETCH_TIMEOUT, follow_redirects=True, headers={"User-Agent": USER_AGENT}
         )
@@ -208,7 +209,7 @@ class CableIngest:
             raise IngestError(
                 f"only the newsletter's own pages can be read ({', '.join(sorted(self.hosts))})"
             )
-        if host == _host(self.feed_url):
+        if host == self.feed_host:
             return  # the operator's own FEED_URL, wherever it points
         infos = await asyncio.get_running_loop().getaddrinfo(host, request.url.port or 443)
         for info in infos:
