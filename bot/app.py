@@ -71,6 +71,9 @@ def build_application(settings: Settings, *, webhook: bool = False) -> App:
             await queue.inbox.flush()  # what was handled last leaves the inbox now
 
     async def post_shutdown(app: App) -> None:
+        # After a start that failed (the Bot API unreachable), PTB leaves the bot's HTTP
+        # sessions open; closing them here spares the "Unclosed client session" noise.
+        await app.bot.shutdown()
         services = app.bot_data.close()
         if services is not None:
             await services.close()
@@ -83,7 +86,7 @@ def build_application(settings: Settings, *, webhook: bool = False) -> App:
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
     )
-    queue = InboxQueue(webhook=webhook)
+    queue = InboxQueue(backlog=settings.update_backlog, webhook=webhook)
     app = (
         with_aiohttp(builder, before_get_updates=queue.before_get_updates)
         .update_queue(queue)
@@ -112,12 +115,12 @@ async def keep_updates(app: App, inbox: Inbox) -> None:
     queue, processor = app.update_queue, app.update_processor
     assert isinstance(queue, InboxQueue) and isinstance(processor, PerChatUpdateProcessor)
     queue.inbox = inbox
-    processor.on_done = inbox.handled
+    processor.on_done = queue.handled
     waiting = await inbox.waiting()
     for body in waiting:
         update = Update.de_json(body, app.bot)
         if update is not None:
-            await queue.put(update)
+            await queue.replay(update)
     if waiting:
         log.warning("handling again %d updates a stop left unhandled", len(waiting))
 

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     user_commands_per_minute: int = Field(default=20, ge=1, le=10_000)
+    # Updates fetched and not yet handled, at most: beyond it the bot stops fetching and
+    # Telegram keeps the rest (for up to 24 hours).
+    update_backlog: int = Field(default=10_000, ge=10, le=1_000_000)
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65_535)

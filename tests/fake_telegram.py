@@ -110,6 +110,8 @@ class FakeTelegram:
         # Telegram does, unless it allows sending without the reply.
         self.deleted: set[tuple[int, int]] = set()
         self.port = 0
+        self.polling = False  # a getUpdates call is open
+        self.fetched_up_to = 0  # the highest update_id getUpdates has returned
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, port: int = 0) -> None:
@@ -293,12 +295,20 @@ class FakeTelegram:
         async with self._changed:
             # Telegram forgets updates below the offset: they are confirmed.
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            if not self._updates and timeout > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._changed.wait_for(lambda: self._updates or self._closing), timeout
-                    )
-            return self._updates[:limit]
+            self.polling = True
+            try:
+                if not self._updates and timeout > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(
+                            self._changed.wait_for(lambda: self._updates or self._closing),
+                            timeout,
+                        )
+            finally:
+                self.polling = False
+            batch = self._updates[:limit]
+            if batch:
+                self.fetched_up_to = max(self.fetched_up_to, batch[-1]["update_id"])
+            return batch
 
     async def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
         commands = params.get("commands") or []

@@ -84,6 +84,7 @@ async def test_a_token_telegram_rejects_stops_cleanly(
     log = stderr.decode()
     assert "Telegram rejected TELEGRAM_BOT_TOKEN" in log
     assert "Traceback" not in log
+    assert "Unclosed" not in log  # the failed start closed its HTTP sessions
     assert wrong not in log and wrong.partition(":")[2] not in log
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.plumbing.inbox import InboxQueue
 from bot.plumbing.update_order import MAX_CONCURRENT_UPDATES
 from tests import factories
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, running_bot
 from tests.fake_telegram import FakeTelegram
 
 SLOW, OTHER, THIRD = 7001, 7002, 7003
@@ -83,3 +86,28 @@ async def test_an_inline_query_does_not_wait_for_its_users_private_chat(
     forces = (await bot.desk.renderer.render("forces")).text
     assert [call.params["text"] for call in telegram.sent(factories.READER_ID)] == [forces]
     assert telegram.sent(factories.EDITOR_ID) == []
+
+
+async def test_a_full_backlog_stops_fetching_until_there_is_room(
+    make_settings: Any, telegram: FakeTelegram
+) -> None:
+    settings = make_settings(update_backlog=10, user_commands_per_minute=10_000)
+    async with running_bot(settings, telegram) as bot:
+        queue = bot.app.update_queue
+        assert isinstance(queue, InboxQueue)
+        release = telegram.hold_next_message(SLOW)
+        first = await telegram.push_update(factories.message("/help", factories.private_chat(SLOW)))
+        await telegram.wait_for(lambda: SLOW in telegram.holding)
+        for _ in range(400):  # all behind the held reply
+            await telegram.push_update(factories.message("/help", factories.private_chat(SLOW)))
+
+        # The bot fetches until its backlog is full, then asks for no more: Telegram keeps them.
+        await telegram.wait_for(lambda: queue.in_hand >= 10 and not telegram.polling)
+        fetched = telegram.fetched_up_to - first + 1
+        assert 10 <= fetched <= 10 + 2 * 100  # the backlog, and at most the batches in flight
+        assert telegram.pending_updates > 0
+
+        release.set()
+        await telegram.wait_for(lambda: len(telegram.sent(SLOW)) == 401, 60)
+        await bot.settled()
+        assert queue.in_hand == 0

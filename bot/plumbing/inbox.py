@@ -80,22 +80,54 @@ class Inbox:
 
 
 class InboxQueue(asyncio.Queue[object]):
-    """The Application's update queue: what enters it is kept in the inbox first."""
+    """The Application's update queue: what enters it is kept in the inbox first, and no more
+    than `backlog` updates are in hand (queued, waiting for their chat, or running) at once.
+    """
 
-    def __init__(self, *, webhook: bool = False) -> None:
+    def __init__(self, *, backlog: int, webhook: bool = False) -> None:
         super().__init__()
         self.inbox: Inbox | None = None  # set once the database is open (post_init)
         # A webhook's update is confirmed when its request is answered, right after `put`.
         self.webhook = webhook
+        self.backlog = backlog
+        self.in_hand = 0
+        self._room = asyncio.Event()
+        self._room.set()
 
     async def put(self, item: object) -> None:
-        if self.inbox is not None and isinstance(item, Update):
-            self.inbox.keep(item)
+        if isinstance(item, Update):
             if self.webhook:
-                await self.inbox.flush()
+                # Telegram waits for the answer (and sends no more than its max_connections
+                # at once), so a full backlog holds the request rather than memory.
+                await self._room.wait()
+            self._take(item)
+            if self.inbox is not None:
+                self.inbox.keep(item)
+                if self.webhook:
+                    await self.inbox.flush()
         await super().put(item)
 
+    async def replay(self, update: Update) -> None:
+        """Queue an update the inbox already holds (left by the last stop)."""
+        self._take(update)
+        await super().put(update)
+
+    def handled(self, update_id: int) -> None:
+        """An update's handling ended: room for the next, and it leaves the inbox."""
+        self.in_hand -= 1
+        if self.in_hand < self.backlog:
+            self._room.set()
+        if self.inbox is not None:
+            self.inbox.handled(update_id)
+
+    def _take(self, update: Update) -> None:
+        self.in_hand += 1
+        if self.in_hand >= self.backlog:
+            self._room.clear()
+
     async def before_get_updates(self) -> None:
-        """Write what the last getUpdates brought before the next one confirms it."""
+        """Write what the last getUpdates brought before the next one confirms it; with the
+        backlog full, fetch no more until there is room (Telegram keeps the rest)."""
         if self.inbox is not None:
             await self.inbox.flush()
+        await self._room.wait()

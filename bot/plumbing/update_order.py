@@ -21,7 +21,9 @@ from telegram.ext import BaseUpdateProcessor
 MAX_CONCURRENT_UPDATES = 64
 # PTB takes a slot of its own semaphore before we know an update's chat, so its bound is set
 # far above ours: an update waiting for its chat's turn must not hold one of the running slots.
-_PTB_SLOTS = 100_000
+# What bounds the updates in hand is the update queue's backlog (bot/plumbing/inbox.py), which
+# stops fetching when full; this only has to be at least that.
+_PTB_SLOTS = 1_000_000
 
 
 def order_key(update: object) -> int | None:
