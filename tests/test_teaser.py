@@ -136,7 +136,50 @@ def test_an_html_title_is_shown_as_its_text() -> None:
         b'<entry><title type="html">That&amp;#8217;s 1930ft&lt;sup&gt;2&lt;/sup&gt;</title>'
         b'<link href="https://example.org/p/a"/><id>a</id><summary>s</summary></entry></feed>'
     )
-    assert [item.title for item in parse_feed(atom)] == ["That’s 1930ft2"]
+    assert [item.title for item in parse_feed(atom)] == ["That’s 1930ft²"]
+
+
+@pytest.mark.parametrize(
+    ("html_text", "shown"),
+    [
+        ("1930ft<sup>2</sup>", "1930ft²"),
+        ("CO<sub>2</sub> and H<sub>2</sub>O", "CO₂ and H₂O"),
+        ("the 1<sup>st</sup> brigade", "the 1st brigade"),  # no raised letters: as it is
+        ("10<sup>-3</sup>", "10⁻³"),
+    ],
+)
+def test_raised_and_lowered_text_reads_as_it_would_on_the_page(
+    html_text: str, shown: str
+) -> None:
+    assert make_teaser(f"<p>{html_text}</p>", None).html == shown
+
+
+@pytest.mark.parametrize(
+    ("preview", "expected"),
+    [
+        # A chart and its caption, and nothing else.
+        ("<figure><img src='https://example.org/c.png'><figcaption>Troops at Mozyr, "
+         "<b>3 March</b>.</figcaption></figure>", "Troops at Mozyr, <b>3 March</b>."),
+        # A post laid out in a table: cells apart, rows apart.
+        ("<table><tr><td>Brigades</td><td>six</td></tr><tr><td>Tanks</td><td>ninety</td></tr>"
+         "</table>", "Brigades six\n\nTanks ninety"),
+        # An embedded post's quoted text (the embed's own fallback for readers without it).
+        ("<div class='embedded-post'><blockquote class='twitter-tweet'><p>Columns seen near "
+         "Gomel.</p></blockquote><script src='https://x.example/w.js'></script></div>",
+         "Columns seen near Gomel."),
+    ],
+)  # fmt: skip
+def test_prose_only_inside_figures_tables_or_embeds_still_makes_a_teaser(
+    preview: str, expected: str
+) -> None:
+    assert make_teaser(preview, None).html == expected
+
+
+def test_a_figure_is_left_out_where_there_is_prose_and_a_players_fallback_always() -> None:
+    preview = "<p>The text.</p><figure><figcaption>A caption.</figcaption></figure>"
+    assert make_teaser(preview, None).html == "The text."
+    alone = "<iframe src='https://example.org/v'>Your browser does not support iframes.</iframe>"
+    assert make_teaser(alone, None).html == ""
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,22 @@ _DROPPED_CLASSES = (
     "subscription-widget", "button-wrapper", "footnote", "captioned-image", "image-link",
     "embed", "poll", "paywall", "subscribe", "share", "digest-post", "tweet", "youtube",
 )  # fmt: skip
+# A post with no prose outside figures, tables and embeds (a chart with its caption, a table
+# laid out by WordPress, an embedded post's quoted text) is read again keeping those: only
+# code, forms, page furniture and the "your browser does not support" text of players stay out.
+_DROPPED_AT_LAST = {
+    "script", "style", "noscript", "template", "svg", "iframe", "video", "audio", "object",
+    "embed", "form", "button", "input", "select", "textarea", "head", "title",
+}  # fmt: skip
+_DROPPED_CLASSES_AT_LAST = (
+    "subscription-widget", "button-wrapper", "footnote", "paywall", "subscribe", "share",
+)  # fmt: skip
+# Table cells: a space between them, so a row's words do not glue.
+_CELLS = {"td", "th"}
+# Superscript and subscript as Telegram can show them (it has no <sup>): "ft²", "CO₂".
+_SUPERSCRIPT = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
+_SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+_RAISED = {"sup": _SUPERSCRIPT, "sub": _SUBSCRIPT}
 _MARKS = {"b": "b", "strong": "b", "i": "i", "em": "i", "u": "u", "s": "s", "strike": "s",
           "del": "s", "code": "code"}  # fmt: skip
 _VOID = {"br", "hr", "img", "input", "source", "meta", "link", "wbr", "area", "col", "embed"}
@@ -76,8 +92,10 @@ class Teaser:
 class _Reader(HTMLParser):
     """Collects blocks of marked-up text, skipping what a teaser must not carry."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, at_last: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self._dropped_tags = _DROPPED_AT_LAST if at_last else _DROPPED
+        self._dropped_classes = _DROPPED_CLASSES_AT_LAST if at_last else _DROPPED_CLASSES
         self.blocks: list[Block] = []
         self._stack: list[tuple[str, bool]] = []  # (tag, dropped)
         # Kept beside the stack so that each tag costs the same however deep the nesting
@@ -94,7 +112,7 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         classes = attributes.get("class") or ""
-        dropped = tag in _DROPPED or any(name in classes for name in _DROPPED_CLASSES)
+        dropped = tag in self._dropped_tags or any(n in classes for n in self._dropped_classes)
         if tag in _VOID:
             if tag in ("br", "hr") and not self._dropping():
                 self._close_block()
@@ -111,6 +129,8 @@ class _Reader(HTMLParser):
                 self._current = Block(kind)
         elif tag in _MARKS:
             self._marks.append(_MARKS[tag])
+        elif tag in _CELLS and self._current is not None:
+            self._current.runs.append(Run(" "))
         elif tag == "a":
             href = attributes.get("href") or ""
             self._hrefs.append(href if re.match(r"https?://", href) else None)
@@ -139,6 +159,12 @@ class _Reader(HTMLParser):
         if self._dropping():
             return
         text = re.sub(r"\s+", " ", data)
+        raised = next((tag for tag in ("sup", "sub") if self._open[tag]), None)
+        if raised is not None:
+            shown = text.translate(_RAISED[raised])
+            # Only where every character has a raised form: "1st" stays as it is.
+            if not any(a == b and not a.isspace() for a, b in zip(text, shown, strict=True)):
+                text = shown
         if not text.strip() and self._current is None:
             return
         if self._current is None:
@@ -157,8 +183,9 @@ class _Reader(HTMLParser):
         self._close_block()
 
 
-def read_blocks(preview_html: str) -> list[Block]:
-    reader = _Reader()
+def read_blocks(preview_html: str, *, at_last: bool = False) -> list[Block]:
+    """The text blocks of some HTML; at_last keeps figures, tables and embeds' text too."""
+    reader = _Reader(at_last=at_last)
     reader.feed(preview_html)
     reader.close()
     return reader.blocks
@@ -166,7 +193,7 @@ def read_blocks(preview_html: str) -> list[Block]:
 
 def make_teaser(preview_html: str, item_link: str | None, budget: int = TEASER_BUDGET) -> Teaser:
     """The opening of a cable's free preview as Telegram HTML, cut at a sentence end."""
-    blocks = read_blocks(preview_html)
+    blocks = read_blocks(preview_html) or read_blocks(preview_html, at_last=True)
     # The box may sit in an element we drop anyway (class "paywall"); it still marks paid.
     paid = bool(_PAYWALL_BOX.search(html.unescape(re.sub(r"<[^>]*>", " ", preview_html))))
     # The web page's paywall box: it and all after it are not the cable's text.
