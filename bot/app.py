@@ -87,6 +87,8 @@ def build_application(settings: Settings, *, webhook: bool = False) -> App:
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
     )
     queue = InboxQueue(backlog=settings.update_backlog, webhook=webhook)
+    if webhook:
+        builder = builder.updater(None)  # the web server hands updates in (bot/web/)
     app = (
         with_aiohttp(builder, before_get_updates=queue.before_get_updates)
         .update_queue(queue)

@@ -9,7 +9,6 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
@@ -72,17 +71,10 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
     app = build_application(settings, webhook=webhook)
     try:
         if webhook:
-            assert settings.webhook_url is not None
+            from bot.web.server import serve_webhook  # the web server only where it serves
+
             log.info("webhook mode listen=%s:%s", settings.webhook_listen, settings.webhook_port)
-            app.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-                bootstrap_retries=BOOT_RETRIES,
-            )
+            asyncio.run(serve_webhook(app, settings, boot_retries=BOOT_RETRIES))
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=BOOT_RETRIES)
     except InvalidToken:

@@ -148,9 +148,7 @@ def test_an_html_title_is_shown_as_its_text() -> None:
         ("10<sup>-3</sup>", "10⁻³"),
     ],
 )
-def test_raised_and_lowered_text_reads_as_it_would_on_the_page(
-    html_text: str, shown: str
-) -> None:
+def test_raised_and_lowered_text_reads_as_it_would_on_the_page(html_text: str, shown: str) -> None:
     assert make_teaser(f"<p>{html_text}</p>", None).html == shown
 
 

@@ -96,10 +96,11 @@ async def test_a_full_backlog_stops_fetching_until_there_is_room(
         queue = bot.app.update_queue
         assert isinstance(queue, InboxQueue)
         release = telegram.hold_next_message(SLOW)
-        first = await telegram.push_update(factories.message("/help", factories.private_chat(SLOW)))
+        slow_help = factories.message("/help", factories.private_chat(SLOW))
+        first = await telegram.push_update(slow_help)
         await telegram.wait_for(lambda: SLOW in telegram.holding)
         for _ in range(400):  # all behind the held reply
-            await telegram.push_update(factories.message("/help", factories.private_chat(SLOW)))
+            await telegram.push_update(slow_help)
 
         # The bot fetches until its backlog is full, then asks for no more: Telegram keeps them.
         await telegram.wait_for(lambda: queue.in_hand >= 10 and not telegram.polling)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -72,3 +73,61 @@ async def test_webhook_mode_needs_its_settings(tmp_path: Path, telegram: FakeTel
         "cables-bot: setting WEBHOOK_URL: not set (needed for --webhook)",
         "cables-bot: setting WEBHOOK_SECRET: not set (needed for --webhook)",
     ]
+
+
+def peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    [line] = [line for line in status.splitlines() if line.startswith("VmHWM:")]
+    return int(line.split()[1]) / 1024
+
+
+async def test_a_webhook_body_is_capped_and_the_secret_checked_first(
+    tmp_path: Path, telegram: FakeTelegram
+) -> None:
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/hook"
+    env = cli_env(
+        tmp_path, telegram, WEBHOOK_URL=hook, WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port), WEBHOOK_SECRET=SECRET,
+    )  # fmt: skip
+    bot = await cables_bot("run", "--webhook", env=env, cwd=tmp_path)
+    try:
+        await telegram.wait_for(lambda: telegram.calls_of("setWebhook"), 30)
+        before = peak_rss_mb(bot.pid)
+        secret = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        chunk = b"x" * (1024 * 1024)
+
+        async def endless() -> AsyncIterator[bytes]:  # chunked: no length to refuse it by
+            for _ in range(95):
+                yield chunk
+
+        async with httpx.AsyncClient(timeout=30) as client:
+            statuses = []
+            for headers in (secret, {}, secret):
+                try:
+                    answer = await client.post(hook, content=endless(), headers=headers)
+                    statuses.append(answer.status_code)
+                except httpx.TransportError:
+                    statuses.append(0)  # the server stopped reading and closed: also a refusal
+            declared = await client.post(hook, content=chunk * 2, headers=secret)
+            garbage = await client.post(hook, content=b"{not json", headers=secret)
+            not_update = await client.post(hook, content=b"[1, 2]", headers=secret)
+            wrong_path = await client.post(hook + "x", content=b"{}", headers=secret)
+            fine = await client.post(
+                hook,
+                content=json.dumps({"update_id": 5, **factories.message("/help")}).encode(),
+                headers=secret,
+            )
+        assert statuses[1] in (403, 0) and statuses[0] in (413, 0) and statuses[2] in (413, 0)
+        assert declared.status_code == 413
+        assert (garbage.status_code, not_update.status_code) == (400, 400)
+        assert wrong_path.status_code == 404
+        assert fine.status_code == 200
+        await telegram.wait_for(lambda: telegram.sent(factories.READER_ID), 30)
+        # 3 × 95 MB posted; what the server held at most was its cap, not the bodies.
+        assert peak_rss_mb(bot.pid) - before < 50
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(bot.communicate(), 30)
+    assert bot.returncode == 0, stderr.decode()[-2000:]
+    assert "Traceback" not in stderr.decode()

@@ -1,0 +1,1 @@
+"""The bot's own HTTP server (webhook mode): Telegram's updates, on Starlette and uvicorn."""

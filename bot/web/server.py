@@ -1,0 +1,99 @@
+"""Webhook mode: the Application and a Starlette app on uvicorn in one event loop.
+
+As python-telegram-bot's own custom-webhook example does it: the Application runs without
+an Updater, and the web server hands each update to its queue. PTB's built-in webhook
+server (tornado) buffers bodies up to 100 MB before it checks the secret; this one reads
+the secret first and at most a megabyte after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Route
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+
+from bot.context import App
+from bot.settings import Settings
+from bot.web.webhook import UpdateEndpoint
+
+log = logging.getLogger(__name__)
+
+
+def web_app(app: App, settings: Settings) -> Starlette:
+    """The routes the bot serves: Telegram's updates on WEBHOOK_URL's path, nothing else."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    path = urlsplit(settings.webhook_url).path or "/"
+    endpoint = UpdateEndpoint(app, settings.webhook_secret.get_secret_value())
+    return Starlette(routes=[Route(path, endpoint.handle, methods=["POST"])])
+
+
+async def serve_webhook(app: App, settings: Settings, *, boot_retries: int) -> None:
+    """Start the bot, register the webhook, serve until SIGINT or SIGTERM, stop cleanly."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    config = uvicorn.Config(
+        web_app(app, settings), host=settings.webhook_listen, port=settings.webhook_port,
+        lifespan="off", access_log=False, log_config=None, server_header=False,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    try:
+        await initialize(app, boot_retries)
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        # Listening before Telegram is told the address: its first POST finds the port open.
+        listening = config.bind_socket()
+        await app.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+        with _signals_end_quietly():
+            await server.serve(sockets=[listening])
+    finally:
+        if app.running:
+            await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+async def initialize(app: App, retries: int) -> None:
+    """app.initialize(), tried again with a growing pause while the Bot API is unreachable
+    (as run_polling's bootstrap_retries does); a rejected token is not retried."""
+    pause = 1.0
+    for attempt in range(retries + 1):
+        try:
+            await app.initialize()
+            return
+        except InvalidToken:
+            raise
+        except NetworkError as exc:
+            if attempt == retries:
+                raise
+            log.warning("Bot API unreachable (%s): trying again in %.1f s", exc.message, pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 1.5, 30.0)
+
+
+@contextmanager
+def _signals_end_quietly() -> Iterator[None]:
+    """uvicorn takes SIGINT and SIGTERM while it serves, and raises them again once it has
+    shut down; by then the bot is stopping anyway, so that second raise must do nothing."""
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in handled}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
