@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.desks import Desks
 from bot.plumbing.error_digest import ErrorDigest
 from bot.push.daily import DailySchedule
+from bot.push.holds import HoldNotices
 from bot.push.messages import PushComposer
 from bot.push.outbox import Outbox
 from bot.push.publisher import Publisher
@@ -63,7 +64,10 @@ class Services:
         cables = CableStore(db)
         outbox = Outbox(db)
         pushes = PushComposer(pages, desks, cables, keyboards)
-        worker = PushWorker(outbox, bot, pushes.compose, settings.broadcast_rate)
+        notices = HoldNotices(bot, pages, cables, settings.admin_ids)
+        worker = PushWorker(
+            outbox, bot, pushes.compose, settings.broadcast_rate, on_hold=notices.tell
+        )
         ingest = CableIngest(db, cables, settings.feed_url, page_hosts=settings.publish_hosts)
         return cls(
             settings=settings,
@@ -79,7 +83,7 @@ class Services:
             pushes=pushes,
             worker=worker,
             ingest=ingest,
-            publisher=Publisher(db, ingest, cables, outbox, worker.wake),
+            publisher=Publisher(db, ingest, cables, outbox, pushes, notices.tell, worker.wake),
         )
 
     def is_editor(self, user_id: int | None) -> bool:

@@ -110,6 +110,8 @@ class FakeTelegram:
         # Telegram does, unless it allows sending without the reply.
         self.deleted: set[tuple[int, int]] = set()
         self.port = 0
+        # Link hosts Telegram refuses on buttons (it flags some): BUTTON_URL_INVALID.
+        self.refused_hosts: frozenset[str] = frozenset()
         self.polling = False  # a getUpdates call is open
         self.fetched_up_to = 0  # the highest update_id getUpdates has returned
 
@@ -357,7 +359,7 @@ class FakeTelegram:
         await self._held(chat_id)
         text = str(params.get("text", ""))
         self._check_text(params, text)
-        check_reply_markup(params.get("reply_markup"))
+        check_reply_markup(params.get("reply_markup"), self.refused_hosts)
         self._check_reply_target(chat_id, params.get("reply_parameters"))
         message_id = next(self._message_ids)
         params["_accepted"] = True
@@ -383,7 +385,7 @@ class FakeTelegram:
         if stored["text"] is None:
             raise HtmlRejected("there is no text in the message to edit")
         self._check_text(params, text)
-        check_reply_markup(params.get("reply_markup"))
+        check_reply_markup(params.get("reply_markup"), self.refused_hosts)
         if stored["text"] == text and stored["reply_markup"] == params.get("reply_markup"):
             raise HtmlRejected(
                 "message is not modified: specified new message content and reply markup "
@@ -416,7 +418,7 @@ class FakeTelegram:
         caption = str(params.get("caption") or "")
         if caption:
             self._check_text(params, caption, MAX_CAPTION_LENGTH)
-        check_reply_markup(params.get("reply_markup"))
+        check_reply_markup(params.get("reply_markup"), self.refused_hosts)
         params["_uploaded"] = isinstance(photo, bytes)
         params["_file_id"] = sizes[-1]["file_id"]
         message_id = params["_message_id"] = next(self._message_ids)

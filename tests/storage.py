@@ -8,14 +8,21 @@ from typing import Any
 
 import httpx
 
+from bot.desks import Desks
+from bot.push.messages import PushComposer
 from bot.push.outbox import Outbox
 from bot.push.publisher import Publisher
 from bot.push.schema import DELIVERY
+from bot.readers.keyboards import Keyboards
 from briefings.cables.ingest import CableIngest
 from briefings.cables.store import CableStore
 from briefings.database import Database
 from briefings.facts.store import FactStore
+from briefings.rendering.renderer import Pages
 from briefings.schema import open_database
+from briefings.situations import Situations
+
+TRIAL_URL = "https://thebismarckcables.substack.com/subscribe?coupon=tg7"
 
 
 async def open_store(path: str | os.PathLike[str]) -> FactStore:
@@ -32,8 +39,16 @@ async def write(db: Database, sql: str, params: Iterable[Any] = ()) -> None:
 def publisher_on(
     db: Database, feed_url: str, client: httpx.AsyncClient | None = None
 ) -> Publisher:
-    """A publisher as the bot builds it, without the bot (nothing wakes a worker)."""
+    """A publisher as the bot builds it, without the bot (nothing wakes a worker, and no
+    editor is told of a held cable)."""
     cables = CableStore(db)
-    return Publisher(
-        db, CableIngest(db, cables, feed_url, client), cables, Outbox(db), lambda: None
+    pages = Pages()
+    pushes = PushComposer(
+        pages, Desks(db, Situations(db), pages), cables, Keyboards(TRIAL_URL, share=False)
     )
+
+    async def tell_nobody(cable_id: str, reason: str) -> None:
+        pass
+
+    ingest = CableIngest(db, cables, feed_url, client)
+    return Publisher(db, ingest, cables, Outbox(db), pushes, tell_nobody, lambda: None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 
@@ -82,8 +83,9 @@ def _check_attributes(name: str, attrs: str) -> None:
         raise HtmlRejected('can\'t parse entities: span needs class="tg-spoiler"')
 
 
-def check_reply_markup(markup: object) -> None:
-    """Raise HtmlRejected (as Telegram's 400) for a malformed inline keyboard."""
+def check_reply_markup(markup: object, refused_hosts: frozenset[str] = frozenset()) -> None:
+    """Raise HtmlRejected (as Telegram's 400) for a malformed inline keyboard, or for a
+    button linking to one of refused_hosts (hosts Telegram rejects, as it does some)."""
     if markup is None:
         return
     if not isinstance(markup, dict) or not isinstance(markup.get("inline_keyboard"), list):
@@ -106,5 +108,17 @@ def check_reply_markup(markup: object) -> None:
                 data = button["callback_data"]
                 if not isinstance(data, str) or not 1 <= len(data.encode()) <= 64:
                     raise HtmlRejected("BUTTON_DATA_INVALID")
-            if "url" in button and not re.fullmatch(r"(https?|tg)://\S+", str(button["url"])):
-                raise HtmlRejected("inline keyboard button URL is invalid")
+            if "url" in button:
+                _check_button_url(str(button["url"]), refused_hosts)
+
+
+def _check_button_url(url: str, refused_hosts: frozenset[str]) -> None:
+    # As Telegram answers: a URL that is not http(s)/tg, and a host without a dot
+    # ("localhost", an intranet name), are BUTTON_URL_INVALID.
+    if not re.fullmatch(r"(https?|tg)://\S+", url):
+        raise HtmlRejected("inline keyboard button URL is invalid")
+    parts = urlsplit(url)
+    if parts.scheme != "tg" and "." not in (parts.hostname or ""):
+        raise HtmlRejected("BUTTON_URL_INVALID")
+    if (parts.hostname or "") in refused_hosts:
+        raise HtmlRejected("BUTTON_URL_INVALID")

@@ -494,3 +494,78 @@ async def test_a_group_that_became_a_supergroup_keeps_its_subscription(
     await pushing_bot.say("/help")
     await pushing_bot.settled()
     assert await pushing_bot.services.subscribers.get(-1004002) is not None
+
+
+# ---------------------------------------------------------------------- refused for content
+def held_notices(telegram: FakeTelegram) -> list[str]:
+    texts = [visible_text(call.params["text"]) for call in telegram.sent(factories.EDITOR_ID)]
+    return [text for text in texts if "Telegram refuses the push" in text]
+
+
+async def test_a_push_telegram_refuses_stops_at_the_first_refusal_and_resends_once_fixed(
+    pushing_bot: RunningBot, telegram: FakeTelegram, feed: FakeFeed
+) -> None:
+    readers = list(range(501, 511))
+    await add_subscribers(pushing_bot, readers)
+    telegram.refused_hosts = frozenset({"thebismarckcables.substack.com"})  # flagged, say
+
+    await publish_new_cable(pushing_bot, feed)
+    [notice] = await telegram.wait_for(lambda: held_notices(telegram), 30)
+    assert "button_url_invalid" in notice.lower() and f"/publish {NEW_CABLE}" in notice
+    # Stopped at the first refusal (or the few sends already in flight), nobody got it,
+    # and nothing counts as failed: every push waits, held.
+    refused = len(telegram.rejections)
+    assert 1 <= refused <= 4
+    assert not [c for c in telegram.delivered() if int(c.params["chat_id"]) in readers]
+    path = pushing_bot.services.settings.database_path
+    assert rows(path, "SELECT status, COUNT(*) FROM outbox GROUP BY status") == [("pending", 10)]
+    listing = visible_text((await pushing_bot.send(factories.editor_message("/cables")))
+                           .params["text"])  # fmt: skip
+    assert "⛔ Held: Button_url_invalid" in listing
+
+    telegram.refused_hosts = frozenset()  # mended
+    reply = await pushing_bot.send(factories.editor_message(f"/publish {NEW_CABLE}"))
+    assert "Resending" in visible_text(reply.params["text"])
+    assert "to the 10 subscribers it has not reached" in visible_text(reply.params["text"])
+    await telegram.wait_for(
+        lambda: {int(c.params["chat_id"]) for c in telegram.delivered()} >= set(readers), 30
+    )
+    await pushing_bot.settled()
+    got = [int(c.params["chat_id"]) for c in telegram.delivered()
+           if int(c.params["chat_id"]) in readers]  # fmt: skip
+    assert sorted(got) == readers  # each once
+    await pushing_bot.services.worker.stop()  # its last outcomes are written
+    assert rows(path, "SELECT status, COUNT(*) FROM outbox GROUP BY status") == [("sent", 10)]
+    assert len(held_notices(telegram)) == 1  # the editors were told once
+    assert len(telegram.rejections) == refused
+    telegram.rejections.clear()  # the refusals were the point of this test
+
+
+async def test_a_link_telegram_would_refuse_is_caught_before_anything_is_queued(
+    pushing_bot: RunningBot, telegram: FakeTelegram, feed: FakeFeed
+) -> None:
+    readers = [601, 602, 603]
+    await add_subscribers(pushing_bot, readers)
+    good = fixture("bismarck-feed-v2.xml")
+    feed.body = good.replace(b"<link>" + NEW_CABLE.encode(), b"<link>http://bismarck-cms/p/c")
+
+    await pushing_bot.services.publisher.poll_feed()
+    [notice] = await telegram.wait_for(lambda: held_notices(telegram), 30)
+    assert "the “Read the cable” button" in notice and "'bismarck-cms'" in notice
+    assert telegram.rejections == []  # nothing was sent to be refused
+    assert not [c for c in telegram.calls_of("sendMessage")
+                if int(c.params["chat_id"]) in readers]  # fmt: skip
+
+    # A second /publish before the feed is mended: still refused, still nothing sent.
+    again = await pushing_bot.send(factories.editor_message(f"/publish {NEW_CABLE}"))
+    assert "Telegram would still refuse it" in visible_text(again.params["text"])
+
+    feed.body = good
+    reply = await pushing_bot.send(factories.editor_message(f"/publish {NEW_CABLE}"))
+    assert "Resending" in visible_text(reply.params["text"])
+    pushes = await telegram.wait_for(
+        lambda: (p := [c for c in telegram.delivered() if int(c.params["chat_id"]) in readers])
+        and len(p) == 3 and p, 30,
+    )  # fmt: skip
+    assert {buttons(call)["Read the cable"] for call in pushes} == {NEW_CABLE}
+    assert len(held_notices(telegram)) == 1

@@ -24,8 +24,14 @@ async def list_cables(update: Update, context: BotContext) -> None:
     if message is None:
         return
     cables = await context.cables.latest(10)
+    holds = await context.outbox.holds()
     rows = [
-        {"cable": cable, "progress": await context.outbox.progress(cable.id)} for cable in cables
+        {
+            "cable": cable,
+            "progress": await context.outbox.progress(cable.id),
+            "held": holds.get(cable.id),
+        }
+        for cable in cables
     ]
     feed = await context.ingest.feed_state()
     user = update.effective_user
@@ -100,15 +106,15 @@ async def publish(update: Update, context: BotContext) -> None:
         return
     try:
         url = parse_source_url(command_rest(message))
-        cable_id = await context.publisher.publish_url(url)
+        published = await context.publisher.publish_url(url)
     except (InputError, PublishError) as exc:
         await message.reply_html(context.pages.render_page("editor_publish", problem=str(exc)))
         return
-    cable = await context.cables.get(cable_id)
-    progress = await context.outbox.progress(cable_id)
-    log.info("editor published cable id=%s", cable_id)
-    await message.reply_html(
-        context.pages.render_page(
-            "editor_publish", problem=None, cable=cable, queued=sum(progress.values())
-        )
+    cable = await context.cables.get(published.cable_id)
+    progress = await context.outbox.progress(published.cable_id)
+    log.info("editor published cable id=%s resent=%s", published.cable_id, published.resent)
+    queued = progress.get("pending", 0) if published.resent else sum(progress.values())
+    text = context.pages.render_page(
+        "editor_publish", problem=None, cable=cable, resent=published.resent, queued=queued
     )
+    await message.reply_html(text)

@@ -72,6 +72,10 @@ class PushComposer:
         self._cable_push = (delivery.cable_id, push)
         return push
 
+    def forget(self) -> None:
+        """A cable was read again: its push is composed anew."""
+        self._cable_push = None
+
     def cable(self, cable: StoredCable) -> Push:
         """A cable's push as subscribers get it."""
         return cable_push(cable, self.pages, self.keyboards.trial_url)

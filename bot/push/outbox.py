@@ -13,7 +13,12 @@ from typing import Literal
 
 from briefings.database import Database, utc_now
 
-Outcome = Literal["sent", "retry", "failed", "blocked", "deferred", "cancelled", "migrated"]
+Outcome = Literal[
+    "sent", "retry", "failed", "blocked", "deferred", "cancelled", "migrated", "held"
+]
+# A held cable's pending rows wait this far in the future (next_attempt_at), out of every
+# query for due rows, until it is released.
+PARKED = 1e12
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +73,18 @@ class Outbox:
     async def next_retry_at(self) -> float | None:
         row = await self.db.fetch_one(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'"
+            " AND next_attempt_at < ?",
+            (PARKED,),
         )
         return float(row[0]) if row and row[0] is not None else None
 
-    async def record(self, results: list[Result]) -> None:
-        """Write a batch of outcomes in one transaction; blocked chats are marked inactive."""
+    async def record(self, results: list[Result]) -> list[tuple[str, str]]:
+        """Write a batch of outcomes in one transaction; blocked chats are marked inactive.
+        Return the cables this batch held, each with the reason (the editors are told)."""
         if not results:
-            return
+            return []
         now = utc_now()
+        held: list[tuple[str, str]] = []
         sent = [(now, result.delivery.id) for result in results if result.outcome == "sent"]
         async with self.db.transaction():
             # Nearly every outcome is "sent": one statement for them all keeps the flush (which
@@ -86,8 +95,44 @@ class Outbox:
                 sent,
             )
             for result in results:
-                if result.outcome != "sent":
+                cable_id = result.delivery.cable_id
+                if result.outcome == "held" and cable_id is not None:
+                    if await self.hold_cable(cable_id, result.error or "refused by Telegram"):
+                        held.append((cable_id, result.error or ""))
+                elif result.outcome != "sent":
                     await self._record_failure(result, now)
+        return held
+
+    async def hold_cable(self, cable_id: str, reason: str) -> bool:
+        """Stop a cable's delivery: its pending rows are parked until release_cable. Return
+        whether it was newly held (in the caller's transaction, where there is one)."""
+        async with self.db.transaction():
+            cursor = await self.db.execute(
+                "INSERT INTO cable_holds (cable_id, reason, held_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (cable_id) DO NOTHING",
+                (cable_id, reason, utc_now()),
+            )
+            await self.db.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE cable_id = ? AND status = 'pending'",
+                (PARKED, cable_id),
+            )
+        return cursor.rowcount == 1
+
+    async def release_cable(self, cable_id: str) -> int:
+        """Resume a held cable's delivery; return how many pushes are waiting to go."""
+        async with self.db.transaction():
+            await self.db.execute("DELETE FROM cable_holds WHERE cable_id = ?", (cable_id,))
+            cursor = await self.db.execute(
+                "UPDATE outbox SET next_attempt_at = 0, attempts = 0 WHERE cable_id = ?"
+                " AND status = 'pending'",
+                (cable_id,),
+            )
+        return cursor.rowcount
+
+    async def holds(self) -> dict[str, str]:
+        """Each held cable's id, with why it is held."""
+        rows = await self.db.fetch_all("SELECT cable_id, reason FROM cable_holds")
+        return {row[0]: row[1] for row in rows}
 
     async def _record_failure(self, result: Result, now: str) -> None:
         row_id = result.delivery.id

@@ -58,6 +58,15 @@ MIGRATIONS: tuple[str, ...] = (
         received_at TEXT NOT NULL
     )
     """,
+    # 4: cables whose push Telegram refused (or would refuse) for its content: delivery is
+    # held (the rows stay pending, parked) until an editor fixes it and resends
+    """
+    CREATE TABLE cable_holds (
+        cable_id TEXT PRIMARY KEY REFERENCES cables(id),
+        reason TEXT NOT NULL,
+        held_at TEXT NOT NULL
+    )
+    """,
 )
 
 DELIVERY = Schema("delivery", MIGRATIONS)

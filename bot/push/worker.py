@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import warnings
 from collections import deque
@@ -15,6 +16,7 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.push.holds import OnHold
 from bot.push.messages import Push
 from bot.push.outbox import Delivery, Outbox, Outcome, Result
 
@@ -29,6 +31,19 @@ _WINDOW = 1.05
 
 Compose = Callable[[Delivery], Awaitable[Push | None]]
 
+# Telegram's 400s about the message itself, not the chat: every subscriber would get the
+# same answer, so the first one stops that cable's delivery.
+_CONTENT_REFUSAL = re.compile(
+    r"can't parse|too long|url.*invalid|invalid.*url|wrong http url|url host|unsupported url"
+    r"|wrong port|must be non-empty|text is empty|button_|reply markup|entit",
+    re.IGNORECASE,
+)
+
+
+def is_content_refusal(error: BadRequest) -> bool:
+    """Whether Telegram refused a message for what it says (its text, links or buttons)."""
+    return bool(_CONTENT_REFUSAL.search(error.message))
+
 
 def retry_after_seconds(error: RetryAfter) -> float:
     """Seconds to wait from a 429, whichever type this PTB version reports it in."""
@@ -41,10 +56,15 @@ def retry_after_seconds(error: RetryAfter) -> float:
 class PushWorker:
     """One background task that sends what the outbox holds, at a steady rate."""
 
-    def __init__(self, outbox: Outbox, bot: Bot, compose: Compose, rate: float) -> None:
+    def __init__(
+        self, outbox: Outbox, bot: Bot, compose: Compose, rate: float, on_hold: OnHold
+    ) -> None:
         self.outbox = outbox
         self.bot = bot
         self.compose = compose
+        self.on_hold = on_hold
+        # Cables refused for their content in this batch: the rest of it skips them.
+        self._held: set[str] = set()
         self.interval = 1.0 / rate
         # Outcomes are written in batches; a hard kill can re-send at most one batch plus
         # what is in flight, so both stay small at low rates.
@@ -107,10 +127,13 @@ class PushWorker:
     async def drain_once(self) -> int:
         """Send one batch of due rows; return how many were taken."""
         deliveries = await self.outbox.due(self.batch_size)
+        self._held.clear()  # held rows are parked: no later batch holds them
         tasks: set[asyncio.Task[None]] = set()
         for delivery in deliveries:
             if self._stopping:
                 break
+            if delivery.cable_id in self._held:
+                continue  # refused for its content: the hold parks its rows, unsent
             await self._wait_for_slot()
             await self._in_flight.acquire()
             task = asyncio.create_task(self._deliver(delivery))
@@ -142,6 +165,8 @@ class PushWorker:
             await asyncio.sleep(slot - now)
 
     async def _deliver(self, delivery: Delivery) -> None:
+        if delivery.cable_id in self._held:
+            return  # its row stays pending; the hold parks it
         try:
             push = await self.compose(delivery)
             if push is None:
@@ -162,6 +187,12 @@ class PushWorker:
         except Forbidden as exc:
             self._results.append(Result(delivery, "blocked", exc.message))
         except BadRequest as exc:
+            if delivery.kind == "cable" and delivery.cable_id and is_content_refusal(exc):
+                self._held.add(delivery.cable_id)
+                log.warning("push of cable id=%s refused for its content: %s",
+                            delivery.cable_id, exc.message)  # fmt: skip
+                self._results.append(Result(delivery, "held", exc.message))
+                return
             # "chat not found": the chat is gone. Anything else will not improve by retrying.
             outcome: Outcome = "blocked" if "chat not found" in exc.message.lower() else "failed"
             self._results.append(Result(delivery, outcome, exc.message))
@@ -184,4 +215,8 @@ class PushWorker:
 
     async def _flush(self) -> None:
         results, self._results = self._results, []
-        await self.outbox.record(results)
+        for cable_id, reason in await self.outbox.record(results):
+            try:
+                await self.on_hold(cable_id, reason)
+            except Exception:
+                log.exception("could not tell the editors that cable id=%s is held", cable_id)

@@ -66,6 +66,14 @@ class CableStore:
         )
         return cable_id if cursor.rowcount == 1 else None
 
+    async def refresh(self, cable_id: str, item: FeedItem) -> None:
+        """Take what a cable says (title, subtitle, link, teaser) from a new reading of it."""
+        await self.db.execute(
+            "UPDATE cables SET title = ?, subtitle = ?, url = ?, teaser_html = ?, paid = ?"
+            " WHERE id = ?",
+            (item.title, item.subtitle, item.link, item.teaser_html, int(item.paid), cable_id),
+        )
+
     async def mark_pushed(self, cable_id: str) -> bool:
         """Mark a stored cable pushed; False if it already was (the once-only guarantee)."""
         cursor = await self.db.execute(

@@ -10,6 +10,33 @@ MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 
 _TAG = re.compile(r"<[^>]*>")
+_URL = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>[^/?#:\s]*)(?::(?P<port>[^/?#]*))?"
+)
+
+
+def button_url_problem(url: str) -> str | None:
+    """Why Telegram would refuse url on a button (BUTTON_URL_INVALID), or None.
+
+    What it is known to refuse: a scheme other than http, https or tg; whitespace or
+    control characters; an empty host or one without a dot ("localhost", an intranet name);
+    a port that is not a number.
+    """
+    if len(url) > 2048:
+        return "the link is longer than 2,048 characters"
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return "the link has spaces or control characters in it"
+    match = _URL.match(url)
+    if match is None or match["scheme"].lower() not in ("http", "https", "tg"):
+        return f"the link {url[:200]!r} is not an http(s) address"
+    if match["scheme"].lower() == "tg":
+        return None
+    host, port = match["host"], match["port"]
+    if "." not in host.strip(".") or host.startswith(".") or ".." in host:
+        return f"the link's host {host[:100]!r} is not a public domain name (Telegram refuses it)"
+    if port is not None and not (port.isdigit() and 0 < int(port) < 65_536):
+        return f"the link's port {port[:20]!r} is not a port number"
+    return None
 
 
 def visible_text(telegram_html: str) -> str:
