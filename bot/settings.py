@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from briefings.rendering.telegram_html import button_url_problem
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 NEWSLETTER_URL = "https://thebismarckcables.substack.com"
 
@@ -77,6 +79,15 @@ class Settings(BaseSettings):
         url = url.strip()
         if not re.fullmatch(r"https?://[^\s/]+\S*", url):
             raise ValueError("must be an http:// or https:// URL")
+        return url
+
+    @field_validator("trial_url")
+    @classmethod
+    def _button_url(cls, url: str) -> str:
+        # It is every push's button: a link Telegram refuses would hold every cable.
+        problem = button_url_problem(url)
+        if problem:
+            raise ValueError(f"Telegram would refuse it on a button: {problem}")
         return url
 
     @field_validator("admin_ids", mode="before")

@@ -76,6 +76,8 @@ def test_settings_come_from_a_dotenv_file(tmp_path: Path) -> None:
         ("FEED_POLL_SECONDS", "often", "FEED_POLL_SECONDS: "),
         ("BROADCAST_RATE", "0", "BROADCAST_RATE: "),
         ("LOG_LEVEL", "chatty", "LOG_LEVEL: "),
+        ("TRIAL_URL", "http://newsletter/subscribe", "TRIAL_URL: Telegram would refuse it"),
+        ("UPDATE_BACKLOG", "5", "UPDATE_BACKLOG: "),
     ],
 )
 def test_a_malformed_setting_is_named(
