@@ -27,6 +27,7 @@ from bot.editors.add_flow import add_conversation
 from bot.plumbing import errors, flood
 from bot.plumbing.edits import edits_handler
 from bot.plumbing.inbox import Inbox, InboxQueue
+from bot.plumbing.send_budget import SendBudget
 from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.push.jobs import poll_feed, queue_daily_briefings
@@ -45,8 +46,11 @@ DAILY_CHECK_SECONDS = 30
 def build_application(settings: Settings, *, webhook: bool = False) -> App:
     """Build the Application for these settings; nothing connects until it starts."""
 
+    # Telegram's limits on sending, shared by every reply and push (bot/plumbing/send_budget.py).
+    budget = SendBudget()
+
     async def post_init(app: App) -> None:
-        services = await Services.open(settings, app.bot)
+        services = await Services.open(settings, app.bot, budget)
         app.bot_data.open(services)
         await keep_updates(app, Inbox(services.db))
         await register_menus(app, settings)
@@ -90,7 +94,7 @@ def build_application(settings: Settings, *, webhook: bool = False) -> App:
     if webhook:
         builder = builder.updater(None)  # the web server hands updates in (bot/web/)
     app = (
-        with_aiohttp(builder, before_get_updates=queue.before_get_updates)
+        with_aiohttp(builder, before_get_updates=queue.before_get_updates, budget=budget)
         .update_queue(queue)
         .concurrent_updates(PerChatUpdateProcessor())
         .defaults(

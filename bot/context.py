@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.desks import Desks
 from bot.plumbing.error_digest import ErrorDigest
+from bot.plumbing.send_budget import SendBudget
 from bot.push.daily import DailySchedule
 from bot.push.holds import HoldNotices
 from bot.push.messages import PushComposer
@@ -53,7 +54,7 @@ class Services:
     error_digest: ErrorDigest = field(default_factory=ErrorDigest)
 
     @classmethod
-    async def open(cls, settings: Settings, bot: Bot) -> Services:
+    async def open(cls, settings: Settings, bot: Bot, budget: SendBudget) -> Services:
         """Open the database named in settings and build the services on it."""
         db = await open_database(settings.database_path, DELIVERY)
         situations = Situations(db)
@@ -66,8 +67,9 @@ class Services:
         pushes = PushComposer(pages, desks, cables, keyboards)
         notices = HoldNotices(bot, pages, cables, settings.admin_ids)
         worker = PushWorker(
-            outbox, bot, pushes.compose, settings.broadcast_rate, on_hold=notices.tell
-        )
+            outbox, bot, pushes.compose, settings.broadcast_rate, on_hold=notices.tell,
+            budget=budget, paid=settings.paid_broadcast,
+        )  # fmt: skip
         ingest = CableIngest(db, cables, settings.feed_url, page_hosts=settings.publish_hosts)
         return cls(
             settings=settings,

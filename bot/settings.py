@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.plumbing.send_budget import FREE_SENDS_PER_SECOND
 from briefings.rendering.telegram_html import button_url_problem
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -43,6 +44,8 @@ class Settings(BaseSettings):
     # Hosts /publish may read besides FEED_URL's (a custom domain), comma-separated.
     publish_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
+    # Pushes sent with allow_paid_broadcast: up to 1,000 a second, 0.1 Star each (README).
+    paid_broadcast: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     user_commands_per_minute: int = Field(default=20, ge=1, le=10_000)
     # Updates fetched and not yet handled, at most: beyond it the bot stops fetching and
@@ -89,6 +92,16 @@ class Settings(BaseSettings):
         if problem:
             raise ValueError(f"Telegram would refuse it on a button: {problem}")
         return url
+
+    @model_validator(mode="after")
+    def _free_rate(self) -> Settings:
+        if self.broadcast_rate > FREE_SENDS_PER_SECOND and not self.paid_broadcast:
+            raise ValueError(
+                f"BROADCAST_RATE: {self.broadcast_rate:g} is above the {FREE_SENDS_PER_SECOND}"
+                " messages a second Telegram allows a bot for free: lower it, or set"
+                " PAID_BROADCAST=true (0.1 Telegram Star a push, from the bot's balance)"
+            )
+        return self
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -154,6 +167,7 @@ def load_settings(
 def _describe(error: object) -> str:
     # Built from the field name and message only: pydantic's own text echoes the input.
     loc = error["loc"] if isinstance(error, dict) else ()
-    name = str(loc[0]).upper() if loc else "settings"
-    message = error["msg"] if isinstance(error, dict) else "invalid"
-    return f"{name}: {message.removeprefix('Value error, ')}"
+    message = str(error["msg"] if isinstance(error, dict) else "invalid")
+    message = message.removeprefix("Value error, ")
+    # A check across settings names its setting itself.
+    return f"{str(loc[0]).upper()}: {message}" if loc else message

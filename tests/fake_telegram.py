@@ -12,6 +12,7 @@ import collections
 import contextlib
 import itertools
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,13 @@ from aiohttp import web
 
 from briefings.rendering.telegram_html import MAX_CAPTION_LENGTH, MAX_MESSAGE_LENGTH
 from tests.telegram_html_check import HtmlRejected, check_html, check_reply_markup
+
+# The methods that send a message: what Telegram's limits count.
+SEND_METHODS = frozenset({
+    "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendAnimation", "sendVideo",
+    "sendAudio", "sendVoice", "sendSticker", "sendLocation", "sendPoll", "copyMessage",
+    "forwardMessage",
+})  # fmt: skip
 
 TOKEN = "123456789:AAEfakeTOKENforTESTSonly_abcdefghijk"
 BOT_ID = 123456789
@@ -96,7 +104,14 @@ class FakeTelegram:
         self._closing = False
         # Telegram's behaviour the tests can set: a flood limit, chats that blocked the bot,
         # and each group's administrators.
-        self.rate_limit: int | None = None
+        # Telegram's limits on sending (None: not enforced): free messages a second across
+        # all chats, paid ones (allow_paid_broadcast) a second, and messages a minute to any
+        # one group.
+        self.free_per_second: int | None = 30
+        self.paid_per_second: int | None = 1000
+        self.group_per_minute: int | None = 20
+        self.paid_sent = 0
+        self.throttled_chats: collections.Counter[int] = collections.Counter()  # 429s by chat
         self.blocked: set[int] = set()
         self.migrated: dict[int, int] = {}  # groups that became supergroups: old id -> new
         self.admins: dict[int, set[int]] = {}
@@ -104,6 +119,8 @@ class FakeTelegram:
         self.throttled = 0
         self.accepted = 0  # sendMessage calls accepted: a cheap count for waiting on floods
         self._recent_sends: collections.deque[float] = collections.deque()
+        self._paid_sends: collections.deque[float] = collections.deque()
+        self._group_sends: dict[int, collections.deque[float]] = {}
         self._holds: dict[int, asyncio.Event] = {}
         self.holding: set[int] = set()  # chats whose held call has arrived and waits
         # Messages users deleted (chat id, message id): a reply to one is refused, as
@@ -243,7 +260,7 @@ class FakeTelegram:
             if fault.action == "hang":
                 await asyncio.sleep(fault.retry_after or 30)
             return _error(fault.status, fault.description, fault.retry_after)
-        throttled = self._flood_control(method)
+        throttled = self._flood_control(method, params)
         if throttled is not None:
             return throttled
         try:
@@ -327,17 +344,36 @@ class FakeTelegram:
         self.commands.pop(_scope_key(params), None)
         return True
 
-    def _flood_control(self, method: str) -> web.Response | None:
-        """Answer 429 beyond rate_limit messages in any one second, as Telegram does."""
-        if self.rate_limit is None or method not in ("sendMessage", "sendPhoto"):
+    def _flood_control(self, method: str, params: dict[str, Any]) -> web.Response | None:
+        """Answer 429 as Telegram does: beyond free_per_second messages in any one second
+        across all chats, paid_per_second for those sent with allow_paid_broadcast (a budget
+        of their own), and group_per_minute to any one group."""
+        if method not in SEND_METHODS:
             return None
         now = time.monotonic()
-        while self._recent_sends and now - self._recent_sends[0] >= 1.0:
-            self._recent_sends.popleft()
-        if len(self._recent_sends) >= self.rate_limit:
+        chat_id = int(params.get("chat_id") or 0)
+        group = self._group_sends.setdefault(chat_id, collections.deque()) if chat_id < 0 else None
+        paid = str(params.get("allow_paid_broadcast")).lower() == "true"
+        sends, limit = ((self._paid_sends, self.paid_per_second) if paid
+                        else (self._recent_sends, self.free_per_second))  # fmt: skip
+        while sends and now - sends[0] >= 1.0:
+            sends.popleft()
+        while group and now - group[0] >= 60.0:
+            group.popleft()
+        if group is not None and self.group_per_minute and len(group) >= self.group_per_minute:
             self.throttled += 1
+            self.throttled_chats[chat_id] += 1
+            wait = math.ceil(group[0] + 60.0 - now)
+            return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        if limit is not None and len(sends) >= limit:
+            self.throttled += 1
+            self.throttled_chats[chat_id] += 1
             return _error(429, "Too Many Requests: retry after 1", retry_after=1)
-        self._recent_sends.append(now)
+        sends.append(now)
+        if group is not None:
+            group.append(now)
+        if paid:
+            self.paid_sent += 1
         return None
 
     async def _m_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from briefings.facts.editor_input import InputError, parse_source_url
 log = logging.getLogger(__name__)
 
 ATTACH_PREFIX = "attach:"
+# What Telegram charges per message sent with allow_paid_broadcast, from the bot's balance.
+STARS_PER_PAID_PUSH = 0.1
 
 
 @editor_only("cables")
@@ -38,7 +40,14 @@ async def list_cables(update: Update, context: BotContext) -> None:
     assert user is not None  # editor_only let the update through
     working = await context.situations.working(user.id)
     await message.reply_html(
-        context.pages.render_page("editor_cables", rows=rows, feed=feed, working=working),
+        context.pages.render_page(
+            "editor_cables",
+            rows=rows,
+            feed=feed,
+            working=working,
+            paid=context.settings.paid_broadcast,
+            star_per_push=STARS_PER_PAID_PUSH,
+        ),
         reply_markup=attach_keyboard(cables, working.id) if cables else None,
     )
 

@@ -8,6 +8,7 @@ every push is one call, so this is most of what a burst or a broadcast costs (BE
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 from collections.abc import Awaitable, Callable
@@ -21,7 +22,13 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest, RequestData
 
+from bot.plumbing.send_budget import PUSHING, SEND_METHODS, SendBudget
+
 _JSON = {"Content-Type": "application/json"}
+# A reply Telegram answers with 429 is tried again this often, when the wait it names is no
+# longer than this (a reader waiting longer has moved on).
+REPLY_RETRIES = 3
+MAX_REPLY_WAIT_SECONDS = 10.0
 
 
 class AiohttpRequest(BaseRequest):
@@ -29,7 +36,7 @@ class AiohttpRequest(BaseRequest):
 
     __slots__ = (
         "_connect", "_media_write", "_pool", "_pool_size", "_proxies", "_read", "_session",
-        "_write", "before_request",
+        "_write", "before_request", "budget",
     )  # fmt: skip
 
     def __init__(
@@ -43,6 +50,8 @@ class AiohttpRequest(BaseRequest):
     ) -> None:
         # Awaited before each call (the inbox's write before a getUpdates, bot/app.py).
         self.before_request: Callable[[], Awaitable[None]] | None = None
+        # Counts every message sent against Telegram's limits (bot/plumbing/send_budget.py).
+        self.budget: SendBudget | None = None
         self._pool_size = connection_pool_size
         self._read = read_timeout
         self._write = write_timeout
@@ -86,6 +95,42 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized!")
         if self.before_request is not None:
             await self.before_request()
+        if self.budget is not None and request_data is not None:
+            params = request_data.parameters
+            paid = bool(params.get("allow_paid_broadcast"))
+            self.budget.count_send(url.rpartition("/")[2], params.get("chat_id"), paid)
+        # A reader's reply that meets Telegram's flood limit (429) is sent again once the
+        # wait Telegram names is over, rather than lost; pushes have the worker for that.
+        retries = REPLY_RETRIES if self._is_reply(url) else 0
+        for attempt in range(retries + 1):
+            status, payload = await self._request_once(
+                url, method, request_data, read_timeout, write_timeout, connect_timeout,
+                pool_timeout,
+            )  # fmt: skip
+            wait = _retry_after(payload) if status == 429 and attempt < retries else None
+            if wait is None or wait > MAX_REPLY_WAIT_SECONDS:
+                break
+            await asyncio.sleep(wait)
+        return status, payload
+
+    def _is_reply(self, url: str) -> bool:
+        return (
+            self.budget is not None
+            and url.rpartition("/")[2] in SEND_METHODS
+            and not PUSHING.get()
+        )
+
+    async def _request_once(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None,
+        read_timeout: object,
+        write_timeout: object,
+        connect_timeout: object,
+        pool_timeout: object,
+    ) -> tuple[int, bytes]:
+        assert self._session is not None
         uploads = request_data is not None and request_data.contains_files
         timeout = self._timeout(
             read_timeout, write_timeout, connect_timeout, pool_timeout, uploads=uploads
@@ -159,6 +204,15 @@ def _seconds(given: object, default: float | None) -> float | None:
     raise TypeError(f"a timeout is a number of seconds or None, not {type(given).__name__}")
 
 
+def _retry_after(payload: bytes) -> float | None:
+    """The seconds a 429 answer asks to wait, if it names them."""
+    try:
+        value = json.loads(payload).get("parameters", {}).get("retry_after")
+    except (ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, int | float) else None
+
+
 def _multipart(request_data: RequestData) -> aiohttp.FormData:
     """The parameters as form fields and the uploads as file parts, as Telegram takes them."""
     form = aiohttp.FormData(quote_fields=False)
@@ -176,10 +230,15 @@ AnyBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
 
 
 def with_aiohttp(
-    builder: AnyBuilder, before_get_updates: Callable[[], Awaitable[None]] | None = None
+    builder: AnyBuilder,
+    before_get_updates: Callable[[], Awaitable[None]] | None = None,
+    budget: SendBudget | None = None,
 ) -> AnyBuilder:
-    """Give an Application this client: a pool for its calls, one connection for getUpdates
-    (which awaits before_get_updates before each call, where one is given)."""
+    """Give an Application this client: a pool for its calls, counted against budget where
+    one is given, and one connection for getUpdates (which awaits before_get_updates before
+    each call, where one is given)."""
     updates = AiohttpRequest(connection_pool_size=1)
     updates.before_request = before_get_updates
-    return builder.request(AiohttpRequest()).get_updates_request(updates)
+    calls = AiohttpRequest()
+    calls.budget = budget
+    return builder.request(calls).get_updates_request(updates)

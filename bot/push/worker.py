@@ -16,6 +16,7 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.plumbing.send_budget import PUSHING, SendBudget
 from bot.push.holds import OnHold
 from bot.push.messages import Push
 from bot.push.outbox import Delivery, Outbox, Outcome, Result
@@ -57,12 +58,23 @@ class PushWorker:
     """One background task that sends what the outbox holds, at a steady rate."""
 
     def __init__(
-        self, outbox: Outbox, bot: Bot, compose: Compose, rate: float, on_hold: OnHold
+        self,
+        outbox: Outbox,
+        bot: Bot,
+        compose: Compose,
+        rate: float,
+        on_hold: OnHold,
+        budget: SendBudget,
+        paid: bool = False,
     ) -> None:
         self.outbox = outbox
         self.bot = bot
         self.compose = compose
         self.on_hold = on_hold
+        # Free pushes share Telegram's 30 a second with replies and leave readers their
+        # places; paid ones (allow_paid_broadcast) have a budget of their own.
+        self.budget = budget
+        self.paid = paid
         # Cables refused for their content in this batch: the rest of it skips them.
         self._held: set[str] = set()
         self.interval = 1.0 / rate
@@ -134,6 +146,11 @@ class PushWorker:
                 break
             if delivery.cable_id in self._held:
                 continue  # refused for its content: the hold parks its rows, unsent
+            group_wait = self.budget.group_wait(delivery.chat_id)
+            if group_wait > 0:  # the group had its 20 messages this minute
+                retry_at = time.time() + group_wait
+                self._results.append(Result(delivery, "deferred", "group limit", retry_at))
+                continue
             await self._wait_for_slot()
             await self._in_flight.acquire()
             task = asyncio.create_task(self._deliver(delivery))
@@ -163,16 +180,22 @@ class PushWorker:
         self._next_slot = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
+        if not self.paid:
+            await self.budget.wait_for_push()
 
     async def _deliver(self, delivery: Delivery) -> None:
         if delivery.cable_id in self._held:
             return  # its row stays pending; the hold parks it
+        PUSHING.set(True)  # this task's send has its place already (wait_for_push)
         try:
             push = await self.compose(delivery)
             if push is None:
                 self._results.append(Result(delivery, "cancelled", "nothing to send any more"))
                 return
-            await self.bot.send_message(delivery.chat_id, push.text, reply_markup=push.markup)
+            await self.bot.send_message(
+                delivery.chat_id, push.text, reply_markup=push.markup,
+                allow_paid_broadcast=True if self.paid else None,
+            )  # fmt: skip
         except RetryAfter as exc:
             wait = retry_after_seconds(exc)
             self._paused_until = max(self._paused_until, time.monotonic() + wait)

@@ -1,0 +1,88 @@
+"""Telegram's limits on sending, as the fake enforces them and as the bot keeps to them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from tests import factories
+from tests.conftest import running_bot
+from tests.fake_feed import FakeFeed, fixture
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+GROUP = -100777
+
+
+async def send(client: httpx.AsyncClient, telegram: FakeTelegram, chat_id: int,
+               **extra: Any) -> int:  # fmt: skip
+    answer = await client.post(
+        f"{telegram.base_url}{TOKEN}/sendMessage",
+        content=json.dumps({"chat_id": chat_id, "text": "hi", **extra}),
+        headers={"Content-Type": "application/json"},
+    )
+    return answer.status_code
+
+
+async def test_the_fake_refuses_the_31st_free_message_of_a_second(
+    telegram: FakeTelegram,
+) -> None:
+    async with httpx.AsyncClient() as client:
+        statuses = [await send(client, telegram, 9000 + n) for n in range(31)]
+        # Paid broadcasts have a budget of their own: the free one being spent stops none.
+        paid = [await send(client, telegram, 9100 + n, allow_paid_broadcast=True)
+                for n in range(40)]  # fmt: skip
+    assert statuses[:30] == [200] * 30 and statuses[30] == 429
+    assert paid == [200] * 40
+
+
+async def test_the_fake_gives_a_group_twenty_messages_a_minute(telegram: FakeTelegram) -> None:
+    telegram.free_per_second = None  # the group's own limit, alone
+    async with httpx.AsyncClient() as client:
+        statuses = [await send(client, telegram, GROUP) for _ in range(21)]
+        other = await send(client, telegram, GROUP - 1)
+    assert statuses[:20] == [200] * 20 and statuses[20] == 429
+    assert other == 200
+
+
+async def test_paid_broadcast_marks_pushes_and_never_replies(
+    make_settings: Any, telegram: FakeTelegram, feed: FakeFeed
+) -> None:
+    settings = make_settings(feed_url=feed.url, paid_broadcast=True, broadcast_rate=500)
+    async with running_bot(settings, telegram) as bot:
+        for chat_id in range(3000, 3050):
+            await bot.services.subscribers.subscribe(chat_id, "private", None)
+        feed.body = fixture("bismarck-feed-v2.xml")
+        await bot.services.publisher.poll_feed()
+        pushes = await telegram.wait_for(
+            lambda: len(p := [c for c in telegram.delivered()
+                              if 3000 <= int(c.params["chat_id"]) < 3050]) == 50 and p, 30,
+        )  # fmt: skip
+        reply = await bot.say("/forces")
+    assert all(call.params.get("allow_paid_broadcast") is True for call in pushes)
+    assert telegram.paid_sent == 50
+    assert "allow_paid_broadcast" not in reply.params
+
+
+async def test_a_push_to_a_group_waits_for_its_minute_instead_of_meeting_a_429(
+    make_settings: Any, telegram: FakeTelegram, feed: FakeFeed
+) -> None:
+    settings = make_settings(feed_url=feed.url, user_commands_per_minute=1000)
+    async with running_bot(settings, telegram) as bot:
+        await bot.services.subscribers.subscribe(GROUP, "group", "A group")
+        await bot.services.subscribers.subscribe(3100, "private", None)  # queued after it
+        chat = factories.group_chat(GROUP)
+        for _ in range(20):  # the group's twenty for this minute, spent on replies
+            await bot.say("/help", chat=chat)
+        feed.body = fixture("bismarck-feed-v2.xml")
+        await bot.services.publisher.poll_feed()
+        # The reader's push is queued after the group's: once it arrives, the group's row
+        # has had its turn. Stopping the worker writes the outcomes of its round.
+        await telegram.wait_for(lambda: telegram.sent(3100), 30)
+        await bot.services.worker.stop()
+        row = await bot.services.db.fetch_one(
+            "SELECT status, next_attempt_at, last_error FROM outbox WHERE chat_id = ?", (GROUP,)
+        )
+    assert telegram.throttled_chats[GROUP] == 0  # it never asked Telegram for a 21st
+    assert row is not None and row[0] == "pending" and row[2] == "group limit"
