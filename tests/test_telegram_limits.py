@@ -86,3 +86,30 @@ async def test_a_push_to_a_group_waits_for_its_minute_instead_of_meeting_a_429(
         )
     assert telegram.throttled_chats[GROUP] == 0  # it never asked Telegram for a 21st
     assert row is not None and row[0] == "pending" and row[2] == "group limit"
+
+
+def delivered_to(telegram: FakeTelegram, chats: range) -> list[Any]:
+    return [call for call in telegram.delivered() if int(call.params["chat_id"]) in chats]
+
+
+async def test_readers_are_answered_in_the_middle_of_a_push_at_the_free_ceiling(
+    make_settings: Any, telegram: FakeTelegram, feed: FakeFeed
+) -> None:
+    subscribers, readers = range(4000, 4150), range(8000, 8010)
+    async with running_bot(make_settings(feed_url=feed.url, broadcast_rate=30), telegram) as bot:
+        for chat_id in subscribers:
+            await bot.services.subscribers.subscribe(chat_id, "private", None)
+        feed.body = fixture("bismarck-feed-v2.xml")
+        await bot.services.publisher.poll_feed()
+        # The push is at its ceiling: every place in the last second is taken.
+        await telegram.wait_for(lambda: len(delivered_to(telegram, subscribers)) >= 40, 30)
+        for chat_id in readers:  # ten readers at once: more than the places pushes leave
+            chat = factories.private_chat(chat_id)
+            await telegram.push_update(factories.message("/forces", chat))
+        await telegram.wait_for(lambda: len(delivered_to(telegram, readers)) == 10, 30)
+        during = len(delivered_to(telegram, subscribers))
+        await telegram.wait_for(
+            lambda: len(delivered_to(telegram, subscribers)) == len(subscribers), 60
+        )
+    assert during < len(subscribers)  # answered while the push was still going
+    assert telegram.throttled_chats == {}  # no reply, and no push, met a 429

@@ -22,6 +22,9 @@ FREE_SENDS_PER_SECOND = 30
 GROUP_SENDS_PER_MINUTE = 20
 # Places in each second a push never takes: replies to readers arriving in a burst.
 RESERVED = 2
+# Telegram's second, with a margin: sends counted here as they leave arrive a little later
+# and unevenly, and it counts them as they arrive.
+WINDOW = 1.05
 SEND_METHODS = frozenset({
     "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendAnimation",
     "sendVideo", "sendAudio", "sendVoice", "sendSticker", "sendLocation", "sendPoll",
@@ -39,18 +42,21 @@ class SendBudget:
         self.per_second = per_second
         self.reserved = reserved
         self._free: deque[float] = deque()
+        self._pushes: deque[float] = deque()  # the pushes among the free sends
         self._groups: dict[int, deque[float]] = {}
 
     def _prune(self, now: float) -> None:
-        while self._free and self._free[0] <= now - 1.0:
+        while self._free and self._free[0] <= now - WINDOW:
             self._free.popleft()
+        while self._pushes and self._pushes[0] <= now - WINDOW:
+            self._pushes.popleft()
 
     def _room_at(self, limit: int, now: float) -> float:
         """When the free sends of the last second will be fewer than limit."""
         self._prune(now)
         if len(self._free) < limit:
             return now
-        return self._free[len(self._free) - limit] + 1.0
+        return self._free[len(self._free) - limit] + WINDOW
 
     async def wait_for_push(self) -> None:
         """Wait until a push may take a free place (leaving the reserved ones), and take it."""
@@ -59,19 +65,26 @@ class SendBudget:
             at = self._room_at(self.per_second - self.reserved, now)
             if at <= now:
                 self._free.append(now)
+                self._pushes.append(now)
                 return
             await asyncio.sleep(at - now)
 
-    def count_send(self, method: str, chat_id: object, paid: bool) -> None:
-        """Count a message as it leaves (a push's free send was counted by wait_for_push)."""
+    async def before_send(self, method: str, chat_id: object, paid: bool) -> None:
+        """Count a message as it leaves (a push's free send was counted by wait_for_push);
+        a reply that finds the last second full while pushes hold places in it waits."""
         if method not in SEND_METHODS:
             return
         now = time.monotonic()
         if isinstance(chat_id, int) and chat_id < 0:
             self._group(chat_id, now).append(now)
-        if not paid and not PUSHING.get():
-            self._prune(now)
-            self._free.append(now)
+        if paid or PUSHING.get():
+            return
+        at = self._room_at(self.per_second, now)
+        while at > now and self._pushes:
+            await asyncio.sleep(at - now)
+            now = time.monotonic()
+            at = self._room_at(self.per_second, now)
+        self._free.append(now)
 
     def group_wait(self, chat_id: int) -> float:
         """Seconds until a group can take another message (0 for private chats)."""

@@ -98,7 +98,7 @@ class AiohttpRequest(BaseRequest):
         if self.budget is not None and request_data is not None:
             params = request_data.parameters
             paid = bool(params.get("allow_paid_broadcast"))
-            self.budget.count_send(url.rpartition("/")[2], params.get("chat_id"), paid)
+            await self.budget.before_send(url.rpartition("/")[2], params.get("chat_id"), paid)
         # A reader's reply that meets Telegram's flood limit (429) is sent again once the
         # wait Telegram names is over, rather than lost; pushes have the worker for that.
         retries = REPLY_RETRIES if self._is_reply(url) else 0
