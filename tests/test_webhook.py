@@ -24,14 +24,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_webhook_with_and_without_the_secret(tmp_path: Path, telegram: FakeTelegram) -> None:
+async def webhook_bot(
+    tmp_path: Path, telegram: FakeTelegram, path: str
+) -> tuple[str, asyncio.subprocess.Process]:
+    """`cables-bot run --webhook` on a free loopback port; the hook's URL and the process."""
     port = free_port()
-    hook = f"http://127.0.0.1:{port}/telegram-hook"
+    hook = f"http://127.0.0.1:{port}{path}"
     env = cli_env(
         tmp_path, telegram, WEBHOOK_URL=hook, WEBHOOK_LISTEN="127.0.0.1",
         WEBHOOK_PORT=str(port), WEBHOOK_SECRET=SECRET,
     )  # fmt: skip
-    bot = await cables_bot("run", "--webhook", env=env, cwd=tmp_path)
+    return hook, await cables_bot("run", "--webhook", env=env, cwd=tmp_path)
+
+
+async def test_webhook_with_and_without_the_secret(tmp_path: Path, telegram: FakeTelegram) -> None:
+    hook, bot = await webhook_bot(tmp_path, telegram, "/telegram-hook")
     try:
         [registered] = await telegram.wait_for(lambda: telegram.calls_of("setWebhook"), 30)
         assert registered.params["url"] == hook
@@ -84,13 +91,7 @@ def peak_rss_mb(pid: int) -> float:
 async def test_a_webhook_body_is_capped_and_the_secret_checked_first(
     tmp_path: Path, telegram: FakeTelegram
 ) -> None:
-    port = free_port()
-    hook = f"http://127.0.0.1:{port}/hook"
-    env = cli_env(
-        tmp_path, telegram, WEBHOOK_URL=hook, WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port), WEBHOOK_SECRET=SECRET,
-    )  # fmt: skip
-    bot = await cables_bot("run", "--webhook", env=env, cwd=tmp_path)
+    hook, bot = await webhook_bot(tmp_path, telegram, "/hook")
     try:
         await telegram.wait_for(lambda: telegram.calls_of("setWebhook"), 30)
         before = peak_rss_mb(bot.pid)
