@@ -151,12 +151,19 @@ async def b1_b2_b6(report: Report, sizes: Sizes, tmp: Path) -> None:
     telegram.free_per_second = None
     await telegram.start()
     try:
-        await telegram.push_update(factories.message("/forces"))
+        # A new reader's first command is /start: it must not wait for the chart machinery.
+        await telegram.push_update(factories.message("/start"))
         spawned = time.monotonic()
         ours = await start(["-m", "bot", "run"], bot_env(telegram, tmp / "b1.db"))
         await telegram.wait_for(lambda: telegram.sent(), 60)
         cold = time.monotonic() - spawned
-        report.add("B6 cold start to first reply", f"{cold:.2f} s", "< 2 s", cold < 2)
+        report.add("B6 cold start to first reply (/start)", f"{cold:.2f} s", "< 1 s", cold < 1)
+        # Then the first /forces, which imports matplotlib and draws the chart.
+        asked = time.monotonic()
+        await telegram.push_update(factories.message("/forces", factories.private_chat(4242)))
+        await telegram.wait_for(lambda: telegram.sent(4242), 60)
+        first_chart = time.monotonic() - asked
+        report.add("B6 first /forces after start (chart drawn)", f"{first_chart:.2f} s", "", None)
 
         for text in ("/forces", "/brief"):
             telegram.calls.clear()

@@ -7,7 +7,7 @@ import logging
 
 from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -53,7 +53,10 @@ def build_application(settings: Settings, *, webhook: bool = False) -> App:
         services = await Services.open(settings, app.bot, budget)
         app.bot_data.open(services)
         await keep_updates(app, Inbox(services.db))
-        await register_menus(app, settings)
+        # The command menus are not needed to answer: set them beside the first replies, not
+        # before them (on a real network each call is a round trip to Telegram).
+        services.menus = asyncio.create_task(register_menus(app, settings), name="menus")
+        services.background.add(services.menus)
         services.worker.start()
         assert app.job_queue is not None
         # Fixed names, one job each. APScheduler cannot start an interval job "now", so each
@@ -177,7 +180,11 @@ def add_handlers(app: App, settings: Settings) -> None:
 async def register_menus(app: App, settings: Settings) -> None:
     """Public menu for everyone; each editor's private chat also lists the editor commands."""
     sections = (await app.bot_data.services.situations.current()).sections
-    await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, sections))
+    try:
+        await app.bot.set_my_commands(menu(PUBLIC_COMMANDS, sections))
+    except TelegramError as exc:
+        log.warning("command menu not set (it is tried again at the next start): %s", exc)
+        return
     for editor_id in sorted(settings.admin_ids):
         try:
             await app.bot.set_my_commands(

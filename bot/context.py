@@ -50,6 +50,7 @@ class Services:
     ingest: CableIngest
     publisher: Publisher
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    menus: asyncio.Task[None] | None = None  # the command menus being set at start
     # Which errors the editors heard of lately (bot/plumbing/errors.py).
     error_digest: ErrorDigest = field(default_factory=ErrorDigest)
 

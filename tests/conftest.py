@@ -192,6 +192,8 @@ async def running_bot(settings: Settings, telegram: FakeTelegram) -> AsyncIterat
     try:
         running = RunningBot(app, telegram)
         await running.services.ingest.wait_for_polls(1)  # start from a settled state
+        assert running.services.menus is not None
+        await running.services.menus
         yield running
     finally:
         await stop_bot(app)

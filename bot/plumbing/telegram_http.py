@@ -9,6 +9,7 @@ every push is one call, so this is most of what a burst or a broadcast costs (BE
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import ssl
 from collections.abc import Awaitable, Callable
@@ -67,7 +68,7 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            tls = ssl.create_default_context(cafile=certifi.where())
+            tls = _tls_context()
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=tls),
                 headers={"User-Agent": self.USER_AGENT},
@@ -202,6 +203,12 @@ def _seconds(given: object, default: float | None) -> float | None:
     if given is None or isinstance(given, int | float):
         return given
     raise TypeError(f"a timeout is a number of seconds or None, not {type(given).__name__}")
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every session: loading certifi's CAs costs ~20 ms each time."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _retry_after(payload: bytes) -> float | None:
