@@ -18,6 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from briefings.database import Database
 from tests import factories
@@ -26,7 +27,7 @@ from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.storage import open_store, publisher_on, write
 
 ROOT = Path(__file__).parent.parent
-GROUPS = ["b1", "b3", "b4", "b5", "b7"]
+GROUPS = ["b1", "b3", "b4", "b5", "b7", "b8"]
 # The floor is stock PTB (httpx); the same echo bot on our HTTP client shows what is the
 # client's doing and what is the bot's own work.
 STOCK, SAME_CLIENT = "stock PTB, httpx", "PTB on our aiohttp client"
@@ -46,11 +47,14 @@ class Sizes:
     b7_rate: int = 20
     b7_seconds: float = 15
     b7_subscribers: int = 100_000
+    # B8: subscribers pushed at the free ceiling while readers send commands (per second).
+    b8_subscribers: int = 10_000
+    b8_readers_per_second: int = 5
 
 
 QUICK = Sizes(burst=50, latency_seconds=1, broadcast_fast=200, broadcast_free=30,
               memory_subscribers=2000, feed_items=10, repeats=2, b7_rate=10, b7_seconds=1,
-              b7_subscribers=500)  # fmt: skip
+              b7_subscribers=500, b8_subscribers=150)  # fmt: skip
 
 
 @dataclass
@@ -471,6 +475,123 @@ async def b7(report: Report, sizes: Sizes, tmp: Path) -> None:
         await feed.stop()
 
 
+B8_COMMANDS = ["/forces", "/brief", "/claims", "/calculus", "/start", "/help"]
+FREE_CEILING = 30
+
+
+async def b8(report: Report, sizes: Sizes, tmp: Path, timeline: Path) -> None:
+    """A push at the free ceiling (the fake enforcing 30 sends a second in all) while readers
+    send commands: readers' latency, and the push's share of what readers leave."""
+    telegram, feed = FakeTelegram(), FakeFeed()
+    await telegram.start()
+    await feed.start()
+    subscribers = sizes.b8_subscribers
+    pushed_chats = range(1_000_000, 1_000_000 + subscribers)
+    try:
+        database = tmp / "b8.db"
+        await prepared(database, feed, subscribers)
+        env = bot_env(telegram, database, BROADCAST_RATE=str(FREE_CEILING), FEED_URL=feed.url)
+        ours = await start(["-m", "bot", "run"], env)
+
+        def pushes() -> int:
+            return sum(1 for c in telegram.delivered() if int(c.params["chat_id"]) in pushed_chats)
+
+        await telegram.wait_for(lambda: pushes() >= 1, 60)
+        offered: dict[int, float] = {}
+        chat_id, interval = 500_000, 1 / sizes.b8_readers_per_second
+        while pushes() < subscribers:
+            chat_id += 1
+            text = B8_COMMANDS[chat_id % len(B8_COMMANDS)]
+            offered[chat_id] = time.monotonic()
+            await telegram.push_update(factories.message(text, factories.private_chat(chat_id)))
+            await asyncio.sleep(interval)  # pacing the load generator, not synchronisation
+        await telegram.wait_for(
+            lambda: all(telegram.sent(c) for c in list(offered)[-5:]), 60
+        )  # the last readers answered too
+        await stop(ours)
+    finally:
+        await telegram.stop()
+        await feed.stop()
+
+    accepted = [c for c in telegram.calls if c.params.get("_accepted") or "_uploaded" in c.params]
+    replies = [c for c in accepted if int(c.params["chat_id"]) in offered]
+    pushed = [c for c in accepted if int(c.params["chat_id"]) in pushed_chats]
+    first_reply: dict[int, float] = {}
+    for call in replies:
+        first_reply.setdefault(int(call.params["chat_id"]), call.at)
+    latencies = sorted((first_reply[c] - offered[c]) * 1000 for c in first_reply)
+    if os.environ.get("BENCH_DEBUG"):
+        slow = sorted(first_reply, key=lambda c: offered[c] - first_reply[c])[:5]
+        for c in slow:
+            print(B8_COMMANDS[c % len(B8_COMMANDS)], offered[c] - pushed[0].at,
+                  first_reply[c] - offered[c])
+    lost = len(offered) - len(first_reply)
+    reader_429s = sum(n for c, n in telegram.throttled_chats.items() if c in offered)
+    start_at, end_at = pushed[0].at, pushed[-1].at
+    duration = end_at - start_at
+    push_rate = (len(pushed) - 1) / duration
+    reply_rate = sum(1 for c in replies if start_at <= c.at <= end_at) / duration
+    share = push_rate / (FREE_CEILING - reply_rate)
+    readers_p99 = p99(latencies)
+    report.add(
+        f"B8 readers during a {subscribers:,} push at the free ceiling",
+        f"p99 {readers_p99:.0f} ms, p50 {statistics.median(latencies):.0f} ms,"
+        f" {len(offered)} commands, {lost} unanswered, {reader_429s} 429s met",
+        "p99 < 1 s, none lost, no 429",
+        readers_p99 < 1000 and lost == 0 and reader_429s == 0,
+    )
+    report.add(
+        "B8 push rate beside them",
+        f"{push_rate:.1f}/s pushes + {reply_rate:.1f}/s replies = {share:.2f} of what readers"
+        f" leave ({FREE_CEILING} - {reply_rate:.1f})",
+        ">= 0.9",
+        share >= 0.9,
+    )
+    draw_timeline(timeline, start_at, pushed, replies, first_reply, offered)
+    report.add("B8 timeline", f"[{timeline.name}]({timeline.name})", "", None)
+
+
+def draw_timeline(
+    path: Path, start_at: float, pushed: list[Any], replies: list[Any],
+    first_reply: dict[int, float], offered: dict[int, float],
+) -> None:  # fmt: skip
+    """Sends a second (pushes against replies) and readers' latency, over the push."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    def per_second(calls: list[Any]) -> list[int]:
+        counts: dict[int, int] = {}
+        for call in calls:
+            counts[int(call.at - start_at)] = counts.get(int(call.at - start_at), 0) + 1
+        last = max(counts, default=0)
+        return [counts.get(second, 0) for second in range(last + 1)]
+
+    push_counts, reply_counts = per_second(pushed), per_second(replies)
+    length = max(len(push_counts), len(reply_counts))
+    push_counts += [0] * (length - len(push_counts))
+    reply_counts += [0] * (length - len(reply_counts))
+    figure, (sends, latency) = pyplot.subplots(2, 1, figsize=(10, 6), sharex=True)
+    seconds = list(range(length))
+    sends.bar(seconds, push_counts, width=1.0, label="pushes", color="#4878a8")
+    sends.bar(seconds, reply_counts, width=1.0, bottom=push_counts, label="replies",
+              color="#e8a33c")  # fmt: skip
+    sends.axhline(FREE_CEILING, color="black", linewidth=0.8, linestyle="--",
+                  label="Telegram's free ceiling")  # fmt: skip
+    sends.set_ylabel("sends a second")
+    sends.legend(loc="lower right")
+    points = sorted((offered[c] - start_at, (first_reply[c] - offered[c]) * 1000)
+                    for c in first_reply)  # fmt: skip
+    latency.scatter([p[0] for p in points], [p[1] for p in points], s=6, color="#e8a33c")
+    latency.set_ylabel("reader's wait (ms)")
+    latency.set_xlabel("seconds since the first push")
+    figure.suptitle("B8: a push at the free ceiling, readers first")
+    figure.tight_layout()
+    figure.savefig(path, dpi=80)
+    pyplot.close(figure)
+
+
 def _set(event: asyncio.Event) -> asyncio.Event:
     event.set()
     return event
@@ -491,6 +612,9 @@ async def main(sizes: Sizes, output: Path | None, only: set[str]) -> None:
             await broadcast(report, tmp, "b4", sizes.memory_subscribers, 1000, True)
         if "b7" in only:
             await b7(report, sizes, tmp)
+        if "b8" in only:
+            timeline = output.with_name("BENCHMARKS-b8.png") if output else tmp / "b8.png"
+            await b8(report, sizes, tmp, timeline)
     if output is not None:
         write_markdown(report, output)
 

@@ -30,7 +30,7 @@ from bot.plumbing.inbox import Inbox, InboxQueue
 from bot.plumbing.send_budget import SendBudget
 from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
-from bot.push.jobs import poll_feed, queue_daily_briefings
+from bot.push.jobs import draw_chart_ahead, poll_feed, queue_daily_briefings
 from bot.readers import inline, sections, subscriptions
 from bot.readers.keyboards import SECTION_CALLBACK_PREFIX
 from bot.settings import Settings
@@ -41,6 +41,8 @@ FEED_JOB = "feed-poll"
 DAILY_JOB = "daily-due"
 # How often due daily briefings are queued: a briefing goes out within this of its time.
 DAILY_CHECK_SECONDS = 30
+# Seconds after start at which the chart is drawn ahead of the first /forces.
+CHART_WARMUP_DELAY = 2.0
 
 
 def build_application(settings: Settings, *, webhook: bool = False) -> App:
@@ -68,6 +70,9 @@ def build_application(settings: Settings, *, webhook: bool = False) -> App:
         ):
             job = app.job_queue.run_repeating(callback, interval=interval, name=name)
             services.background.add(asyncio.create_task(job.run(app), name=f"first-{name}"))
+        # The chart is drawn ahead of the first /forces, a moment after start: not before
+        # the first replies, which must not wait for matplotlib's import.
+        app.job_queue.run_once(draw_chart_ahead, when=CHART_WARMUP_DELAY, name="chart-warmup")
         log.info("started bot=@%s database=%s", app.bot.username, settings.database_path)
 
     async def post_stop(app: App) -> None:

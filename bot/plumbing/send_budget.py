@@ -21,10 +21,10 @@ from contextvars import ContextVar
 FREE_SENDS_PER_SECOND = 30
 GROUP_SENDS_PER_MINUTE = 20
 # Places in each second a push never takes: replies to readers arriving in a burst.
-RESERVED = 2
+RESERVED = 1
 # Telegram's second, with a margin: sends counted here as they leave arrive a little later
 # and unevenly, and it counts them as they arrive.
-WINDOW = 1.05
+WINDOW = 1.02
 SEND_METHODS = frozenset({
     "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendAnimation",
     "sendVideo", "sendAudio", "sendVoice", "sendSticker", "sendLocation", "sendPoll",

@@ -1,8 +1,9 @@
-"""The push's periodic jobs, run by the JobQueue (bot/app.py schedules them)."""
+"""The bot's scheduled jobs, run by the JobQueue (bot/app.py schedules them)."""
 
 from __future__ import annotations
 
 from bot.context import BotContext
+from bot.readers.forces_photo import warm_chart
 
 
 async def poll_feed(context: BotContext) -> None:
@@ -14,3 +15,8 @@ async def queue_daily_briefings(context: BotContext) -> None:
     """Job: put every daily briefing that is due in the outbox (once per chat and day)."""
     if await context.daily.queue_due():
         context.worker.wake()
+
+
+async def draw_chart_ahead(context: BotContext) -> None:
+    """Job, once after start: the current situation's chart, drawn before anyone asks."""
+    await warm_chart((await context.desks.current()).forces_photo)

@@ -127,6 +127,15 @@ class ForcesPhoto:
         return sent
 
 
+async def warm_chart(photo: ForcesPhoto) -> None:
+    """Draw the chart ahead of the first /forces (importing matplotlib on the way), so no
+    reader waits for it; a failure here is the first reader's text-only reply, later."""
+    try:
+        await photo.draw()
+    except ChartUnavailable as exc:
+        log.warning("chart not drawn ahead: %s", exc)
+
+
 def _draw(chart: ForcesChart) -> bytes:
     # matplotlib is imported with the first chart, in this thread: a bot that never draws one
     # (a push-only deployment) never loads it, and its import never blocks the event loop.
