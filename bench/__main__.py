@@ -523,8 +523,11 @@ async def b8(report: Report, sizes: Sizes, tmp: Path, timeline: Path) -> None:
     if os.environ.get("BENCH_DEBUG"):
         slow = sorted(first_reply, key=lambda c: offered[c] - first_reply[c])[:5]
         for c in slow:
-            print(B8_COMMANDS[c % len(B8_COMMANDS)], offered[c] - pushed[0].at,
-                  first_reply[c] - offered[c])
+            print(
+                B8_COMMANDS[c % len(B8_COMMANDS)],
+                offered[c] - pushed[0].at,
+                first_reply[c] - offered[c],
+            )
     lost = len(offered) - len(first_reply)
     reader_429s = sum(n for c, n in telegram.throttled_chats.items() if c in offered)
     start_at, end_at = pushed[0].at, pushed[-1].at

@@ -60,6 +60,8 @@ def build_application(settings: Settings, *, webhook: bool = False) -> App:
         services.menus = asyncio.create_task(register_menus(app, settings), name="menus")
         services.background.add(services.menus)
         services.worker.start()
+        # A cable whose rows a stop left part-written gets the rest.
+        services.background.add(asyncio.create_task(services.publisher.resume(), name="fills"))
         assert app.job_queue is not None
         # Fixed names, one job each. APScheduler cannot start an interval job "now", so each
         # job's first run (the feed poll; daily briefings missed while the bot was down) is

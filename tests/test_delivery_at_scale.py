@@ -20,7 +20,7 @@ from bot.push.subscribers import SubscriberStore
 from tests.conftest import RunningBot, start_bot, stop_bot
 from tests.fake_feed import FakeFeed, fixture
 from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.storage import open_store, publisher_on
+from tests.storage import open_store, publisher_on, write
 
 NEW_CABLE = "https://thebismarckcables.substack.com/p/fixture-cable-c"
 
@@ -136,3 +136,33 @@ async def test_a_delivery_killed_midway_resumes_without_skipping_anyone(
         assert dict(conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")) == {
             "sent": 300
         }
+
+
+async def test_a_cables_rows_are_written_in_chunks_and_a_stop_part_way_resumes(
+    tmp_path: Path, feed: FakeFeed
+) -> None:
+    store = await open_store(tmp_path / "fill.db")
+    publisher = publisher_on(store.db, feed.url)
+    db = store.db
+    try:
+        async with db.transaction():
+            await db.executemany(
+                "INSERT INTO subscribers (chat_id, chat_type, subscribed_at, updated_at)"
+                " VALUES (?, 'private', 'now', 'now')",
+                ((chat_id,) for chat_id in range(1, 12_001)),
+            )
+        await publisher.poll_feed()  # primed: the back catalogue is not pushed
+        feed.body = fixture("bismarck-feed-v2.xml")
+        [cable_id] = (await publisher.poll_feed()).new_cables  # three chunks of rows
+        assert await db.fetch_value("SELECT COUNT(*) FROM outbox") == 12_000
+        assert await db.fetch_value("SELECT COUNT(*) FROM outbox_fills") == 0
+        # A stop after the first chunk: its rows are there, and the promise of the rest.
+        await write(db, "DELETE FROM outbox WHERE chat_id > 5000")
+        await write(db, "INSERT INTO outbox_fills VALUES (?, 5000)", (cable_id,))
+        await publisher.resume()  # as the bot does at start
+        rows = await db.fetch_all("SELECT chat_id FROM outbox ORDER BY chat_id")
+        assert [row[0] for row in rows] == list(range(1, 12_001))  # each subscriber once
+        assert await db.fetch_value("SELECT COUNT(*) FROM outbox_fills") == 0
+    finally:
+        await publisher.ingest.close()
+        await db.close()

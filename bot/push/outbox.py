@@ -1,13 +1,16 @@
 """The push outbox: one row per message to send, drained by the push worker.
 
-Rows are written in the same transaction as what causes them (a new cable), so a crash
-never leaves a cable without its deliveries, nor deliveries without their cable.
+A new cable and the promise of its rows (outbox_fills) are written in one transaction; the
+rows themselves follow in short chunks, so a million of them never hold the database for
+long, and a stop part-way resumes at the next start. A crash never leaves a cable without
+its deliveries, nor deliveries without their cable.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,6 +19,10 @@ from briefings.database import Database, utc_now
 Outcome = Literal[
     "sent", "retry", "failed", "blocked", "deferred", "cancelled", "migrated", "held"
 ]
+# Subscribers whose rows one transaction writes: about 25 ms of the writer's time, so a
+# reader's update waits no longer than that behind a million-subscriber push.
+FILL_CHUNK = 5_000
+_BEFORE_EVERY_CHAT = -(2**63)
 # A held cable's pending rows wait this far in the future (next_attempt_at), out of every
 # query for due rows, until it is released.
 PARKED = 1e12
@@ -48,18 +55,63 @@ class Outbox:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def enqueue_cable(self, cable_id: str) -> int:
-        """Queue a cable for every active subscriber (in the caller's transaction, where there
-        is one: the cable's own)."""
+    async def start_fill(self, cable_id: str) -> None:
+        """Mark a cable's outbox rows as to be written (in the caller's transaction: the
+        cable's own, so a stored cable always has its rows, or the promise of them)."""
         async with self.db.transaction():
-            cursor = await self.db.execute(
-                "INSERT INTO outbox (dedupe_key, kind, cable_id, chat_id, created_at)"
-                " SELECT 'cable:' || ? || ':' || chat_id, 'cable', ?, chat_id, ?"
-                " FROM subscribers WHERE subscribed = 1 AND blocked = 0"
-                " ON CONFLICT (dedupe_key) DO NOTHING",
-                (cable_id, cable_id, utc_now()),
+            await self.db.execute(
+                "INSERT INTO outbox_fills (cable_id, after_chat_id) VALUES (?, ?)"
+                " ON CONFLICT (cable_id) DO NOTHING",
+                (cable_id, _BEFORE_EVERY_CHAT),
             )
-        return cursor.rowcount
+
+    async def fill(
+        self, cable_id: str, on_rows: Callable[[], None] = lambda: None, chunk: int = FILL_CHUNK
+    ) -> int:
+        """Write a cable's rows for every active subscriber, one short transaction per chunk
+        (other writers, a reader's update among them, go between); return how many."""
+        written = 0
+        while True:
+            async with self.db.transaction():
+                after = await self.db.fetch_value(
+                    "SELECT after_chat_id FROM outbox_fills WHERE cable_id = ?", (cable_id,)
+                )
+                if after is None:
+                    return written
+                last = await self.db.fetch_value(
+                    "SELECT MAX(chat_id) FROM (SELECT chat_id FROM subscribers"
+                    " WHERE subscribed = 1 AND blocked = 0 AND chat_id > ?"
+                    " ORDER BY chat_id LIMIT ?)",
+                    (after, chunk),
+                )
+                if last is None:
+                    await self.db.execute(
+                        "DELETE FROM outbox_fills WHERE cable_id = ?", (cable_id,)
+                    )
+                    return written
+                # A held cable's rows are written parked, as the hold left its others.
+                cursor = await self.db.execute(
+                    "INSERT INTO outbox (dedupe_key, kind, cable_id, chat_id, created_at,"
+                    " next_attempt_at)"
+                    " SELECT 'cable:' || ? || ':' || chat_id, 'cable', ?, chat_id, ?,"
+                    " CASE WHEN EXISTS (SELECT 1 FROM cable_holds WHERE cable_id = ?)"
+                    " THEN ? ELSE 0 END"
+                    " FROM subscribers WHERE subscribed = 1 AND blocked = 0"
+                    " AND chat_id > ? AND chat_id <= ?"
+                    " ON CONFLICT (dedupe_key) DO NOTHING",
+                    (cable_id, cable_id, utc_now(), cable_id, PARKED, after, last),
+                )
+                await self.db.execute(
+                    "UPDATE outbox_fills SET after_chat_id = ? WHERE cable_id = ?",
+                    (last, cable_id),
+                )
+            written += cursor.rowcount
+            on_rows()
+
+    async def unfinished_fills(self) -> list[str]:
+        """Cables whose rows a stop left part-written, oldest first."""
+        rows = await self.db.fetch_all("SELECT cable_id FROM outbox_fills ORDER BY rowid")
+        return [row[0] for row in rows]
 
     async def due(self, limit: int, now: float | None = None) -> list[Delivery]:
         """Pending rows whose time has come, oldest first."""

@@ -57,9 +57,14 @@ class Publisher:
         held, self._held = self._held, []
         for cable_id, problem in held:
             await self.on_hold(cable_id, problem)
-        if result.new_cables:
-            self.on_new_pushes()
+        for cable_id in result.new_cables:
+            await self._fill(cable_id)
         return result
+
+    async def resume(self) -> None:
+        """Write the rows a stop left unwritten (a cable stored, its subscribers part-way)."""
+        for cable_id in await self.outbox.unfinished_fills():
+            await self._fill(cable_id)
 
     async def publish_url(self, url: str) -> Published:
         """Push the cable at url now (once only), or resend a held one once it is fixed;
@@ -73,6 +78,7 @@ class Publisher:
             cable_id = await self.ingest.store(item, "manual", self._queue)
             if cable_id is None:
                 raise PublishError("that cable was stored a moment ago: see /cables")
+            await self._fill(cable_id)
             self._refuse_if_held(cable_id)
         elif stored.id in await self.outbox.holds():
             # Read it by its identity (the feed's guid), which a mended link leaves alone.
@@ -87,8 +93,8 @@ class Publisher:
                     raise PublishError("that cable was pushed a moment ago")
                 await self._queue(stored.id)
             cable_id = stored.id
+            await self._fill(cable_id)
             self._refuse_if_held(cable_id)
-        self.on_new_pushes()
         return Published(cable_id)
 
     async def _resend(self, url: str, cable_id: str) -> Published:
@@ -120,12 +126,17 @@ class Publisher:
                 )
 
     async def _queue(self, cable_id: str) -> None:
-        queued = await self.outbox.enqueue_cable(cable_id)
+        """In the cable's transaction: its rows promised, and held if Telegram would refuse
+        its push. The rows are written after it (_fill)."""
+        await self.outbox.start_fill(cable_id)
         cable = await self.cables.get(cable_id)
         problem = push_problem(self.pushes.cable(cable)) if cable is not None else None
         if problem is not None:
             await self.outbox.hold_cable(cable_id, problem)
             self._held.append((cable_id, problem))
             log.warning("cable held before its push id=%s: %s", cable_id, problem)
-            return
+
+    async def _fill(self, cable_id: str) -> None:
+        # The worker is woken with each chunk: the first pushes leave while the rest are written.
+        queued = await self.outbox.fill(cable_id, on_rows=self.on_new_pushes)
         log.info("cable queued id=%s subscribers=%d", cable_id, queued)

@@ -67,6 +67,15 @@ MIGRATIONS: tuple[str, ...] = (
         held_at TEXT NOT NULL
     )
     """,
+    # 5: a cable's outbox rows are written in chunks, subscribers in chat_id order, so that a
+    # million of them never hold the database for long; what is left is after after_chat_id
+    # (a stop part-way resumes at the next start)
+    """
+    CREATE TABLE outbox_fills (
+        cable_id TEXT PRIMARY KEY REFERENCES cables(id),
+        after_chat_id INTEGER NOT NULL
+    )
+    """,
 )
 
 DELIVERY = Schema("delivery", MIGRATIONS)
