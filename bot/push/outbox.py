@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -65,9 +64,7 @@ class Outbox:
                 (cable_id, _BEFORE_EVERY_CHAT),
             )
 
-    async def fill(
-        self, cable_id: str, on_rows: Callable[[], None] = lambda: None, chunk: int = FILL_CHUNK
-    ) -> int:
+    async def fill(self, cable_id: str, chunk: int = FILL_CHUNK) -> int:
         """Write a cable's rows for every active subscriber, one short transaction per chunk
         (other writers, a reader's update among them, go between); return how many."""
         written = 0
@@ -106,7 +103,6 @@ class Outbox:
                     (last, cable_id),
                 )
             written += cursor.rowcount
-            on_rows()
 
     async def unfinished_fills(self) -> list[str]:
         """Cables whose rows a stop left part-written, oldest first."""

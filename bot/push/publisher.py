@@ -137,6 +137,8 @@ class Publisher:
             log.warning("cable held before its push id=%s: %s", cable_id, problem)
 
     async def _fill(self, cable_id: str) -> None:
-        # The worker is woken with each chunk: the first pushes leave while the rest are written.
-        queued = await self.outbox.fill(cable_id, on_rows=self.on_new_pushes)
+        # The worker is woken once every row is written: sending while writing slowed readers'
+        # replies (B4), and a million rows take seconds against a delivery's quarter-hour.
+        queued = await self.outbox.fill(cable_id)
+        self.on_new_pushes()
         log.info("cable queued id=%s subscribers=%d", cable_id, queued)
