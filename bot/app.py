@@ -30,9 +30,10 @@ from bot.plumbing.inbox import Inbox, InboxQueue
 from bot.plumbing.send_budget import SendBudget
 from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
-from bot.push.jobs import draw_chart_ahead, poll_feed, queue_daily_briefings
+from bot.profile import set_profile
+from bot.push.jobs import draw_chart_ahead, poll_feed, queue_daily_briefings, write_stats
 from bot.readers import inline, sections, subscriptions
-from bot.readers.keyboards import SECTION_CALLBACK_PREFIX
+from bot.readers.keyboards import SECTION_CALLBACK_PREFIX, SUBSCRIBE_CALLBACK
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,9 @@ FEED_JOB = "feed-poll"
 DAILY_JOB = "daily-due"
 # How often due daily briefings are queued: a briefing goes out within this of its time.
 DAILY_CHECK_SECONDS = 30
+STATS_JOB = "stats-write"
+# How often the counts /stats reads are written (kept in memory between).
+STATS_WRITE_SECONDS = 60
 # Seconds after start at which the chart is drawn ahead of the first /forces.
 CHART_WARMUP_DELAY = 2.0
 
@@ -52,12 +56,12 @@ def build_application(settings: Settings, *, webhook: bool = False) -> App:
     budget = SendBudget()
 
     async def post_init(app: App) -> None:
-        services = await Services.open(settings, app.bot, budget)
+        services = await Services.open(settings, app.bot, budget, webhook=webhook)
         app.bot_data.open(services)
         await keep_updates(app, Inbox(services.db))
         # The command menus are not needed to answer: set them beside the first replies, not
         # before them (on a real network each call is a round trip to Telegram).
-        services.menus = asyncio.create_task(register_menus(app, settings), name="menus")
+        services.menus = asyncio.create_task(set_menus_and_profile(app, settings), name="menus")
         services.background.add(services.menus)
         services.worker.start()
         # A cable whose rows a stop left part-written gets the rest.
@@ -69,6 +73,7 @@ def build_application(settings: Settings, *, webhook: bool = False) -> App:
         for callback, interval, name in (
             (poll_feed, settings.feed_poll_seconds, FEED_JOB),
             (queue_daily_briefings, DAILY_CHECK_SECONDS, DAILY_JOB),
+            (write_stats, STATS_WRITE_SECONDS, STATS_JOB),
         ):
             job = app.job_queue.run_repeating(callback, interval=interval, name=name)
             services.background.add(asyncio.create_task(job.run(app), name=f"first-{name}"))
@@ -168,6 +173,9 @@ def add_handlers(app: App, settings: Settings) -> None:
         CallbackQueryHandler(sections.section_button, pattern=f"^{SECTION_CALLBACK_PREFIX}")
     )
     app.add_handler(CallbackQueryHandler(cables.attach_cable, pattern=f"^{cables.ATTACH_PREFIX}"))
+    app.add_handler(
+        CallbackQueryHandler(subscriptions.subscribe_button, pattern=f"^{SUBSCRIBE_CALLBACK}$")
+    )
     app.add_handler(InlineQueryHandler(inline.inline_briefings))
     app.add_handler(
         ChatMemberHandler(subscriptions.chat_membership, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -182,6 +190,13 @@ def add_handlers(app: App, settings: Settings) -> None:
         )
     )
     app.add_error_handler(errors.on_error)
+
+
+async def set_menus_and_profile(app: App, settings: Settings) -> None:
+    """The command menus, then the bot's description and short description (bot/profile.py)."""
+    await register_menus(app, settings)
+    services = app.bot_data.services
+    await set_profile(app.bot, services.pages, await services.situations.current())
 
 
 async def register_menus(app: App, settings: Settings) -> None:

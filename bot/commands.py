@@ -10,6 +10,7 @@ from bot.context import BotContext
 from bot.editors import cables, facts, situations
 from bot.editors.access import EditorHandler
 from bot.readers import latest, sections, subscriptions
+from bot.stats import commands as stats_commands
 from briefings.situations import Section
 
 
@@ -59,6 +60,7 @@ PUBLIC_COMMANDS: tuple[Command, ...] = (
     Command("subscribe", "Get each new cable as it comes out", subscriptions.subscribe),
     Command("unsubscribe", "Stop the pushes to this chat", subscriptions.unsubscribe),
     Command("status", "Whether this chat is subscribed, and to what", subscriptions.status),
+    Command("forget", "Erase what the bot keeps about you", stats_commands.forget),
     Command(
         "daily",
         "The briefing every day: /daily on [HH:MM] [time zone], or off",
@@ -87,6 +89,9 @@ EDITOR_COMMANDS: tuple[Command, ...] = (
     Command("cables", "The latest cables and their delivery progress", cables.list_cables),
     Command("preview", "The last cable's push, sent to you alone", cables.preview),
     Command("publish", "Push a cable by hand: /publish <url>", cables.publish),
+    Command(
+        "stats", "Readers, subscribers, deliveries and clicks, with a chart", stats_commands.stats
+    ),
 )
 
 

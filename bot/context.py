@@ -23,6 +23,9 @@ from bot.push.subscribers import SubscriberStore
 from bot.push.worker import PushWorker
 from bot.readers.keyboards import Keyboards
 from bot.settings import Settings
+from bot.stats.links import Links, go_base
+from bot.stats.schema import STATS
+from bot.stats.store import Stats
 from briefings.cables.ingest import CableIngest
 from briefings.cables.store import CableStore
 from briefings.database import Database
@@ -49,20 +52,29 @@ class Services:
     worker: PushWorker
     ingest: CableIngest
     publisher: Publisher
+    stats: Stats
+    links: Links
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     menus: asyncio.Task[None] | None = None  # the command menus being set at start
     # Which errors the editors heard of lately (bot/plumbing/errors.py).
     error_digest: ErrorDigest = field(default_factory=ErrorDigest)
 
     @classmethod
-    async def open(cls, settings: Settings, bot: Bot, budget: SendBudget) -> Services:
+    async def open(
+        cls, settings: Settings, bot: Bot, budget: SendBudget, *, webhook: bool = False
+    ) -> Services:
         """Open the database named in settings and build the services on it."""
-        db = await open_database(settings.database_path, DELIVERY)
+        db = await open_database(settings.database_path, DELIVERY, STATS)
         situations = Situations(db)
         pages = Pages()
         desks = Desks(db, situations, pages)
         # Share needs BotFather's inline mode, which getMe reports at start-up.
-        keyboards = Keyboards(settings.trial_url, share=bool(bot.supports_inline_queries))
+        # In webhook mode the bot has a public address: links go through it and are counted.
+        base = go_base(settings.webhook_url) if webhook and settings.webhook_url else None
+        links = Links(db, base)
+        keyboards = Keyboards(
+            settings.trial_url, share=bool(bot.supports_inline_queries), links=links.link
+        )
         cables = CableStore(db)
         outbox = Outbox(db)
         pushes = PushComposer(pages, desks, cables, keyboards)
@@ -87,6 +99,8 @@ class Services:
             worker=worker,
             ingest=ingest,
             publisher=Publisher(db, ingest, cables, outbox, pushes, notices.tell, worker.wake),
+            stats=Stats(db),
+            links=links,
         )
 
     def is_editor(self, user_id: int | None) -> bool:
@@ -101,6 +115,7 @@ class Services:
         self.background.clear()
 
     async def close(self) -> None:
+        await self.stats.flush()
         await self.ingest.close()
         await self.db.close()
 
@@ -188,6 +203,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def publisher(self) -> Publisher:
         return self.bot_data.services.publisher
+
+    @property
+    def stats(self) -> Stats:
+        return self.bot_data.services.stats
 
     def is_editor(self, user_id: int | None) -> bool:
         return self.bot_data.services.is_editor(user_id)

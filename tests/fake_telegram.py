@@ -89,6 +89,9 @@ class FakeTelegram:
         self.rejections: list[tuple[str, str]] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        # The bot's description and short description, by language code ("" for all).
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
         self.chats: dict[int, dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -338,6 +341,27 @@ class FakeTelegram:
             if not 1 <= len(description) <= 256:
                 raise HtmlRejected("BOT_COMMAND_DESCRIPTION_INVALID")
         self.commands[_scope_key(params)] = commands
+        return True
+
+    async def _m_getMyDescription(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"description": self.descriptions.get(str(params.get("language_code", "")), "")}
+
+    async def _m_setMyDescription(self, params: dict[str, Any]) -> bool:
+        text = str(params.get("description") or "")
+        if len(text) > 512:
+            raise HtmlRejected("description is too long")
+        self.descriptions[str(params.get("language_code", ""))] = text
+        return True
+
+    async def _m_getMyShortDescription(self, params: dict[str, Any]) -> dict[str, Any]:
+        short = self.short_descriptions.get(str(params.get("language_code", "")), "")
+        return {"short_description": short}
+
+    async def _m_setMyShortDescription(self, params: dict[str, Any]) -> bool:
+        text = str(params.get("short_description") or "")
+        if len(text) > 120:
+            raise HtmlRejected("short description is too long")
+        self.short_descriptions[str(params.get("language_code", ""))] = text
         return True
 
     async def _m_deleteMyCommands(self, params: dict[str, Any]) -> bool:

@@ -43,7 +43,7 @@ async def test_start_introduces_the_bot_with_section_buttons(bot: RunningBot) ->
     assert "Belarus masses troops on the Ukrainian border" in text  # as written, not lowercased
     assert callback_data(reply) == {
         f"section:{s.name}:{factories.SITUATION}" for s in factories.SECTIONS
-    }
+    } | {"subscribe"}
 
 
 async def test_start_deep_link_opens_a_section(bot: RunningBot) -> None:
@@ -99,7 +99,8 @@ async def test_each_section_command_answers_with_its_briefing(
     assert reply.params["parse_mode"] == "HTML"
     assert reply.params["link_preview_options"] == {"is_disabled": True}
     urls = [b["url"] for b in buttons(reply) if "url" in b]
-    assert "https://thebismarckcables.substack.com" in urls
+    tag = "utm_source=telegram&utm_medium=bot&utm_campaign=" + command.removeprefix("/")
+    assert f"https://thebismarckcables.substack.com?{tag}" in urls
     assert callback_data(reply) == {
         f"section:{s.name}:{factories.SITUATION}" for s in factories.SECTIONS
     }
@@ -111,7 +112,8 @@ async def test_each_section_command_answers_with_its_briefing(
 async def test_calculus_offers_the_free_trial(bot: RunningBot) -> None:
     reply = await bot.say("/calculus")
     trial = [b for b in buttons(reply) if b["text"] == "Start 7-day free trial"]
-    assert [b["url"] for b in trial] == [TRIAL]
+    utm = "utm_source=telegram&utm_medium=bot&utm_campaign=calculus"
+    assert [b["url"] for b in trial] == [f"{TRIAL}&{utm}"]  # the coupon kept, tagged
 
 
 async def test_a_section_button_edits_the_briefing_in_place(bot: RunningBot) -> None:

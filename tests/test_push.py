@@ -156,7 +156,8 @@ async def test_a_new_cable_reaches_each_subscriber_once_with_both_buttons(
     assert "Read more" not in text
     assert "start a 7-day free trial" in text
     links = buttons(push)
-    assert links["Read the cable"] == NEW_CABLE
+    utm = "utm_source=telegram&utm_medium=bot&utm_campaign=fixture-cable-c"
+    assert links["Read the cable"] == f"{NEW_CABLE}?{utm}"
     trial = urlsplit(links["Start 7-day free trial"])
     assert trial.netloc == "thebismarckcables.substack.com" and trial.path == "/subscribe"
     assert parse_qs(trial.query) == {
@@ -569,5 +570,8 @@ async def test_a_link_telegram_would_refuse_is_caught_before_anything_is_queued(
         lambda: (p := [c for c in telegram.delivered() if int(c.params["chat_id"]) in readers])
         and len(p) == 3 and p, 30,
     )  # fmt: skip
-    assert {buttons(call)["Read the cable"] for call in pushes} == {NEW_CABLE}
+    links = {buttons(call)["Read the cable"] for call in pushes}
+    assert links == {
+        f"{NEW_CABLE}?utm_source=telegram&utm_medium=bot&utm_campaign=fixture-cable-c"
+    }
     assert len(held_notices(telegram)) == 1

@@ -20,3 +20,8 @@ async def queue_daily_briefings(context: BotContext) -> None:
 async def draw_chart_ahead(context: BotContext) -> None:
     """Job, once after start: the current situation's chart, drawn before anyone asks."""
     await warm_chart((await context.desks.current()).forces_photo)
+
+
+async def write_stats(context: BotContext) -> None:
+    """Job: write the counts /stats reads, kept in memory since the last time."""
+    await context.stats.flush()

@@ -8,8 +8,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.desks import Desks
 from bot.push.outbox import Delivery
-from bot.readers.keyboards import TRIAL_BUTTON_TEXT, Keyboards, trial_link
+from bot.readers.keyboards import TRIAL_BUTTON_TEXT, Keyboards, LinkMaker
 from briefings.cables.store import CableStore, StoredCable
+from briefings.rendering.links import tagged
 from briefings.rendering.renderer import BriefingRenderer, Pages
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 
@@ -20,15 +21,17 @@ class Push:
     markup: InlineKeyboardMarkup
 
 
-def cable_push(cable: StoredCable, renderer: Pages, trial_url: str) -> Push:
+def cable_push(
+    cable: StoredCable, renderer: Pages, trial_url: str, link: LinkMaker = tagged
+) -> Push:
     """The message every subscriber gets for a new cable."""
     text = renderer.render_page("cable_push", cable=cable)
     if visible_length(text) > MAX_MESSAGE_LENGTH:  # a feed with an absurd title: drop the teaser
         text = renderer.render_page("cable_push", cable=_without_teaser(cable))
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton("Read the cable", url=cable.url)],
-            [InlineKeyboardButton(TRIAL_BUTTON_TEXT, url=trial_link(trial_url, cable.id))],
+            [InlineKeyboardButton("Read the cable", url=link(cable.url, cable.id))],
+            [InlineKeyboardButton(TRIAL_BUTTON_TEXT, url=link(trial_url, cable.id))],
         ]
     )
     return Push(text, markup)
@@ -41,7 +44,7 @@ async def daily_push(renderer: BriefingRenderer, keyboards: Keyboards, *, late: 
     text = renderer.render_page("daily_push", briefing=briefing.text, late=late)
     if visible_length(text) > MAX_MESSAGE_LENGTH:
         text = briefing.text
-    return Push(text, keyboards.briefing(briefing))
+    return Push(text, keyboards.briefing(briefing, campaign="daily"))
 
 
 class PushComposer:
@@ -78,7 +81,7 @@ class PushComposer:
 
     def cable(self, cable: StoredCable) -> Push:
         """A cable's push as subscribers get it."""
-        return cable_push(cable, self.pages, self.keyboards.trial_url)
+        return cable_push(cable, self.pages, self.keyboards.trial_url, self.keyboards.link)
 
 
 def _without_teaser(cable: StoredCable) -> StoredCable:

@@ -75,6 +75,16 @@ class SubscriberStore:
             )
         return cursor.rowcount == 1
 
+    async def forget(self, user_id: int) -> bool:
+        """Erase a user's private chat from the subscribers (its subscription, daily setting
+        and time zone) and its pending pushes; return whether there was anything."""
+        async with self.db.transaction():
+            await self.db.execute(
+                "DELETE FROM outbox WHERE chat_id = ? AND status = 'pending'", (user_id,)
+            )
+            cursor = await self.db.execute("DELETE FROM subscribers WHERE chat_id = ?", (user_id,))
+        return cursor.rowcount == 1
+
     async def count_active(self) -> int:
         row = await self.db.fetch_one(
             "SELECT COUNT(*) FROM subscribers WHERE subscribed = 1 AND blocked = 0"

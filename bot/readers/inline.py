@@ -75,7 +75,9 @@ async def _article(
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         ),
-        reply_markup=card_keyboard(section, context.settings.trial_url, context.bot.username),
+        reply_markup=card_keyboard(
+            section, context.settings.trial_url, context.bot.username, context.keyboards.link
+        ),
     )
 
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from briefings.rendering.links import tagged
 from briefings.rendering.renderer import Briefing
 from briefings.situations import Section, Situation
 
 SECTION_CALLBACK_PREFIX = "section:"
+SUBSCRIBE_CALLBACK = "subscribe"
 TRIAL_BUTTON_TEXT = "Start 7-day free trial"
+SUBSCRIBE_BUTTON_TEXT = "🔔 Subscribe: new cables sent here"
 SHARE_BUTTON_TEXT = "📤 Share"
 OPEN_BOT_BUTTON_TEXT = "Open the bot"
 _BUTTONS_PER_ROW = 3
+# Makes a newsletter link for a surface (campaign): tagged, and counted in webhook mode
+# (bot/stats/links.py).
+LinkMaker = Callable[[str, str], str]
 
 
 def section_callback(name: str, situation_id: str) -> str:
@@ -35,15 +41,24 @@ def navigation_rows(
     return [buttons[i : i + _BUTTONS_PER_ROW] for i in range(0, len(buttons), _BUTTONS_PER_ROW)]
 
 
-def briefing_keyboard(briefing: Briefing, trial_url: str, *, share: bool) -> InlineKeyboardMarkup:
-    """Navigation, a link to the cable, the trial (where the section offers it), and Share
-    where the bot has inline mode (without it, Share would open a picker that finds nothing)."""
+def briefing_keyboard(
+    briefing: Briefing,
+    trial_url: str,
+    *,
+    share: bool,
+    campaign: str | None = None,
+    link: LinkMaker = tagged,
+) -> InlineKeyboardMarkup:
+    """Navigation, a link to the cable, the trial (under the brief, and where the section
+    offers it), and Share where the bot has inline mode (without it, Share would open a picker
+    that finds nothing). Links are tagged with campaign (the section's name by default)."""
+    campaign = campaign or briefing.section.name
     rows = navigation_rows(briefing.situation, briefing.section.name)
     if briefing.cable is not None:
         label = "Read the cable" if briefing.cable.url_is_post else "Open The Bismarck Cables"
-        rows.append([InlineKeyboardButton(label, url=briefing.cable.url)])
-    if briefing.section.offers_trial:
-        rows.append([InlineKeyboardButton(TRIAL_BUTTON_TEXT, url=trial_url)])
+        rows.append([InlineKeyboardButton(label, url=link(briefing.cable.url, campaign))])
+    if briefing.section.offers_trial or briefing.section.kind == "brief":
+        rows.append([InlineKeyboardButton(TRIAL_BUTTON_TEXT, url=link(trial_url, campaign))])
     if share:
         # Opens the chat picker with "@bot <section>" typed: bot/inline.py does the rest.
         rows.append(
@@ -52,9 +67,11 @@ def briefing_keyboard(briefing: Briefing, trial_url: str, *, share: bool) -> Inl
     return InlineKeyboardMarkup(rows)
 
 
-def card_keyboard(section: Section, trial_url: str, bot_username: str) -> InlineKeyboardMarkup:
+def card_keyboard(
+    section: Section, trial_url: str, bot_username: str, link: LinkMaker = tagged
+) -> InlineKeyboardMarkup:
     """Under a briefing shared into another chat: links only, as the bot may not be there."""
-    trial = trial_link(trial_url, f"inline-{section.name}")
+    trial = link(trial_url, f"inline-{section.name}")
     deep_link = f"https://t.me/{bot_username}?start={section.name}"
     return InlineKeyboardMarkup(
         [
@@ -64,35 +81,39 @@ def card_keyboard(section: Section, trial_url: str, bot_username: str) -> Inline
     )
 
 
-def trial_link(trial_url: str, campaign: str) -> str:
-    """TRIAL_URL with Telegram's UTM tags added to whatever query it already has."""
-    parts = urlsplit(trial_url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k not in ("utm_source", "utm_medium", "utm_campaign")]  # fmt: skip
-    query += [("utm_source", "telegram"), ("utm_medium", "bot"), ("utm_campaign", campaign)]
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def start_keyboard(situation: Situation) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(navigation_rows(situation))
+def start_keyboard(
+    situation: Situation, trial_url: str, link: LinkMaker = tagged
+) -> InlineKeyboardMarkup:
+    """Under /start: the sections, then subscribing (a tap) and the free trial."""
+    return InlineKeyboardMarkup(
+        [
+            *navigation_rows(situation),
+            [InlineKeyboardButton(SUBSCRIBE_BUTTON_TEXT, callback_data=SUBSCRIBE_CALLBACK)],
+            [InlineKeyboardButton(TRIAL_BUTTON_TEXT, url=link(trial_url, "start"))],
+        ]
+    )
 
 
 class Keyboards:
     """The keyboards under briefings in this bot's chats, each built once per rendered
     briefing (briefings are themselves rendered once per facts version)."""
 
-    def __init__(self, trial_url: str, *, share: bool) -> None:
+    def __init__(self, trial_url: str, *, share: bool, links: LinkMaker = tagged) -> None:
         self.trial_url = trial_url
+        self.link = links
         # Whether BotFather's inline mode is on (getMe says so at start-up): Share needs it.
         self.share = share
         self._built: dict[str, tuple[Briefing, InlineKeyboardMarkup]] = {}
 
-    def briefing(self, briefing: Briefing) -> InlineKeyboardMarkup:
-        """The keyboard under a briefing sent in a chat with the bot."""
-        key = f"{briefing.situation.id}:{briefing.section.name}"
+    def briefing(self, briefing: Briefing, campaign: str | None = None) -> InlineKeyboardMarkup:
+        """The keyboard under a briefing sent in a chat with the bot (its links tagged with
+        campaign: the section's name unless another surface, the daily push, says)."""
+        key = f"{briefing.situation.id}:{briefing.section.name}:{campaign}"
         built = self._built.get(key)
         if built is not None and built[0] is briefing:
             return built[1]
-        keyboard = briefing_keyboard(briefing, self.trial_url, share=self.share)
+        keyboard = briefing_keyboard(
+            briefing, self.trial_url, share=self.share, campaign=campaign, link=self.link
+        )
         self._built[key] = (briefing, keyboard)
         return keyboard

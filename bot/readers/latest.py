@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.readers.keyboards import TRIAL_BUTTON_TEXT, trial_link
+from bot.readers.keyboards import TRIAL_BUTTON_TEXT
 
 LATEST_COUNT = 5
 
@@ -16,7 +16,7 @@ async def latest(update: Update, context: BotContext) -> None:
     if message is None:
         return
     cables = await context.cables.latest(LATEST_COUNT, pushed_only=False)
-    trial = trial_link(context.settings.trial_url, "latest")
+    trial = context.keyboards.link(context.settings.trial_url, "latest")
     await message.reply_html(
         context.pages.render_page("latest", cables=cables),
         reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(TRIAL_BUTTON_TEXT, url=trial)]]),

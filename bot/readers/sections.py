@@ -58,7 +58,10 @@ async def start(update: Update, context: BotContext) -> None:
         return
     situation = await context.situations.current()
     text = context.pages.render_page("start", situation=situation, newsletter_url=NEWSLETTER_URL)
-    await message.reply_html(text, reply_markup=start_keyboard(situation))
+    await message.reply_html(
+        text,
+        reply_markup=start_keyboard(situation, context.settings.trial_url, context.keyboards.link),
+    )
 
 
 async def section_or_unknown(update: Update, context: BotContext) -> None:
@@ -94,6 +97,7 @@ async def send_briefing(
     chart first, and the text below it unless the chart's caption carried it all)."""
     desk = context.desks.get(situation.id)
     briefing = await desk.renderer.render(name)
+    context.stats.read(message.from_user.id if message.from_user else None, name)
     keyboard = context.keyboards.briefing(briefing)
     if briefing.section.kind == CHART_KIND and await reply_with_chart(
         message, briefing, keyboard, desk.forces_photo
@@ -113,6 +117,7 @@ async def section_button(update: Update, context: BotContext) -> None:
         await query.answer(context.pages.render_page("stale_button"))
         return
     briefing = await context.desks.get(situation.id).renderer.render(name)
+    context.stats.read(query.from_user.id, name)
     keyboard = context.keyboards.briefing(briefing)
     await query.answer()
     if not isinstance(query.message, Message) or query.message.photo:

@@ -63,8 +63,16 @@ async def subscribe(update: Update, context: BotContext) -> None:
     message, chat = managed
     added = await context.subscribers.subscribe(chat.id, chat.type, _title(chat))
     if added:
+        context.stats.count("joined")
         log.info("subscribed chat_id=%s type=%s", chat.id, chat.type)
     await _reply(message, context, "subscribed" if added else "already")
+
+
+async def subscribe_button(update: Update, context: BotContext) -> None:
+    """The Subscribe button under /start: as /subscribe, answered in the chat."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await subscribe(update, context)
 
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
@@ -75,6 +83,7 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     message, chat = managed
     removed = await context.subscribers.unsubscribe(chat.id)
     if removed:
+        context.stats.count("left")
         log.info("unsubscribed chat_id=%s", chat.id)
     await _reply(message, context, "unsubscribed" if removed else "not_subscribed")
 

@@ -23,17 +23,30 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.context import App
 from bot.settings import Settings
+from bot.stats.links import GO_PATH
+from bot.web.go import GoEndpoint
 from bot.web.webhook import UpdateEndpoint
 
 log = logging.getLogger(__name__)
 
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
 
 def web_app(app: App, settings: Settings) -> Starlette:
-    """The routes the bot serves: Telegram's updates on WEBHOOK_URL's path, nothing else."""
+    """The routes the bot serves: Telegram's updates on WEBHOOK_URL's path, and the counted
+    links (/go/<code>); nothing else."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     path = urlsplit(settings.webhook_url).path or "/"
     endpoint = UpdateEndpoint(app, settings.webhook_secret.get_secret_value())
-    return Starlette(routes=[Route(path, endpoint.handle, methods=["POST"])])
+    go = GoEndpoint(app)
+    return Starlette(
+        routes=[
+            # Any method, so that only a POST with the secret learns the path exists (the
+            # endpoint answers anything else 404, as for any other path).
+            Route(path, endpoint.handle, methods=ANY_METHOD),
+            Route(GO_PATH + "{code}", go.handle, methods=["GET"]),
+        ]
+    )
 
 
 async def serve_webhook(app: App, settings: Settings, *, boot_retries: int) -> None:

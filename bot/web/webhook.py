@@ -32,6 +32,8 @@ class UpdateEndpoint:
         self.secret = secret.encode()
 
     async def handle(self, request: Request) -> Response:
+        if request.method != "POST":
+            return Response(status_code=404)
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self.secret):
             return Response(status_code=403)

@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from briefings.facts.models import Cable, Fact
 from briefings.facts.store import FactsNow, FactStore
 from briefings.facts.values import Value, counts_people
+from briefings.rendering.links import tagged
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 from briefings.situations import Section, Situation
 
@@ -87,6 +88,7 @@ def make_environment() -> Environment:
     env.filters["as_of"] = format_as_of
     env.filters["cable_name"] = cable_name
     env.filters["host"] = host
+    env.filters["tagged"] = tagged
     # A fact counted in people: the figures the brief and the chart set side by side.
     env.tests["counts_people"] = lambda fact: counts_people(fact.value)
     return env

@@ -1,0 +1,1 @@
+"""Editors' /stats, a reader's /forget, and counted links (webhook mode)."""

@@ -1,0 +1,47 @@
+"""/stats for editors (one message and a chart), /forget for any reader."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.editors.access import editor_only
+from bot.stats.chart import render_stats_chart
+
+log = logging.getLogger(__name__)
+
+
+@editor_only("stats")
+async def stats(update: Update, context: BotContext) -> None:
+    """Readers, subscribers, each recent cable's delivery and clicks, daily briefings."""
+    message = update.effective_message
+    if message is None:
+        return
+    figures = await context.stats.figures()
+    counted = context.settings.webhook_url is not None  # links go through /go/ only then
+    text = context.pages.render_page("editor_stats", figures=figures, clicks_counted=counted)
+    try:
+        png = await asyncio.to_thread(render_stats_chart, figures)
+    except Exception:  # the figures must still go out
+        log.exception("stats chart not drawn")
+        png = None
+    if png is not None:
+        await message.reply_photo(png, filename="stats.png")
+    await message.reply_html(text)
+
+
+async def forget(update: Update, context: BotContext) -> None:
+    """Erase what the bot keeps about this user: their subscription and daily briefing (in
+    their private chat), and the days they were seen."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    subscribed = await context.subscribers.forget(user.id)
+    days = await context.stats.forget(user.id)
+    log.info("forgot a user (subscription=%s, days=%d)", subscribed, days)
+    await message.reply_html(
+        context.pages.render_page("forget", subscription=subscribed, days=days)
+    )

@@ -1,0 +1,29 @@
+"""GET /go/<code>: count the click, then 302 to the tagged newsletter URL (404 otherwise)."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from bot.context import App
+
+_CODE = re.compile(r"[a-z2-7]{10}")
+
+
+class GoEndpoint:
+    def __init__(self, app: App) -> None:
+        self.app = app  # its services open after the server is built: looked up per request
+
+    async def handle(self, request: Request) -> Response:
+        code = str(request.path_params.get("code", ""))
+        if not self.app.bot_data.is_open or not _CODE.fullmatch(code):
+            return Response(status_code=404)
+        services = self.app.bot_data.services
+        found = await services.links.resolve(code)
+        if found is None:
+            return Response(status_code=404)
+        url, campaign = found
+        services.stats.count(f"click:{campaign}")
+        return RedirectResponse(url, status_code=302)
