@@ -89,9 +89,7 @@ EDITOR_COMMANDS: tuple[Command, ...] = (
     Command("cables", "The latest cables and their delivery progress", cables.list_cables),
     Command("preview", "The last cable's push, sent to you alone", cables.preview),
     Command("publish", "Push a cable by hand: /publish <url>", cables.publish),
-    Command(
-        "stats", "Readers, subscribers, deliveries and clicks, with a chart", stats_commands.stats
-    ),
+    Command("stats", "Readers, subscribers, deliveries, clicks; a chart", stats_commands.stats),
 )
 
 
