@@ -31,7 +31,8 @@ from bot.plumbing.send_budget import SendBudget
 from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.profile import set_profile
-from bot.push.jobs import draw_chart_ahead, poll_feed, queue_daily_briefings, write_stats
+from bot.push.jobs import draw_chart_ahead, queue_daily_briefings, write_stats
+from bot.push.jobs import poll_feed as poll_newsletter_feed
 from bot.readers import inline, sections, subscriptions
 from bot.readers.keyboards import SECTION_CALLBACK_PREFIX, SUBSCRIBE_CALLBACK
 from bot.settings import Settings
@@ -49,8 +50,9 @@ STATS_WRITE_SECONDS = 60
 CHART_WARMUP_DELAY = 2.0
 
 
-def build_application(settings: Settings, *, webhook: bool = False) -> App:
-    """Build the Application for these settings; nothing connects until it starts."""
+def build_application(settings: Settings, *, webhook: bool = False, poll_feed: bool = True) -> App:
+    """Build the Application for these settings; nothing connects until it starts (and the
+    feed is never read without poll_feed: `cables-bot try`)."""
 
     # Telegram's limits on sending, shared by every reply and push (bot/plumbing/send_budget.py).
     budget = SendBudget()
@@ -70,11 +72,13 @@ def build_application(settings: Settings, *, webhook: bool = False) -> App:
         # Fixed names, one job each. APScheduler cannot start an interval job "now", so each
         # job's first run (the feed poll; daily briefings missed while the bot was down) is
         # its own task, as PTB advises.
-        for callback, interval, name in (
-            (poll_feed, settings.feed_poll_seconds, FEED_JOB),
+        jobs = [
             (queue_daily_briefings, DAILY_CHECK_SECONDS, DAILY_JOB),
             (write_stats, STATS_WRITE_SECONDS, STATS_JOB),
-        ):
+        ]
+        if poll_feed:
+            jobs.insert(0, (poll_newsletter_feed, settings.feed_poll_seconds, FEED_JOB))
+        for callback, interval, name in jobs:
             job = app.job_queue.run_repeating(callback, interval=interval, name=name)
             services.background.add(asyncio.create_task(job.run(app), name=f"first-{name}"))
         # The chart is drawn ahead of the first /forces, a moment after start: not before

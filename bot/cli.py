@@ -53,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check(settings, args.max_poll_age, args.skip_poll)
         if args.command == "backup":
             return backup_to(settings, Path(args.file))
+        if args.command == "try":
+            return try_in_terminal(settings, args)
         return asyncio.run(render(settings, args.section, args.png, args.situation))
     except BackupRefused as exc:
         print(f"cables-bot: backup: {exc}", file=sys.stderr)
@@ -176,4 +178,35 @@ def _parser() -> argparse.ArgumentParser:
         "backup", help="copy the database (safe while the bot runs)"
     )
     backup_parser.add_argument("file", help="where to write the copy")
+    try_parser = commands.add_parser(
+        "try", help="chat with the bot in this terminal: no token, no network, no live data"
+    )
+    try_parser.add_argument(
+        "--editor", action="store_true", help="be an editor: rehearse /set, /add, /undo ..."
+    )
+    try_parser.add_argument("--as", dest="user_id", type=int, default=1001, metavar="USER_ID",
+                            help="the Telegram user id to be (default 1001)")  # fmt: skip
+    try_parser.add_argument("--group", action="store_true", help="chat in a group, not privately")
+    try_parser.add_argument(
+        "--database", type=Path, metavar="PATH",
+        help="try on a copy of this database (the file itself is never written)",
+    )  # fmt: skip
+    try_parser.add_argument(
+        "--feed", metavar="URL", help="poll this feed (by default the feed is not read)"
+    )
     return parser
+
+
+def try_in_terminal(settings: Settings, args: argparse.Namespace) -> int:
+    """`cables-bot try`: the real bot against a local Bot API, chatting in this terminal."""
+    from bot.sandbox.tryout import TryOptions, terminal_lines, try_bot
+
+    setup_logging("WARNING", secrets=[])
+    options = TryOptions(
+        user_id=args.user_id, editor=args.editor, group=args.group,
+        database=args.database, feed=args.feed,
+    )  # fmt: skip
+    try:
+        return asyncio.run(try_bot(settings, options, terminal_lines(sys.stdin), sys.stdout))
+    except KeyboardInterrupt:
+        return 0

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from telegram import Update
 
 from bot.app import build_application
 from bot.context import App, Services
 from bot.desks import Desk
+from bot.lifecycle import start_polling_app, stop_app
 from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.settings import Settings
 from tests import factories
@@ -155,27 +155,13 @@ def _chat_id(update: dict[str, Any]) -> int:
 async def start_bot(settings: Settings, poll_timeout: int = 5) -> App:
     """Start the application as run_polling does, inside the test's event loop."""
     app = build_application(settings)
-    await app.initialize()
-    if app.post_init is not None:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
-    await app.start()
+    await start_polling_app(app, poll_timeout)
     return app
 
 
 async def stop_bot(app: App) -> None:
     """Stop the application as run_polling does."""
-    assert app.updater is not None
-    if app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    if app.post_stop is not None:
-        await app.post_stop(app)
-    await app.shutdown()
-    if app.post_shutdown is not None:
-        await app.post_shutdown(app)
+    await stop_app(app)
 
 
 @pytest.fixture

@@ -91,8 +91,10 @@ class InboxQueue(asyncio.Queue[object]):
         self.webhook = webhook
         self.backlog = backlog
         self.in_hand = 0
+        self.handled_count = 0  # updates handled since start
         self._room = asyncio.Event()
         self._room.set()
+        self._handled = asyncio.Event()
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
@@ -115,10 +117,18 @@ class InboxQueue(asyncio.Queue[object]):
     def handled(self, update_id: int) -> None:
         """An update's handling ended: room for the next, and it leaves the inbox."""
         self.in_hand -= 1
+        self.handled_count += 1
+        self._handled.set()
         if self.in_hand < self.backlog:
             self._room.set()
         if self.inbox is not None:
             self.inbox.handled(update_id)
+
+    async def wait_handled(self, count: int) -> None:
+        """Return once count updates in all have been handled since start."""
+        while self.handled_count < count:
+            self._handled.clear()
+            await self._handled.wait()
 
     def _take(self, update: Update) -> None:
         self.in_hand += 1

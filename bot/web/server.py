@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.context import App
+from bot.lifecycle import stop_app
 from bot.settings import Settings
 from bot.stats.links import GO_PATH
 from bot.web.go import GoEndpoint
@@ -72,13 +73,7 @@ async def serve_webhook(app: App, settings: Settings, *, boot_retries: int) -> N
         with _signals_end_quietly():
             await server.serve(sockets=[listening])
     finally:
-        if app.running:
-            await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        await stop_app(app)
 
 
 async def initialize(app: App, retries: int) -> None:
