@@ -80,6 +80,10 @@ async def test_no_log_line_or_reply_of_a_full_run_shows_the_token(
     env = cli_env(tmp_path, telegram, LOG_LEVEL="DEBUG",
                   ADMIN_IDS=str(factories.EDITOR_ID))  # fmt: skip
     bot = await cables_bot("run", env=env, cwd=tmp_path)
+    # Read its output as it comes: DEBUG logs fill a pipe's 64 KB, and a bot whose stderr
+    # is full stops at its next log line.
+    assert bot.stdout is not None and bot.stderr is not None
+    output = asyncio.gather(bot.stdout.read(), bot.stderr.read())
     try:
         await telegram.wait_for(lambda: telegram.calls_of("setMyCommands"), timeout=30)
         telegram.fail_next("sendMessage", 500, "Internal Server Error")
@@ -91,7 +95,8 @@ async def test_no_log_line_or_reply_of_a_full_run_shows_the_token(
         await telegram.wait_for(lambda: len(telegram.sent(factories.READER_ID)) >= 5, 30)
     finally:
         bot.send_signal(signal.SIGTERM)
-        stdout, stderr = await asyncio.wait_for(bot.communicate(), 30)
+        stdout, stderr = await asyncio.wait_for(output, 30)
+        await bot.wait()
     log = stderr.decode() + stdout.decode()
     assert "DEBUG" in log and "error handling update" in log and "[REDACTED]" in log
     assert TOKEN not in log and SECRET_HALF not in log
