@@ -24,6 +24,8 @@ from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.context import App, BotContext, BotData, Services
 from bot.editors import cables
 from bot.editors.add_flow import add_conversation
+from bot.jobs import draw_chart_ahead, queue_daily_briefings, write_stats
+from bot.jobs import poll_feed as poll_newsletter_feed
 from bot.plumbing import errors, flood
 from bot.plumbing.edits import edits_handler
 from bot.plumbing.inbox import Inbox, InboxQueue
@@ -31,8 +33,6 @@ from bot.plumbing.send_budget import SendBudget
 from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.profile import set_profile
-from bot.push.jobs import draw_chart_ahead, queue_daily_briefings, write_stats
-from bot.push.jobs import poll_feed as poll_newsletter_feed
 from bot.readers import inline, sections, subscriptions
 from bot.readers.keyboards import SECTION_CALLBACK_PREFIX, SUBSCRIBE_CALLBACK
 from bot.settings import Settings
@@ -60,7 +60,7 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
     async def post_init(app: App) -> None:
         services = await Services.open(settings, app.bot, budget, webhook=webhook)
         app.bot_data.open(services)
-        await keep_updates(app, Inbox(services.db))
+        await keep_updates(app, services.inbox)
         # The command menus are not needed to answer: set them beside the first replies, not
         # before them (on a real network each call is a round trip to Telegram).
         services.menus = asyncio.create_task(set_menus_and_profile(app, settings), name="menus")

@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.desks import Desks
 from bot.plumbing.error_digest import ErrorDigest
+from bot.plumbing.inbox import Inbox
 from bot.plumbing.send_budget import SendBudget
 from bot.push.daily import DailySchedule
 from bot.push.holds import HoldNotices
@@ -52,6 +53,7 @@ class Services:
     worker: PushWorker
     ingest: CableIngest
     publisher: Publisher
+    inbox: Inbox
     stats: Stats
     links: Links
     background: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -99,6 +101,7 @@ class Services:
             worker=worker,
             ingest=ingest,
             publisher=Publisher(db, ingest, cables, outbox, pushes, notices.tell, worker.wake),
+            inbox=await Inbox.open(settings.database_path, db),
             stats=Stats(db),
             links=links,
         )
@@ -116,6 +119,7 @@ class Services:
 
     async def close(self) -> None:
         await self.stats.flush()
+        await self.inbox.close()
         await self.ingest.close()
         await self.db.close()
 

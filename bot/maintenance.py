@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.plumbing.inbox import inbox_path
 from bot.push.schema import DELIVERY
 from briefings.database import TABLE_TRACKED_VERSION
 from briefings.schema import CONTENT
@@ -62,8 +63,11 @@ def backup(database: Path, target: Path) -> int:
     if not database.is_file():
         raise FileNotFoundError(f"no database at {database}")
     live = database.resolve()
-    if target.resolve() in (live, live.with_name(live.name + "-wal"),
-                            live.with_name(live.name + "-shm")):  # fmt: skip
+    inbox = inbox_path(live)
+    files = (live, inbox)
+    if target.resolve() in {
+        f.with_name(f.name + end) for f in files for end in ("", "-wal", "-shm")
+    }:
         raise BackupRefused(f"{target} is the database itself: back it up somewhere else")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.maintenance import health_problems
+from bot.plumbing.inbox import inbox_path
 from briefings.database import DatabaseProblem
 from tests import factories
 from tests.conftest import RunningBot
@@ -206,6 +207,7 @@ async def test_no_update_telegram_delivered_is_lost_to_a_hard_kill(
         value = conn.execute(
             "SELECT value_low FROM facts WHERE key = 'russian_troops_in_belarus'"
         ).fetchone()
+    with sqlite3.connect(inbox_path(database)) as conn:
         inbox = conn.execute("SELECT COUNT(*) FROM inbox").fetchone()
     assert len(changes) == len(set(changes)) == 200  # each update once, none lost
     assert value == (200.0,) and inbox == (0,)

@@ -8,6 +8,10 @@ or, with a webhook, before the request is answered. An update leaves the inbox o
 handled. At start, what is still there (a hard kill's in-flight and queued updates) is
 handled again, oldest first; an editor's change records its update, so a change that landed
 before the kill is not made twice.
+
+The inbox has a database file of its own beside the main one (cables.db: cables.inbox.db):
+SQLite lets one writer at a time into a file, and an update's write must not wait behind an
+editor's change or a million-subscriber outbox (B7 in BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -16,16 +20,35 @@ import asyncio
 import json
 import logging
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
 
-from briefings.database import Database, utc_now
+from briefings.database import Database, Schema, utc_now
 
 log = logging.getLogger(__name__)
 
 # Handled updates leave the inbox in batches, this soon after the first of them.
 CLEAR_AFTER_SECONDS = 0.2
+
+INBOX = Schema(
+    "inbox",
+    (
+        """
+        CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )
+        """,
+    ),
+)
+
+
+def inbox_path(database: Path) -> Path:
+    """The inbox's own file, beside the database: cables.db -> cables.inbox.db."""
+    return database.with_name(f"{database.stem}.inbox{database.suffix or '.db'}")
 
 
 class Inbox:
@@ -72,6 +95,26 @@ class Inbox:
     def _clear(self) -> None:
         self._clearing = None
         asyncio.get_running_loop().create_task(self.flush(), name="inbox-clear")
+
+    @classmethod
+    async def open(cls, database: Path, main: Database) -> Inbox:
+        """Open the inbox file beside database, taking over what an earlier version left in
+        the main database's own inbox table (delivery migration 3)."""
+        inbox = cls(await Database.open(inbox_path(database), (INBOX,)))
+        left = await main.fetch_all("SELECT update_id, body, received_at FROM inbox")
+        if left:
+            async with inbox.db.transaction():
+                await inbox.db.executemany(
+                    "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
+                    [tuple(row) for row in left],
+                )
+            async with main.transaction():
+                await main.execute("DELETE FROM inbox")
+        return inbox
+
+    async def close(self) -> None:
+        await self.flush()
+        await self.db.close()
 
     async def waiting(self) -> list[dict[str, Any]]:
         """The updates kept and not handled, oldest first."""
