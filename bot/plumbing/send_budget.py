@@ -2,8 +2,9 @@
 
 Without payment a bot sends about 30 messages a second in all, across every chat: replies
 to readers and pushes to subscribers share that one budget. Readers go first: a reply
-takes any free place in the last second (and waits, rarely and briefly, only when there is
-none), while a push leaves RESERVED places free for replies. Pushes sent with
+takes any free place in the last second (and when pushes have filled it, waits for the next
+place to free, milliseconds at the ceiling, rather than meet a 429), while a push leaves
+RESERVED places free for replies and takes none while a reply waits. Pushes sent with
 allow_paid_broadcast (PAID_BROADCAST) are paid for and counted apart, so they take nothing
 from readers. A group takes about 20 messages a minute, whoever sends them.
 
@@ -24,7 +25,7 @@ GROUP_SENDS_PER_MINUTE = 20
 RESERVED = 1
 # Telegram's second, with a margin: sends counted here as they leave arrive a little later
 # and unevenly, and it counts them as they arrive.
-WINDOW = 1.05
+WINDOW = 1.02
 SEND_METHODS = frozenset({
     "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendAnimation",
     "sendVideo", "sendAudio", "sendVoice", "sendSticker", "sendLocation", "sendPoll",
@@ -43,6 +44,7 @@ class SendBudget:
         self.reserved = reserved
         self._free: deque[float] = deque()
         self._pushes: deque[float] = deque()  # the pushes among the free sends
+        self._replies_waiting = 0
         self._groups: dict[int, deque[float]] = {}
 
     def _prune(self, now: float) -> None:
@@ -63,6 +65,8 @@ class SendBudget:
         while True:
             now = time.monotonic()
             at = self._room_at(self.per_second - self.reserved, now)
+            if self._replies_waiting:
+                at = max(at, now + 0.005)  # readers first: a reply is waiting for a place
             if at <= now:
                 self._free.append(now)
                 self._pushes.append(now)
@@ -79,15 +83,17 @@ class SendBudget:
             self._group(chat_id, now).append(now)
         if paid or PUSHING.get():
             return
-        # With pushes in the second, a reply also leaves one place free: sends are counted
-        # here as they leave and by Telegram as they arrive, and the two clocks disagree by
-        # a few milliseconds of jitter.
-        limit = self.per_second - 1
-        at = self._room_at(limit, now)
-        while at > now and self._pushes:
-            await asyncio.sleep(at - now)
-            now = time.monotonic()
-            at = self._room_at(limit, now)
+        at = self._room_at(self.per_second, now)
+        if at > now and self._pushes:
+            # The place that frees next is this reply's: pushes wait while a reply does.
+            self._replies_waiting += 1
+            try:
+                while at > now and self._pushes:
+                    await asyncio.sleep(at - now)
+                    now = time.monotonic()
+                    at = self._room_at(self.per_second, now)
+            finally:
+                self._replies_waiting -= 1
         self._free.append(now)
 
     def group_wait(self, chat_id: int) -> float:
