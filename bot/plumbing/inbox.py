@@ -113,6 +113,9 @@ class Inbox:
         return inbox
 
     async def close(self) -> None:
+        if self._clearing is not None:
+            self._clearing.cancel()
+            self._clearing = None
         await self.flush()
         await self.db.close()
 

@@ -8,6 +8,7 @@ editors told; /publish of a held cable reads it again and resends it once it is 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from bot.push.messages import PushComposer
 from bot.push.outbox import Outbox
 from briefings.cables.ingest import CableIngest, IngestError, PollResult
 from briefings.cables.store import CableStore
-from briefings.database import Database
+from briefings.database import Database, DatabaseProblem
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Publisher:
 
     async def poll_feed(self) -> PollResult:
         """Poll the feed once; its new cables go to the outbox. Never raises."""
+        await self.resume()  # rows an earlier fill could not finish (a locked database)
         result = await self.ingest.poll(self._queue)
         held, self._held = self._held, []
         for cable_id, problem in held:
@@ -117,9 +119,10 @@ class Publisher:
         return Published(cable_id, resent=True)
 
     def _refuse_if_held(self, cable_id: str) -> None:
-        for held_id, problem in self._held:
+        for held in self._held:
+            held_id, problem = held
             if held_id == cable_id:
-                self._held.clear()  # the editor who published hears it in the reply
+                self._held.remove(held)  # the editor who published hears it in the reply
                 raise PublishError(
                     f"Telegram would refuse this push: {problem}. Nothing was sent; it is "
                     "held until you fix it and /publish it again."
@@ -139,6 +142,12 @@ class Publisher:
     async def _fill(self, cable_id: str) -> None:
         # The worker is woken once every row is written: sending while writing slowed readers'
         # replies (B4), and a million rows take seconds against a delivery's quarter-hour.
-        queued = await self.outbox.fill(cable_id)
-        self.on_new_pushes()
+        try:
+            queued = await self.outbox.fill(cable_id)
+        except (sqlite3.Error, DatabaseProblem) as exc:
+            # Its promise stays in outbox_fills: the next poll (or start) writes the rest.
+            log.warning("cable rows not all written id=%s (resumed later): %s", cable_id, exc)
+            return
+        finally:
+            self.on_new_pushes()
         log.info("cable queued id=%s subscribers=%d", cable_id, queued)

@@ -141,25 +141,31 @@ class PushWorker:
         deliveries = await self.outbox.due(self.batch_size)
         self._held.clear()  # held rows are parked: no later batch holds them
         tasks: set[asyncio.Task[None]] = set()
-        for delivery in deliveries:
-            if self._stopping:
-                break
-            if delivery.cable_id in self._held:
-                continue  # refused for its content: the hold parks its rows, unsent
-            group_wait = self.budget.group_wait(delivery.chat_id)
-            if group_wait > 0:  # the group had its 20 messages this minute
-                retry_at = time.time() + group_wait
-                self._results.append(Result(delivery, "deferred", "group limit", retry_at))
-                continue
-            await self._wait_for_slot()
-            await self._in_flight.acquire()
-            task = asyncio.create_task(self._deliver(delivery))
-            task.add_done_callback(lambda _: self._in_flight.release())
-            tasks.add(task)
-            if len(self._results) >= self.flush_every:
-                await self._flush()
-        if tasks:
-            await asyncio.gather(*tasks)
+        try:
+            for delivery in deliveries:
+                if self._stopping:
+                    break
+                if delivery.cable_id in self._held:
+                    continue  # refused for its content: the hold parks its rows, unsent
+                group_wait = self.budget.group_wait(delivery.chat_id)
+                if group_wait > 0:  # the group had its 20 messages this minute
+                    retry_at = time.time() + group_wait
+                    self._results.append(Result(delivery, "deferred", "group limit", retry_at))
+                    continue
+                # A place among the sends in flight first, then its slot: the budget counts a
+                # push when its slot is given, so the send must follow at once.
+                await self._in_flight.acquire()
+                await self._wait_for_slot()
+                task = asyncio.create_task(self._deliver(delivery))
+                task.add_done_callback(lambda _: self._in_flight.release())
+                tasks.add(task)
+                if len(self._results) >= self.flush_every:
+                    await self._flush()
+        finally:
+            # Every send taken is waited for, whatever stopped the loop: rows still being
+            # sent must not be handed to the next batch as due.
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
         await self._flush()
         sent = len(tasks)
         if sent:
@@ -238,7 +244,12 @@ class PushWorker:
 
     async def _flush(self) -> None:
         results, self._results = self._results, []
-        for cable_id, reason in await self.outbox.record(results):
+        try:
+            held = await self.outbox.record(results)
+        except BaseException:
+            self._results[:0] = results  # kept for the next flush: a "sent" lost is re-sent
+            raise
+        for cable_id, reason in held:
             try:
                 await self.on_hold(cable_id, reason)
             except Exception:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import hashlib
 import logging
 import sqlite3
@@ -58,7 +59,11 @@ class Links:
         code = code_of(target)
         if code not in self._known:
             self._known[code] = (target, campaign)
-            task = asyncio.get_running_loop().create_task(self._save(code, target, campaign))
+            # A fresh context: made inside a cable's transaction, the save must not count as
+            # part of it (the database keeps "in a transaction" in a context variable).
+            task = asyncio.get_running_loop().create_task(
+                self._save(code, target, campaign), context=contextvars.Context()
+            )
             self._saving.add(task)
             task.add_done_callback(self._saving.discard)
         return self.base + code

@@ -164,8 +164,10 @@ class Stats:
             "SELECT c.id, c.title, c.pushed_at,"
             " SUM(o.status = 'sent'), SUM(o.status = 'blocked'), SUM(o.status = 'failed'),"
             " SUM(o.status = 'pending'), MAX(o.sent_at)"
-            " FROM cables c LEFT JOIN outbox o ON o.cable_id = c.id AND o.kind = 'cable'"
-            " WHERE c.pushed_at IS NOT NULL GROUP BY c.id ORDER BY c.pushed_at DESC LIMIT ?",
+            " FROM (SELECT id, title, pushed_at FROM cables WHERE pushed_at IS NOT NULL"
+            " ORDER BY pushed_at DESC LIMIT ?) c"
+            " LEFT JOIN outbox o ON o.cable_id = c.id AND o.kind = 'cable'"
+            " GROUP BY c.id ORDER BY c.pushed_at DESC",
             (limit,),
         )
         figures = []
