@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import itertools
-import time
 from typing import Any
 
+from bot.sandbox.updates import callback_query_update, message_update
 from briefings.facts.seed import SEED_DIR, read_seed
 from briefings.situations import Section
 
@@ -45,34 +45,15 @@ def message(
 ) -> dict[str, Any]:
     """A message update; a leading /command gets its bot_command entity, as Telegram adds."""
     chat = chat or private_chat()
-    body: dict[str, Any] = {
-        "message_id": next(_ids),
-        "date": int(time.time()),
-        "chat": chat,
-        "from": sender or user(chat["id"] if chat["type"] == "private" else READER_ID),
-        **extra,
-    }
-    if text is not None:
-        body["text"] = text
-        if text.startswith("/"):
-            length = len(text.split(maxsplit=1)[0]) if text.strip() else 1
-            body["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return {"message": body}
+    sender = sender or user(chat["id"] if chat["type"] == "private" else READER_ID)
+    return message_update(text, chat, sender, next(_ids), **extra)
 
 
 def callback_query(
     data: str, on_message: dict[str, Any], sender: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """A tap on an inline button under on_message (a Message as the bot got it back)."""
-    return {
-        "callback_query": {
-            "id": str(next(_ids)),
-            "from": sender or user(),
-            "chat_instance": "ci-1",
-            "message": on_message,
-            "data": data,
-        }
-    }
+    return callback_query_update(data, on_message, sender or user(), str(next(_ids)), "ci-1")
 
 
 def inline_query(query: str, sender: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -46,6 +46,9 @@ INBOX = Schema(
 )
 
 
+_KEEP = "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)"
+
+
 def inbox_path(database: Path) -> Path:
     """The inbox's own file, beside the database: cables.db -> cables.inbox.db."""
     return database.with_name(f"{database.stem}.inbox{database.suffix or '.db'}")
@@ -72,10 +75,7 @@ class Inbox:
             return
         try:
             async with self.db.transaction():
-                await self.db.executemany(
-                    "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
-                    kept,
-                )
+                await self.db.executemany(_KEEP, kept)
                 await self.db.executemany(
                     "DELETE FROM inbox WHERE update_id = ?", ((uid,) for uid in handled)
                 )
@@ -104,10 +104,7 @@ class Inbox:
         left = await main.fetch_all("SELECT update_id, body, received_at FROM inbox")
         if left:
             async with inbox.db.transaction():
-                await inbox.db.executemany(
-                    "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
-                    [tuple(row) for row in left],
-                )
+                await inbox.db.executemany(_KEEP, [tuple(row) for row in left])
             async with main.transaction():
                 await main.execute("DELETE FROM inbox")
         return inbox

@@ -278,6 +278,7 @@ class LocalBotApi:
             self.rejections.append((method, str(exc)))
             await self._record(Call(method, params))
             return _error(400, f"Bad Request: {exc}")
+        params["_accepted"] = True  # answered ok, as Telegram would
         if method != "getUpdates" or result:
             await self._record(Call(method, params))
         return web.json_response({"ok": True, "result": result})
@@ -425,7 +426,6 @@ class LocalBotApi:
         check_reply_markup(params.get("reply_markup"), self.refused_hosts)
         self._check_reply_target(chat_id, params.get("reply_parameters"))
         message_id = next(self._message_ids)
-        params["_accepted"] = True
         self.accepted += 1
         self.messages[(chat_id, message_id)] = {
             "text": text, "reply_markup": params.get("reply_markup"),

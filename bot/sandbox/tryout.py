@@ -27,6 +27,7 @@ from bot.maintenance import backup
 from bot.plumbing.inbox import InboxQueue
 from bot.sandbox.bot_api import TOKEN, Call, LocalBotApi
 from bot.sandbox.terminal import Button, buttons_of, keyboard_lines, terminal_text
+from bot.sandbox.updates import callback_query_update, message_update
 from bot.settings import Settings
 
 TOKEN_SECRET = SecretStr(TOKEN)
@@ -89,7 +90,7 @@ class Chat:
         if text.isdigit() and self.buttons:
             await self.press(int(text))
         else:
-            await self._push({"message": self._message(text)})
+            await self._push(message_update(text, self.chat, self.user, next(self._message_ids)))
         self.show()
 
     async def press(self, number: int) -> None:
@@ -99,25 +100,13 @@ class Chat:
         elif button.url:
             self._print(f"(opens {button.url} in the browser)")
         elif button.callback_data and self._buttons_under is not None:
-            query = {
-                "id": str(time.monotonic_ns()), "from": self.user, "chat_instance": "try",
-                "data": button.callback_data,
-                "message": {"message_id": self._buttons_under, "date": int(time.time()),
-                            "chat": self.chat, "text": "…"},
-            }  # fmt: skip
-            await self._push({"callback_query": query})
+            under = {"message_id": self._buttons_under, "date": int(time.time()),
+                     "chat": self.chat, "text": "…"}  # fmt: skip
+            await self._push(callback_query_update(
+                button.callback_data, under, self.user, str(time.monotonic_ns()), "try"
+            ))  # fmt: skip
         else:
             self._print("(Share opens Telegram's chat picker: try it in Telegram itself)")
-
-    def _message(self, text: str) -> dict[str, Any]:
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids), "date": int(time.time()),
-            "chat": self.chat, "from": self.user, "text": text,
-        }  # fmt: skip
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return message
 
     async def _push(self, update: dict[str, Any]) -> None:
         await self.api.push_update(update)
@@ -142,8 +131,8 @@ class Chat:
             return
         if call.method not in ("sendMessage", "editMessageText", "sendPhoto"):
             return
-        if not (params.get("_accepted") or "_uploaded" in params or call.method != "sendPhoto"):
-            return
+        if not params.get("_accepted"):
+            return  # refused: the rejection prints below
         if call.method == "sendPhoto":
             self._print(f"🖼  {self._chart(params)}")
             text = str(params.get("caption") or "")

@@ -21,7 +21,7 @@ async def stats(update: Update, context: BotContext) -> None:
     if message is None:
         return
     figures = await context.stats.figures()
-    counted = context.settings.webhook_url is not None  # links go through /go/ only then
+    counted = context.services.links.counted  # links go through /go/ in webhook mode only
     text = context.pages.render_page("editor_stats", figures=figures, clicks_counted=counted)
     try:
         png = await asyncio.to_thread(render_stats_chart, figures)
