@@ -211,3 +211,15 @@ async def test_clicks_are_counted_through_the_bots_own_redirect_in_webhook_mode(
         bot.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(bot.communicate(), 30)
     assert bot.returncode == 0, stderr.decode()[-2000:]
+
+
+async def test_stats_says_clicks_are_not_counted_in_polling_mode_even_with_a_webhook_url(
+    make_settings: Any, telegram: FakeTelegram
+) -> None:
+    settings = make_settings(webhook_url="https://bot.example.org/hook")
+    async with running_bot(settings, telegram) as bot:
+        await telegram.push_update(factories.editor_message("/stats"))
+        replies = await telegram.wait_for(lambda: telegram.sent(factories.EDITOR_ID) or None, 30)
+        start = url_buttons(await bot.say("/start"))["Start 7-day free trial"]
+    assert "Clicks are not counted" in visible_text(replies[0].params["text"])
+    assert start.startswith(TRIAL)  # the link goes straight to the newsletter
