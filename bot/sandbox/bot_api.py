@@ -296,6 +296,9 @@ class LocalBotApi:
     async def _record(self, call: Call) -> None:
         async with self._changed:
             self.calls.append(call)
+            # Counted with the call it records, so a wait on the count finds the call there.
+            if call.method == "sendMessage" and call.params.get("_accepted"):
+                self.accepted += 1
             self._changed.notify_all()
 
     # ------------------------------------------------------------------ methods
@@ -426,7 +429,6 @@ class LocalBotApi:
         check_reply_markup(params.get("reply_markup"), self.refused_hosts)
         self._check_reply_target(chat_id, params.get("reply_parameters"))
         message_id = next(self._message_ids)
-        self.accepted += 1
         self.messages[(chat_id, message_id)] = {
             "text": text, "reply_markup": params.get("reply_markup"),
         }  # fmt: skip
