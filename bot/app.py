@@ -113,7 +113,12 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
     if webhook:
         builder = builder.updater(None)  # the web server hands updates in (bot/web/)
     app = (
-        with_aiohttp(builder, before_get_updates=queue.before_get_updates, budget=budget)
+        with_aiohttp(
+            builder,
+            before_get_updates=queue.before_get_updates,
+            budget=budget,
+            received=queue.received,
+        )
         .update_queue(queue)
         .concurrent_updates(PerChatUpdateProcessor())
         .defaults(

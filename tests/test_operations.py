@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import stat
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.maintenance import health_problems
-from bot.plumbing.inbox import inbox_path
+from bot.plumbing.inbox import InboxQueue, inbox_path
 from briefings.database import DatabaseProblem
 from tests import factories
 from tests.conftest import RunningBot
@@ -211,3 +212,23 @@ async def test_no_update_telegram_delivered_is_lost_to_a_hard_kill(
         inbox = conn.execute("SELECT COUNT(*) FROM inbox").fetchone()
     assert len(changes) == len(set(changes)) == 200  # each update once, none lost
     assert value == (200.0,) and inbox == (0,)
+
+
+async def test_the_inbox_keeps_an_update_as_telegram_sent_it(bot: RunningBot) -> None:
+    # Kept as the JSON Telegram sent (not PTB's re-serialisation of it), including a field a
+    # newer Bot API added that this PTB does not know.
+    chat_id = 7_777
+    release = bot.telegram.hold_next_message(chat_id)
+    update = factories.message("/forces", factories.private_chat(chat_id))
+    update["message"]["added_in_a_later_api"] = {"nested": [1, "two"]}
+    update_id = await bot.telegram.push_update(update)
+    try:
+        await bot.telegram.wait_for(lambda: chat_id in bot.telegram.holding)
+        queue = bot.app.update_queue
+        assert isinstance(queue, InboxQueue) and queue.inbox is not None
+        await queue.inbox.flush()
+        row = await queue.inbox.db.fetch_one("SELECT body FROM inbox WHERE update_id = ?",
+                                             (update_id,))  # fmt: skip
+    finally:
+        release.set()
+    assert row is not None and row[0] == json.dumps(dict(update, update_id=update_id))

@@ -37,7 +37,7 @@ class AiohttpRequest(BaseRequest):
 
     __slots__ = (
         "_connect", "_media_write", "_pool", "_pool_size", "_proxies", "_read", "_session",
-        "_write", "before_request", "budget",
+        "_write", "before_request", "budget", "on_result",
     )  # fmt: skip
 
     def __init__(
@@ -53,6 +53,9 @@ class AiohttpRequest(BaseRequest):
         self.before_request: Callable[[], Awaitable[None]] | None = None
         # Counts every message sent against Telegram's limits (bot/plumbing/send_budget.py).
         self.budget: SendBudget | None = None
+        # Given each successful call's result as Telegram sent it, before PTB parses it (the
+        # updates of a getUpdates, which the inbox keeps as they came).
+        self.on_result: Callable[[Any], None] | None = None
         self._pool_size = connection_pool_size
         self._read = read_timeout
         self._write = write_timeout
@@ -113,6 +116,14 @@ class AiohttpRequest(BaseRequest):
                 break
             await asyncio.sleep(wait)
         return status, payload
+
+    # PTB's docs invite overriding this (a static method there, always called through self);
+    # post() itself is final.
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        data = BaseRequest.parse_json_payload(payload)
+        if self.on_result is not None and data.get("ok"):
+            self.on_result(data.get("result"))
+        return data
 
     def _is_reply(self, url: str) -> bool:
         return (
@@ -240,12 +251,15 @@ def with_aiohttp(
     builder: AnyBuilder,
     before_get_updates: Callable[[], Awaitable[None]] | None = None,
     budget: SendBudget | None = None,
+    received: Callable[[Any], None] | None = None,
 ) -> AnyBuilder:
     """Give an Application this client: a pool for its calls, counted against budget where
     one is given, and one connection for getUpdates (which awaits before_get_updates before
-    each call, where one is given)."""
+    each call and hands each answer's updates, as Telegram sent them, to received, where
+    these are given)."""
     updates = AiohttpRequest(connection_pool_size=1)
     updates.before_request = before_get_updates
+    updates.on_result = received
     calls = AiohttpRequest()
     calls.budget = budget
     return builder.request(calls).get_updates_request(updates)

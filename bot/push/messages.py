@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.desks import Desks
 from bot.push.outbox import Delivery
-from bot.readers.keyboards import TRIAL_BUTTON_TEXT, Keyboards, LinkMaker
+from bot.readers.keyboards import TRIAL_BUTTON_TEXT, Keyboard, Keyboards, LinkMaker
 from briefings.cables.store import CableStore, StoredCable
 from briefings.rendering.links import tagged
 from briefings.rendering.renderer import BriefingRenderer, Pages
@@ -28,7 +28,7 @@ def cable_push(
     text = renderer.render_page("cable_push", cable=cable)
     if visible_length(text) > MAX_MESSAGE_LENGTH:  # a feed with an absurd title: drop the teaser
         text = renderer.render_page("cable_push", cable=_without_teaser(cable))
-    markup = InlineKeyboardMarkup(
+    markup = Keyboard(
         [
             [InlineKeyboardButton("Read the cable", url=link(cable.url, cable.id))],
             [InlineKeyboardButton(TRIAL_BUTTON_TEXT, url=link(trial_url, cable.id))],

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from telegram import Update
 
 from bot.context import App
+from bot.plumbing.inbox import InboxQueue
 
 log = logging.getLogger(__name__)
 
@@ -55,5 +56,8 @@ class UpdateEndpoint:
             return Response(status_code=400)
         # The queue writes the update to the inbox before this returns: Telegram forgets it
         # once it has the 200.
-        await self.app.update_queue.put(update)
+        queue = self.app.update_queue
+        if isinstance(queue, InboxQueue):
+            queue.received(data)
+        await queue.put(update)
         return Response(status_code=200)
