@@ -24,6 +24,7 @@ class FakeFeed:
         self.delay = 0.0
         self.drip = 0.0  # seconds between bytes: a server that answers a byte at a time
         self.requests = 0
+        self._asked = asyncio.Condition()
         self.not_modified = 0
         self.pages: dict[str, bytes] = {}
         self.redirects: dict[str, str] = {}  # path -> where a 302 sends the client
@@ -51,8 +52,15 @@ class FakeFeed:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def wait_for_requests(self, count: int, timeout: float = 60) -> None:
+        """Return once the feed has been asked for count times in all."""
+        async with self._asked:
+            await asyncio.wait_for(self._asked.wait_for(lambda: self.requests >= count), timeout)
+
     async def _feed(self, request: web.Request) -> web.Response:
-        self.requests += 1
+        async with self._asked:
+            self.requests += 1
+            self._asked.notify_all()
         if self.delay:
             await asyncio.sleep(self.delay)  # the fault under test: a slow server
         if self.status != 200:
