@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -113,3 +114,33 @@ async def test_readers_are_answered_in_the_middle_of_a_push_at_the_free_ceiling(
         )
     assert during < len(subscribers)  # answered while the push was still going
     assert telegram.throttled_chats == {}  # no reply, and no push, met a 429
+
+
+async def test_sends_that_arrive_late_meet_no_429(
+    make_settings: Any, telegram: FakeTelegram, feed: FakeFeed
+) -> None:
+    # Telegram counts a send when it arrives. Every fifth subscriber's push takes 40 ms
+    # longer on its way, while readers ask for /brief through the push at the ceiling:
+    # counted from when each send left, later sends arrived within a late one's second
+    # there (429s); counted from its answer, none does.
+    subscribers, readers = range(4000, 4150), range(8000, 8040)
+    telegram.slow_path = {chat_id: 0.04 for chat_id in subscribers[::5]}
+    async with running_bot(make_settings(feed_url=feed.url, broadcast_rate=30), telegram) as bot:
+        for chat_id in subscribers:
+            await bot.services.subscribers.subscribe(chat_id, "private", None)
+        feed.body = fixture("bismarck-feed-v2.xml")
+        await bot.services.publisher.poll_feed()
+        await telegram.wait_for(lambda: len(delivered_to(telegram, subscribers)) >= 30, 30)
+        for chat_id in readers:
+            await telegram.push_update(
+                factories.message("/brief", factories.private_chat(chat_id))
+            )
+            await asyncio.sleep(0.1)  # pacing the readers, not synchronisation
+        await telegram.wait_for(
+            lambda: (
+                len(delivered_to(telegram, subscribers)) == len(subscribers)
+                and len(delivered_to(telegram, readers)) == len(readers)
+            ),
+            60,
+        )
+    assert telegram.throttled_chats == {}

@@ -9,12 +9,16 @@ allow_paid_broadcast (PAID_BROADCAST) are paid for and counted apart, so they ta
 from readers. A group takes about 20 messages a minute, whoever sends them.
 
 Every send is counted where it leaves (bot/plumbing/telegram_http.py), so nothing that
-sends can forget to.
+sends can forget to. It holds its place from then until a second after Telegram answered
+it: Telegram counts a send when it arrives, and a send answered has arrived, so however
+unevenly sends travel, no later one can share its second there (counted from departure, a
+send delayed on its way by a stall of 20 ms met a 429).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from contextvars import ContextVar
@@ -23,9 +27,8 @@ FREE_SENDS_PER_SECOND = 30
 GROUP_SENDS_PER_MINUTE = 20
 # Places in each second a push never takes: replies to readers arriving in a burst.
 RESERVED = 1
-# Telegram's second, with a margin: sends counted here as they leave arrive a little later
-# and unevenly, and it counts them as they arrive.
-WINDOW = 1.02
+# Telegram's second, from the answer to a send (see above).
+WINDOW = 1.0
 SEND_METHODS = frozenset({
     "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendAnimation",
     "sendVideo", "sendAudio", "sendVoice", "sendSticker", "sendLocation", "sendPoll",
@@ -36,65 +39,95 @@ SEND_METHODS = frozenset({
 PUSHING: ContextVar[bool] = ContextVar("pushing", default=False)
 
 
+class Place:
+    """A free send's place in Telegram's second: held while the send is in flight, and for
+    WINDOW after its answer."""
+
+    __slots__ = ("answered_at",)
+
+    def __init__(self) -> None:
+        self.answered_at = math.inf
+
+
 class SendBudget:
     """The free sends of the last second, and each group's of the last minute."""
 
     def __init__(self, per_second: int = FREE_SENDS_PER_SECOND, reserved: int = RESERVED):
         self.per_second = per_second
         self.reserved = reserved
-        self._free: deque[float] = deque()
-        self._pushes: deque[float] = deque()  # the pushes among the free sends
+        self._free: deque[Place] = deque()  # oldest send first
+        self._pushes: deque[Place] = deque()  # the pushes among the free sends
+        self._answer = asyncio.Event()  # set as each send is answered
         self._replies_waiting = 0
         self._groups: dict[int, deque[float]] = {}
 
     def _prune(self, now: float) -> None:
-        while self._free and self._free[0] <= now - WINDOW:
-            self._free.popleft()
-        while self._pushes and self._pushes[0] <= now - WINDOW:
-            self._pushes.popleft()
+        for places in (self._free, self._pushes):
+            while places and places[0].answered_at + WINDOW <= now:
+                places.popleft()
 
     def _room_at(self, limit: int, now: float) -> float:
-        """When the free sends of the last second will be fewer than limit."""
+        """When fewer than limit places will be held (inf: not before a send in flight is
+        answered). Places leave oldest first, so a later one freed early waits its turn."""
         self._prune(now)
-        if len(self._free) < limit:
+        over = len(self._free) - limit + 1
+        if over <= 0:
             return now
-        return self._free[len(self._free) - limit] + WINDOW
+        return max(self._free[i].answered_at for i in range(over)) + WINDOW
 
-    async def wait_for_push(self) -> None:
-        """Wait until a push may take a free place (leaving the reserved ones), and take it."""
+    async def _until(self, at: float, now: float) -> None:
+        if at == math.inf:
+            self._answer.clear()
+            await self._answer.wait()
+        else:
+            await asyncio.sleep(at - now)
+
+    def answered(self, place: Place) -> None:
+        """The send holding place has its answer (or failed): its second starts now."""
+        if place.answered_at == math.inf:
+            place.answered_at = time.monotonic()
+            self._answer.set()
+
+    async def wait_for_push(self) -> Place:
+        """Wait until a push may take a free place (leaving the reserved ones), and take it;
+        the pusher hands it back to `answered` once its send is over."""
         while True:
             now = time.monotonic()
             at = self._room_at(self.per_second - self.reserved, now)
             if self._replies_waiting:
                 at = max(at, now + 0.005)  # readers first: a reply is waiting for a place
             if at <= now:
-                self._free.append(now)
-                self._pushes.append(now)
-                return
-            await asyncio.sleep(at - now)
+                place = Place()
+                self._free.append(place)
+                self._pushes.append(place)
+                return place
+            await self._until(at, now)
 
-    async def before_send(self, method: str, chat_id: object, paid: bool) -> None:
-        """Count a message as it leaves (a push's free send was counted by wait_for_push);
-        a reply that finds the last second full while pushes hold places in it waits."""
+    async def before_send(self, method: str, chat_id: object, paid: bool) -> Place | None:
+        """Count a message as it leaves (a push's free send was counted by wait_for_push),
+        and return its place, for `answered`; a reply that finds the last second full while
+        pushes hold places in it waits."""
         if method not in SEND_METHODS:
-            return
+            return None
         now = time.monotonic()
         if isinstance(chat_id, int) and chat_id < 0:
             self._group(chat_id, now).append(now)
         if paid or PUSHING.get():
-            return
+            return None
         at = self._room_at(self.per_second, now)
         if at > now and self._pushes:
             # The place that frees next is this reply's: pushes wait while a reply does.
             self._replies_waiting += 1
             try:
                 while at > now and self._pushes:
-                    await asyncio.sleep(at - now)
+                    await self._until(at, now)
                     now = time.monotonic()
                     at = self._room_at(self.per_second, now)
             finally:
                 self._replies_waiting -= 1
-        self._free.append(now)
+        place = Place()
+        self._free.append(place)
+        return place
 
     def group_wait(self, chat_id: int) -> float:
         """Seconds until a group can take another message (0 for private chats)."""

@@ -99,22 +99,29 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized!")
         if self.before_request is not None:
             await self.before_request()
+        place = None
         if self.budget is not None and request_data is not None:
             params = request_data.parameters
             paid = bool(params.get("allow_paid_broadcast"))
-            await self.budget.before_send(url.rpartition("/")[2], params.get("chat_id"), paid)
-        # A reader's reply that meets Telegram's flood limit (429) is sent again once the
-        # wait Telegram names is over, rather than lost; pushes have the worker for that.
-        retries = REPLY_RETRIES if self._is_reply(url) else 0
-        for attempt in range(retries + 1):
-            status, payload = await self._request_once(
-                url, method, request_data, read_timeout, write_timeout, connect_timeout,
-                pool_timeout,
-            )  # fmt: skip
-            wait = _retry_after(payload) if status == 429 and attempt < retries else None
-            if wait is None or wait > MAX_REPLY_WAIT_SECONDS:
-                break
-            await asyncio.sleep(wait)
+            place = await self.budget.before_send(
+                url.rpartition("/")[2], params.get("chat_id"), paid
+            )
+        try:
+            # A reader's reply that meets Telegram's flood limit (429) is sent again once the
+            # wait Telegram names is over, rather than lost; pushes have the worker for that.
+            retries = REPLY_RETRIES if self._is_reply(url) else 0
+            for attempt in range(retries + 1):
+                status, payload = await self._request_once(
+                    url, method, request_data, read_timeout, write_timeout, connect_timeout,
+                    pool_timeout,
+                )  # fmt: skip
+                wait = _retry_after(payload) if status == 429 and attempt < retries else None
+                if wait is None or wait > MAX_REPLY_WAIT_SECONDS:
+                    break
+                await asyncio.sleep(wait)
+        finally:
+            if place is not None and self.budget is not None:
+                self.budget.answered(place)
         return status, payload
 
     # PTB's docs invite overriding this (a static method there, always called through self);

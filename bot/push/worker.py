@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 import time
@@ -16,7 +17,7 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.plumbing.send_budget import PUSHING, SendBudget
+from bot.plumbing.send_budget import PUSHING, Place, SendBudget
 from bot.push.holds import OnHold
 from bot.push.messages import Push
 from bot.push.outbox import Delivery, Outbox, Outcome, Result
@@ -155,9 +156,9 @@ class PushWorker:
                 # A place among the sends in flight first, then its slot: the budget counts a
                 # push when its slot is given, so the send must follow at once.
                 await self._in_flight.acquire()
-                await self._wait_for_slot()
+                place = await self._wait_for_slot()
                 task = asyncio.create_task(self._deliver(delivery))
-                task.add_done_callback(lambda _: self._in_flight.release())
+                task.add_done_callback(functools.partial(self._delivered, place))
                 tasks.add(task)
                 if len(self._results) >= self.flush_every:
                     await self._flush()
@@ -172,7 +173,16 @@ class PushWorker:
             log.info("push progress sent_batch=%d", sent)
         return sent
 
-    async def _wait_for_slot(self) -> None:
+    def _delivered(self, place: Place | None, _: object) -> None:
+        """A push's send is over, whatever came of it: its place in flight and its budget
+        place (a free send's, counted from now) are handed back."""
+        self._in_flight.release()
+        if place is not None:
+            self.budget.answered(place)
+
+    async def _wait_for_slot(self) -> Place | None:
+        """Wait for the next push's slot at this worker's rate; a free send (not paid) also
+        takes its place in the send budget, returned."""
         now = time.monotonic()
         slot = max(self._next_slot, now, self._paused_until)
         # Evenly spaced sends can still put rate+1 of them in one second when a few run
@@ -186,8 +196,7 @@ class PushWorker:
         self._next_slot = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
-        if not self.paid:
-            await self.budget.wait_for_push()
+        return None if self.paid else await self.budget.wait_for_push()
 
     async def _deliver(self, delivery: Delivery) -> None:
         if delivery.cable_id in self._held:

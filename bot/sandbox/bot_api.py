@@ -119,6 +119,9 @@ class LocalBotApi:
         self.paid_sent = 0
         self.throttled_chats: collections.Counter[int] = collections.Counter()  # 429s by chat
         self.blocked: set[int] = set()
+        # Sends to these chats reach the fake this much later than they left: a slow path on
+        # the way (Telegram counts a send against its limits when it arrives).
+        self.slow_path: dict[int, float] = {}
         self.migrated: dict[int, int] = {}  # groups that became supergroups: old id -> new
         self.admins: dict[int, set[int]] = {}
         self.inline_mode = True  # BotFather's /setinline, as getMe reports it
@@ -256,6 +259,9 @@ class LocalBotApi:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return _error(404, "Not Found")
+        delay = self.slow_path.get(int(params.get("chat_id") or 0))
+        if delay:
+            await asyncio.sleep(delay)  # the fault under test: a send on a slow path
         fault = self._take_fault(method, params)
         if fault is not None:
             await self._record(Call(method, params))
