@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.plumbing.send_budget import SendBudget
 from briefings.database import Database
 from tests import factories
 from tests.fake_feed import FakeFeed, fixture
@@ -305,6 +306,20 @@ async def broadcast(report: Report, tmp: Path, name: str, subscribers: int, rate
     finally:
         await telegram.stop()
         await feed.stop()
+
+
+async def budget_per_reply(report: Report) -> None:
+    """The send budget's own cost per reply when readers alone fill Telegram's second with
+    thousands of places, as a B1 burst does (measured in this process)."""
+    budget, replies = SendBudget(), 3000
+    started = time.perf_counter()
+    for chat_id in range(replies):
+        place = await budget.before_send("sendMessage", chat_id, paid=False)
+        assert place is not None
+        budget.answered(place)
+    cost = (time.perf_counter() - started) / replies * 1e6
+    report.add(f"B1 send budget, {replies:,} replies in a second", f"{cost:.1f} µs per reply",
+               "", None)  # fmt: skip
 
 
 async def b5(report: Report, sizes: Sizes, tmp: Path) -> None:
@@ -674,6 +689,7 @@ async def main(sizes: Sizes, output: Path | None, only: set[str]) -> None:
         if "b1" in only:
             with fake_uncollected():
                 await b1_b2_b6(report, sizes, tmp)
+            await budget_per_reply(report)
         if "b3" in only:
             with fake_uncollected():
                 await broadcast(report, tmp, "b3-fast", sizes.broadcast_fast, 1000)

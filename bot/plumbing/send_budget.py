@@ -22,6 +22,7 @@ import math
 import time
 from collections import deque
 from contextvars import ContextVar
+from itertools import islice
 
 FREE_SENDS_PER_SECOND = 30
 GROUP_SENDS_PER_MINUTE = 20
@@ -73,7 +74,7 @@ class SendBudget:
         over = len(self._free) - limit + 1
         if over <= 0:
             return now
-        return max(self._free[i].answered_at for i in range(over)) + WINDOW
+        return max(place.answered_at for place in islice(self._free, over)) + WINDOW
 
     async def _until(self, at: float, now: float) -> None:
         if at == math.inf:
@@ -114,8 +115,10 @@ class SendBudget:
             self._group(chat_id, now).append(now)
         if paid or PUSHING.get():
             return None
-        at = self._room_at(self.per_second, now)
-        if at > now and self._pushes:
+        self._prune(now)
+        # A reply waits only for places pushes hold, so with none it skips scanning the
+        # second (readers alone may hold thousands of places in it).
+        if self._pushes and (at := self._room_at(self.per_second, now)) > now:
             # The place that frees next is this reply's: pushes wait while a reply does.
             self._replies_waiting += 1
             try:
