@@ -24,11 +24,12 @@ from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.context import App, BotContext, BotData, Services
 from bot.editors import cables
 from bot.editors.add_flow import add_conversation
-from bot.jobs import draw_chart_ahead, queue_daily_briefings, write_stats
 from bot.jobs import poll_feed as poll_newsletter_feed
+from bot.jobs import queue_daily_briefings, settle_after_start, write_stats
 from bot.plumbing import errors, flood
 from bot.plumbing.edits import edits_handler
 from bot.plumbing.inbox import Inbox, InboxQueue
+from bot.plumbing.interpreter import unfreeze_heap
 from bot.plumbing.send_budget import SendBudget
 from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
@@ -83,10 +84,11 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
             services.background.add(asyncio.create_task(job.run(app), name=f"first-{name}"))
         # The chart is drawn ahead of the first /forces, a moment after start: not before
         # the first replies, which must not wait for matplotlib's import.
-        app.job_queue.run_once(draw_chart_ahead, when=CHART_WARMUP_DELAY, name="chart-warmup")
+        app.job_queue.run_once(settle_after_start, when=CHART_WARMUP_DELAY, name="chart-warmup")
         log.info("started bot=@%s database=%s", app.bot.username, settings.database_path)
 
     async def post_stop(app: App) -> None:
+        unfreeze_heap()
         if app.bot_data.is_open:
             await app.bot_data.services.stop_background()
         queue = app.update_queue

@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.maintenance import BackupRefused, backup, health_problems
+from bot.plumbing.interpreter import favour_the_event_loop
 from bot.plumbing.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from briefings.database import DatabaseProblem
@@ -67,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(settings: Settings, *, webhook: bool = False) -> int:
     """Run the bot with long polling (or a webhook) until interrupted."""
     from bot.app import build_application  # imported here: `render` needs no Telegram stack
+
+    favour_the_event_loop()
 
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     setup_logging(settings.log_level, secrets=[settings.token, secret])

@@ -3,6 +3,7 @@ text goes out whatever happens to the chart. Through the real Application and th
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,13 +12,14 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
+from bot.settings import Settings
 from briefings.facts.editing import Editor
 from briefings.facts.values import Value
 from briefings.rendering.chart import render_forces_chart
 from briefings.rendering.chart_data import load_forces_chart
 from briefings.rendering.telegram_html import visible_text
 from tests import factories
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, running_bot
 from tests.fake_telegram import TOKEN, Call, FakeTelegram, png_size
 from tests.storage import open_store
 from tests.test_bot_commands import buttons
@@ -206,3 +208,18 @@ async def test_a_slow_upload_holds_up_other_readers_only_briefly(
     assert uploaded(telegram.photos(READER)) == [True]  # the held upload landed after all
     await bot.say("/forces", chat=other)
     assert uploaded(telegram.photos(4242)) == [False]  # and its file_id serves the next one
+
+
+async def test_the_chart_is_drawn_ahead_then_start_up_is_set_aside_from_collection(
+    settings: Settings, telegram: FakeTelegram
+) -> None:
+    async with running_bot(settings, telegram) as running:
+        assert gc.get_freeze_count() == 0
+        assert running.app.job_queue is not None
+        (settle,) = running.app.job_queue.get_jobs_by_name("chart-warmup")
+        await settle.run(running.app)
+        # Everything start-up built is no longer walked by a full collection (B7: 45-80 ms).
+        assert gc.get_freeze_count() > 50_000
+        await running.say("/forces")
+        assert uploaded(telegram.photos(READER)) == [True]  # the chart drawn ahead, sent
+    assert gc.get_freeze_count() == 0  # at stop, back with the collector
