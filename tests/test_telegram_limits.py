@@ -9,11 +9,19 @@ from typing import Any
 import httpx
 
 from tests import factories
-from tests.conftest import running_bot
+from tests.conftest import RunningBot, running_bot
 from tests.fake_feed import FakeFeed, fixture
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 GROUP = -100777
+
+
+async def push_a_cable(bot: RunningBot, feed: FakeFeed, subscribers: range) -> None:
+    """Subscribe these private chats, then let the feed bring a new cable to push to them."""
+    for chat_id in subscribers:
+        await bot.services.subscribers.subscribe(chat_id, "private", None)
+    feed.body = fixture("bismarck-feed-v2.xml")
+    await bot.services.publisher.poll_feed()
 
 
 async def send(client: httpx.AsyncClient, telegram: FakeTelegram, chat_id: int,
@@ -52,10 +60,7 @@ async def test_paid_broadcast_marks_pushes_and_never_replies(
 ) -> None:
     settings = make_settings(feed_url=feed.url, paid_broadcast=True, broadcast_rate=500)
     async with running_bot(settings, telegram) as bot:
-        for chat_id in range(3000, 3050):
-            await bot.services.subscribers.subscribe(chat_id, "private", None)
-        feed.body = fixture("bismarck-feed-v2.xml")
-        await bot.services.publisher.poll_feed()
+        await push_a_cable(bot, feed, range(3000, 3050))
         pushes = await telegram.wait_for(
             lambda: len(p := [c for c in telegram.delivered()
                               if 3000 <= int(c.params["chat_id"]) < 3050]) == 50 and p, 30,
@@ -98,10 +103,7 @@ async def test_readers_are_answered_in_the_middle_of_a_push_at_the_free_ceiling(
 ) -> None:
     subscribers, readers = range(4000, 4150), range(8000, 8010)
     async with running_bot(make_settings(feed_url=feed.url, broadcast_rate=30), telegram) as bot:
-        for chat_id in subscribers:
-            await bot.services.subscribers.subscribe(chat_id, "private", None)
-        feed.body = fixture("bismarck-feed-v2.xml")
-        await bot.services.publisher.poll_feed()
+        await push_a_cable(bot, feed, subscribers)
         # The push is at its ceiling: every place in the last second is taken.
         await telegram.wait_for(lambda: len(delivered_to(telegram, subscribers)) >= 40, 30)
         for chat_id in readers:  # ten readers at once: more than the places pushes leave
@@ -126,10 +128,7 @@ async def test_sends_that_arrive_late_meet_no_429(
     subscribers, readers = range(4000, 4150), range(8000, 8040)
     telegram.slow_path = {chat_id: 0.04 for chat_id in subscribers[::5]}
     async with running_bot(make_settings(feed_url=feed.url, broadcast_rate=30), telegram) as bot:
-        for chat_id in subscribers:
-            await bot.services.subscribers.subscribe(chat_id, "private", None)
-        feed.body = fixture("bismarck-feed-v2.xml")
-        await bot.services.publisher.poll_feed()
+        await push_a_cable(bot, feed, subscribers)
         await telegram.wait_for(lambda: len(delivered_to(telegram, subscribers)) >= 30, 30)
         for chat_id in readers:
             await telegram.push_update(
