@@ -211,8 +211,9 @@ async def test_a_slow_upload_holds_up_other_readers_only_briefly(
 
 
 async def test_the_chart_is_drawn_ahead_then_start_up_is_set_aside_from_collection(
-    settings: Settings, telegram: FakeTelegram
+    settings: Settings, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("bot.app.CHART_WARMUP_DELAY", 3600.0)  # run below, not on its own
     async with running_bot(settings, telegram) as running:
         assert gc.get_freeze_count() == 0
         assert running.app.job_queue is not None

@@ -474,6 +474,25 @@ async def test_publish_reads_only_the_newsletters_own_pages(
     assert rows(path, "SELECT COUNT(*) FROM cables WHERE title LIKE 'Internal%'") == [(0,)]
 
 
+async def test_publish_looks_in_an_unchanged_feed_without_parsing_it_again(
+    pushing_bot: RunningBot, feed: FakeFeed
+) -> None:
+    # A /publish looks its cable up in the feed first. The priming poll parsed the feed; while
+    # it is unchanged (304) those items serve, since parsing holds readers up (B7).
+    editor = factories.editor_message
+    feed.pages["/p/late"] = b'<html><head><meta property="og:title" content="Late"></head></html>'
+    unchanged = feed.not_modified
+    reply = await pushing_bot.send(editor(f"/publish {feed.page_url('/p/late')}"))
+    assert "Pushing Late to 0 subscribers" in visible_text(reply.params["text"])
+    assert feed.not_modified == unchanged + 1
+    # Changed: read and parsed afresh, and the new cable found in it, not on its page.
+    feed.body = fixture("bismarck-feed-v2.xml")
+    new = "https://thebismarckcables.substack.com/p/fixture-cable-c"
+    reply = visible_text((await pushing_bot.send(editor(f"/publish {new}"))).params["text"])
+    assert 'Pushing Lukashenko\'s calculus & the "second front" <analysis>' in reply
+    assert feed.not_modified == unchanged + 1
+
+
 async def test_a_group_that_became_a_supergroup_keeps_its_subscription(
     pushing_bot: RunningBot, feed: FakeFeed
 ) -> None:

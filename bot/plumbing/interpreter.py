@@ -6,12 +6,17 @@ Two of the interpreter's defaults hold a reader's reply up for work that is not 
   most of them (PTB, aiohttp, jinja2, pydantic, and matplotlib with the first chart: about
   130,000) and they live as long as the process, so each full collection walked them all for
   nothing: 45-80 ms on the event loop (B7 in BENCHMARKS.md). Once start-up is over they are
-  frozen, no longer walked; what the bot makes afterwards is collected as before.
+  frozen: no longer walked, and never freed before stop (nor anything only they reach).
+  Objects made afterwards are collected as before.
 - The GIL's switch interval. Work handed to a thread (a feed parsed by feedparser, a chart
   drawn by matplotlib) is Python too and holds the GIL; the event loop, woken by a reader's
-  update, gets it back only after the switch interval, 5 ms by default, and again at each
-  of the handful of wake-ups a reply takes. At 1 ms a parse beside them costs readers far
-  less (B7's p99 beside a feed parse a second: 13.0 ms at 5 ms, 9.1 ms at 1 ms).
+  update, gets it only once that thread is asked to let go, after the switch interval (5 ms
+  by default), and again at each of the handful of wake-ups a reply takes. At 1 ms a parse
+  beside them costs readers far less (B7's p99 beside a feed parse a second: 13.0 ms at
+  5 ms, 9.1 ms at 1 ms).
+
+Both act on the whole process: the freeze is undone at stop, and in one process (the tests)
+whichever application stops first undoes it for all.
 """
 
 from __future__ import annotations
@@ -26,14 +31,16 @@ SWITCH_INTERVAL_SECONDS = 0.001
 
 
 def favour_the_event_loop() -> None:
-    """At the bot's start: a thread holding the GIL hands it back to the loop within 1 ms."""
+    """At the bot's start: a thread holding the GIL is asked to let go of it after 1 ms."""
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
 
 def freeze_startup_heap() -> None:
-    """Set every object alive now aside from future collections (once start-up is over: the
-    first chart drawn). Not collected first: that full collection would itself hold replies
-    ~50 ms, and start-up leaves little garbage to keep."""
+    """Once start-up is over (the first chart drawn): collect its garbage, then set every
+    object alive aside from future collections. The collection holds replies once, ~50 ms;
+    without it the first chart's garbage (its 6.5 MB drawing buffer among it, freed only by a
+    full collection) would be kept until stop."""
+    gc.collect()
     gc.freeze()
     log.debug("heap: %d objects from start-up set aside from collection", gc.get_freeze_count())
 

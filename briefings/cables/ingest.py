@@ -50,6 +50,14 @@ class IngestError(Exception):
     """A feed or page could not be read as a cable; the message says why."""
 
 
+@dataclass(frozen=True, slots=True)
+class _ParsedFeed:
+    """The feed as last parsed, and the conditional GET's headers that find it unchanged."""
+
+    unchanged_if: dict[str, str]
+    items: list[FeedItem]
+
+
 class CableIngest:
     """Reads the newsletter's feed and post pages into the cables table."""
 
@@ -75,6 +83,9 @@ class CableIngest:
         self.deadline = FETCH_DEADLINE_SECONDS
         self.polls_done = 0
         self._poll_finished = asyncio.Condition()
+        # A /publish looks its cable up in the feed: an unchanged feed (304) is not parsed
+        # again. Parsing is Python in a thread, and holds the event loop up while it runs.
+        self._parsed: _ParsedFeed | None = None
 
     async def wait_for_polls(self, count: int, timeout: float = 30.0) -> None:
         """Wait until count polls in all have finished (for health checks and tests)."""
@@ -117,8 +128,7 @@ class CableIngest:
         response = await self._get(self.feed_url, headers)
         if response.status_code == 304:
             return PollResult("unchanged")
-        # Parsed in a worker thread: a large or hostile feed never holds up the readers' chats.
-        items = await asyncio.to_thread(parse_feed, response.content)
+        items = await self._parse_feed(response)
         primed = bool(state and state["primed_at"])
         new_cables: list[str] = []
         if not primed:
@@ -160,9 +170,13 @@ class CableIngest:
         return await self._find_in_feed(url) or await self._read_post_page(url)
 
     async def _find_in_feed(self, url: str) -> FeedItem | None:
+        parsed = self._parsed
         try:
-            response = await self._get(self.feed_url, {})
-            items = await asyncio.to_thread(parse_feed, response.content)
+            response = await self._get(self.feed_url, parsed.unchanged_if if parsed else {})
+            if response.status_code == 304 and parsed is not None:
+                items = parsed.items
+            else:
+                items = await self._parse_feed(response)
         except (httpx.HTTPError, FeedError, IngestError) as exc:
             log.warning("publish: feed unavailable (%s); reading the post page", exc)
             return None
@@ -192,6 +206,16 @@ class CableIngest:
         )
 
     # ------------------------------------------------------------------ plumbing
+    async def _parse_feed(self, response: httpx.Response) -> list[FeedItem]:
+        # Parsed in a worker thread: the event loop answers readers meanwhile (sharing the GIL).
+        items = await asyncio.to_thread(parse_feed, response.content)
+        validators = {
+            "If-None-Match": response.headers.get("ETag"),
+            "If-Modified-Since": response.headers.get("Last-Modified"),
+        }
+        self._parsed = _ParsedFeed({k: v for k, v in validators.items() if v}, items)
+        return items
+
     async def _get(self, url: str, headers: dict[str, str]) -> httpx.Response:
         try:
             async with asyncio.timeout(self.deadline):
