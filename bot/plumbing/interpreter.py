@@ -36,11 +36,11 @@ def favour_the_event_loop() -> None:
 
 
 def freeze_startup_heap() -> None:
-    """Once start-up is over (the first chart drawn): collect its garbage, then set every
-    object alive aside from future collections. The collection holds replies once, ~50 ms;
-    without it the first chart's garbage (its 6.5 MB drawing buffer among it, freed only by a
-    full collection) would be kept until stop."""
-    gc.collect()
+    """Once start-up is over (the first chart drawn): set every object alive aside from
+    future collections. Not collected first: that one full collection held readers' replies
+    85 ms (B4, where readers ask from the first second), so what start-up left as garbage is
+    kept until stop, the first chart's among it (its 6.5 MB drawing buffer, which only a full
+    collection frees)."""
     gc.freeze()
     log.debug("heap: %d objects from start-up set aside from collection", gc.get_freeze_count())
 
