@@ -58,6 +58,16 @@ class _ParsedFeed:
     items: list[FeedItem]
 
 
+def _unchanged_if(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """The conditional GET's headers that find a feed with these validators unchanged (304)."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
 class CableIngest:
     """Reads the newsletter's feed and post pages into the cables table."""
 
@@ -120,11 +130,7 @@ class CableIngest:
 
     async def _poll(self, on_new: OnNewCable) -> PollResult:
         state = await self.feed_state()
-        headers = {}
-        if state and state["etag"]:
-            headers["If-None-Match"] = state["etag"]
-        if state and state["last_modified"]:
-            headers["If-Modified-Since"] = state["last_modified"]
+        headers = _unchanged_if(state["etag"], state["last_modified"]) if state else {}
         response = await self._get(self.feed_url, headers)
         if response.status_code == 304:
             return PollResult("unchanged")
@@ -209,11 +215,10 @@ class CableIngest:
     async def _parse_feed(self, response: httpx.Response) -> list[FeedItem]:
         # Parsed in a worker thread: the event loop answers readers meanwhile (sharing the GIL).
         items = await asyncio.to_thread(parse_feed, response.content)
-        validators = {
-            "If-None-Match": response.headers.get("ETag"),
-            "If-Modified-Since": response.headers.get("Last-Modified"),
-        }
-        self._parsed = _ParsedFeed({k: v for k, v in validators.items() if v}, items)
+        validators = _unchanged_if(
+            response.headers.get("ETag"), response.headers.get("Last-Modified")
+        )
+        self._parsed = _ParsedFeed(validators, items)
         return items
 
     async def _get(self, url: str, headers: dict[str, str]) -> httpx.Response:
