@@ -163,6 +163,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE changes ADD COLUMN update_id INTEGER;
     CREATE UNIQUE INDEX changes_by_update ON changes (update_id) WHERE update_id IS NOT NULL
     """,
+    # 6: a value in the cable's own words ("around 10-15k"), and the place a figure is about
+    # (the border, Kursk), so figures about different places are not set side by side
+    """
+    ALTER TABLE facts ADD COLUMN value_given TEXT;
+    ALTER TABLE claims ADD COLUMN value_given TEXT;
+    ALTER TABLE facts ADD COLUMN place TEXT;
+    ALTER TABLE claims ADD COLUMN place TEXT
+    """,
 )
 
 CONTENT = Schema("content", MIGRATIONS)

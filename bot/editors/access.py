@@ -18,6 +18,7 @@ from bot.context import BotContext
 from bot.desks import Desk
 from briefings.facts.editing import Change, Editor
 from briefings.facts.editor_input import InputError
+from briefings.rendering.renderer import credit_of
 from briefings.rendering.telegram_html import split_message
 
 log = logging.getLogger(__name__)
@@ -126,9 +127,16 @@ async def apply_change(
         return
     log.info("editor change id=%s action=%s kind=%s key=%s editor=%s",
              done.id, done.action, done.kind, done.key, done.editor_id)  # fmt: skip
-    fact = await desk.store.fact(done.key) if done.kind == "fact" else None
-    claim = await desk.store.claim(done.key) if done.kind == "claim" else None
-    text = context.pages.render_page("editor_change", change=done, fact=fact, claim=claim)
+    # What readers now see: the statement from the facts as readers get them, marked
+    # against the same credit their briefings carry.
+    now = await desk.renderer.facts_now()
+    fact = next((f for f in now.facts if f.key == done.key), None) if done.kind == "fact" else None
+    claim = (
+        next((c for c in now.claims if c.key == done.key), None) if done.kind == "claim" else None
+    )
+    text = context.pages.render_page(
+        "editor_change", change=done, fact=fact, claim=claim, credit=credit_of(now)
+    )
     await reply_long(message, text)
 
 

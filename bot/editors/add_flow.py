@@ -35,6 +35,7 @@ from briefings.facts.editor_input import (
     parse_value,
 )
 from briefings.facts.models import Claim, Fact
+from briefings.rendering.renderer import credit_of
 
 log = logging.getLogger(__name__)
 
@@ -191,9 +192,15 @@ async def _advance(update: Update, context: BotContext) -> int:
     if draft["step"] < len(_steps(draft)):
         await _ask(update, context)
         return TYPING
-    today = (await editor_desk(context, update)).editor.today()
-    preview = _preview(draft, today, editor_of(update).name)
-    text = context.pages.render_page("add_confirm", kind=draft["kind"], **preview)
+    desk = await editor_desk(context, update)
+    today = desk.editor.today()
+    statement = await desk.editor.preview(_draft(draft, today), editor_of(update).name)
+    text = context.pages.render_page(
+        "add_confirm",
+        fact=statement if isinstance(statement, Fact) else None,
+        claim=statement if isinstance(statement, Claim) else None,
+        credit=credit_of(await desk.renderer.facts_now()),
+    )
     await _send(update, text, _keyboard(("✅ Save", "add:save"), ("Cancel", "add:cancel")))
     return CONFIRMING
 
@@ -212,9 +219,10 @@ async def save(update: Update, context: BotContext) -> int:
     today = desk.editor.today()
 
     async def change() -> Change:
-        if draft["kind"] == "claim":
-            return await desk.editor.add_claim(_claim_draft(draft, today), editor)
-        return await desk.editor.add_fact(_fact_draft(draft, today), editor)
+        new = _draft(draft, today)
+        if isinstance(new, ClaimDraft):
+            return await desk.editor.add_claim(new, editor)
+        return await desk.editor.add_fact(new, editor)
 
     await apply_change(message, context, desk, "add", change)
     return ConversationHandler.END
@@ -258,45 +266,19 @@ async def _send(update: Update, text: str, markup: InlineKeyboardMarkup | None) 
         await update.effective_message.reply_html(text, reply_markup=markup)
 
 
-def _fact_draft(draft: dict[str, Any], today: date) -> FactDraft:
-    return FactDraft(
-        section=draft["section"],
-        label=draft["label"],
-        value=draft["value"],
-        claimant=draft["claimant"],
-        as_of=draft["as_of"] or today.isoformat(),
-        source_url=draft["source_url"],
-    )
-
-
-def _claim_draft(draft: dict[str, Any], today: date) -> ClaimDraft:
-    return ClaimDraft(
-        claimant=draft["claimant"],
-        claim=draft["claim"],
-        as_of=draft["as_of"] or today.isoformat(),
-        value=draft["value"],
-        verdict=draft["verdict"],
-        reasoning=draft["reasoning"],
-        source_url=draft["source_url"],
-    )
-
-
-def _preview(draft: dict[str, Any], today: date, editor_name: str) -> dict[str, Any]:
-    """The draft as readers would see it, built with the same templates as the briefings."""
+def _draft(draft: dict[str, Any], today: date) -> FactDraft | ClaimDraft:
+    """The statement the flow's answers describe."""
+    as_of = draft["as_of"] or today.isoformat()
     if draft["kind"] == "claim":
-        c = _claim_draft(draft, today)
-        claim = Claim(
-            key="new", claimant=c.claimant, claim=c.claim, as_of=c.as_of, value=c.value,
-            verdict=c.verdict, reasoning=c.reasoning, source_url=c.source_url,
-            edited_by=editor_name,
+        return ClaimDraft(
+            claimant=draft["claimant"], claim=draft["claim"], as_of=as_of, value=draft["value"],
+            verdict=draft["verdict"], reasoning=draft["reasoning"],
+            source_url=draft["source_url"],
         )  # fmt: skip
-        return {"fact": None, "claim": claim}
-    f = _fact_draft(draft, today)
-    fact = Fact(
-        key="new", section=f.section, label=f.label, value=f.value, claimant=f.claimant,
-        as_of=f.as_of, source_url=f.source_url, edited_by=editor_name,
+    return FactDraft(
+        section=draft["section"], label=draft["label"], value=draft["value"],
+        claimant=draft["claimant"], as_of=as_of, source_url=draft["source_url"],
     )  # fmt: skip
-    return {"fact": fact, "claim": None}
 
 
 def add_conversation() -> ConversationHandler[BotContext]:

@@ -25,9 +25,11 @@ from briefings.facts.editor_input import (
     parse_source_url,
     parse_value,
 )
-from briefings.facts.store import FactsNow, FactStore, row_value
+from briefings.facts.models import Claim, Fact
+from briefings.facts.store import FactsNow, FactStore, claim_from_row, fact_from_row, row_value
 from briefings.facts.values import Value, value_columns
 from briefings.rendering.renderer import Briefing, BriefingRenderer, BriefingTooLong
+from briefings.situations import Situation
 
 Kind = Literal["fact", "claim"]
 _TABLES: dict[Kind, str] = {"fact": "facts", "claim": "claims"}
@@ -114,10 +116,19 @@ class FactEditor:
         who says so. What the old value rested on (the cable's words, its notes) is not
         carried over: it stays in the history.
         """
+        situation = await self.store.situation()
         async with self._writing():
             before = await self._row("fact", key)
             if before is None or before["retired_at"] is not None:
                 raise InputError(f"there is no live fact {key!r}: /facts lists the keys")
+            if said_by is not None and _side_speaks(said_by, situation):
+                # A side's number is its claim (EDITORIAL 3): the figure stays as it is.
+                draft = ClaimDraft(
+                    claimant=said_by.strip(), claim=_unquoted(before["label"]),
+                    as_of=as_of or self.today().isoformat(), value=value, source_url=source_url,
+                )  # fmt: skip
+                kind, row = statement_row(draft, situation, editor.name, self._now())
+                return await self._add(kind, row, editor)
             after = dict(before)
             after.update(value_columns(value))
             after.update(
@@ -130,36 +141,33 @@ class FactEditor:
                 quote=None,
                 note=None,
                 assessment=None,
+                # The cable's words in the label belonged to the old value.
+                label=_unquoted(before["label"]),
             )
             return await self._record("fact", key, "set", before, after, editor)
 
     async def add_fact(self, draft: FactDraft, editor: Editor) -> Change:
-        """Add a new fact under a key made from its label."""
+        """Add a new fact under a key made from its label; a side's figure is its claim."""
         situation = await self.store.situation()
         if draft.section not in situation.fact_sections:
             raise InputError(f"facts go in one of: {', '.join(situation.fact_sections)}")
         async with self._writing():
-            key = await self._new_key(draft.label)
-            after = {
-                "situation_id": self.store.situation_id,
-                "key": key,
-                "section": draft.section,
-                "side": draft.side or situation.side_of(draft.label),
-                "label": draft.label,
-                **value_columns(draft.value),
-                **statement_voice(draft.claimant),
-                "quote": None,
-                "note": None,
-                "assessment": None,
-                "source_cable_id": None,
-                "source_url": draft.source_url,
-                "as_of": draft.as_of,
-                "position": await self._next_position("fact"),
-                "retired_at": None,
-                "updated_at": self._now(),
-                "edited_by": editor.name,
-            }
-            return await self._record("fact", key, "add", None, after, editor)
+            kind, row = statement_row(draft, situation, editor.name, self._now())
+            return await self._add(kind, row, editor)
+
+    async def preview(self, draft: FactDraft | ClaimDraft, editor_name: str) -> Fact | Claim:
+        """The statement a draft would save, as readers would get it: built by the same code
+        that saves it, so the preview and the saved line cannot differ."""
+        kind, row = statement_row(draft, await self.store.situation(), editor_name, self._now())
+        if kind == "claim":
+            return claim_from_row(row, {}, {})
+        return fact_from_row(row, {})
+
+    async def _add(self, kind: Kind, row: dict[str, Any], editor: Editor) -> Change:
+        """Insert a new statement row under a fresh key and position (inside _writing)."""
+        key = await self._new_key(row.pop("key"))
+        row = {"key": key, **row, "position": await self._next_position(kind)}
+        return await self._record(kind, key, "add", None, row, editor)
 
     async def retire(self, key: str, editor: Editor) -> Change:
         """Take a fact or claim out of the briefings; its row and history stay."""
@@ -175,27 +183,9 @@ class FactEditor:
     # ------------------------------------------------------------------ claims
     async def add_claim(self, draft: ClaimDraft, editor: Editor) -> Change:
         async with self._writing():
-            key = await self._new_key(f"{draft.claimant} {draft.claim}")
-            after = {
-                "situation_id": self.store.situation_id,
-                "key": key,
-                "claimant": draft.claimant,
-                "claim": draft.claim,
-                **value_columns(draft.value),
-                "verdict": draft.verdict,
-                "verdict_by": "editors" if draft.verdict else None,
-                "quote": None,
-                "reasoning": draft.reasoning,
-                "evidence_keys": "",
-                "source_cable_id": None,
-                "source_url": draft.source_url,
-                "as_of": draft.as_of,
-                "position": await self._next_position("claim"),
-                "retired_at": None,
-                "updated_at": self._now(),
-                "edited_by": editor.name,
-            }
-            return await self._record("claim", key, "add", None, after, editor)
+            kind, row = statement_row(draft, await self.store.situation(), editor.name,
+                                      self._now())  # fmt: skip
+            return await self._add(kind, row, editor)
 
     async def edit_claim(self, key: str, field_name: str, raw: str, editor: Editor) -> Change:
         """Change one field of a live claim (see CLAIM_FIELDS)."""
@@ -210,6 +200,9 @@ class FactEditor:
             if field_name in ("verdict", "reasoning"):
                 # The verdict (and the reasoning behind it) is now the editors'.
                 after["verdict_by"] = "editors" if after["verdict"] else None
+            if field_name == "verdict" and after["verdict"] != before["verdict"]:
+                # The reasoning and evidence were for the old verdict: they stay in the history.
+                after.update(reasoning=None, evidence_keys="")
             elif field_name != "source":
                 # What the claim says changed: the cable's words no longer fit it.
                 after.update(source_cable_id=None, quote=None)
@@ -378,11 +371,86 @@ def statement_voice(said_by: str | None) -> dict[str, str]:
     return {"voice": "cited", "claimant": said_by.strip()}
 
 
+# Words a key never ends on: "belarusian_tanks_at_the" reads as cut mid-phrase.
+_KEY_TAIL_WORDS = frozenset(
+    "a an and as at by for from in into of on or the to with its their his her".split()
+)
+_KEY_LENGTH = 40
+
+
 def make_key(text: str) -> str:
-    """A short snake_case key from the first words of a label: belarus_tanks_at_the."""
+    """A short snake_case key from the first words of a label, whole words only and never
+    ending on a word such as "the": "belarusian_tanks_at_the_border"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    words = re.findall(r"[a-z0-9]+", ascii_text)[:4]
-    return "_".join(words)[:40] or "item"
+    words: list[str] = []
+    for word in re.findall(r"[a-z0-9]+", ascii_text):
+        if len("_".join([*words, word])) > _KEY_LENGTH:
+            break
+        words.append(word)
+    while words and words[-1] in _KEY_TAIL_WORDS:
+        words.pop()
+    return "_".join(words) or "item"
+
+
+_QUOTED_FRAGMENT = re.compile(r"\s*\(?“[^”]*”\)?")
+
+
+def _unquoted(label: str) -> str:
+    """A label without the cable's quoted words: they belong to a value, not to its label."""
+    return _QUOTED_FRAGMENT.sub("", label).strip() or label
+
+
+def statement_row(
+    draft: FactDraft | ClaimDraft, situation: Situation, editor_name: str, now: str
+) -> tuple[Kind, dict[str, Any]]:
+    """The row an editor's new statement is saved as, its key still the text to make one from.
+
+    A figure credited to a side of the situation is that side's claim (EDITORIAL 3); anything
+    else an editor adds is theirs, or of whoever they name (per the editors).
+    """
+    if isinstance(draft, FactDraft) and _side_speaks(draft.claimant, situation):
+        draft = ClaimDraft(claimant=draft.claimant, claim=draft.label, as_of=draft.as_of,
+                           value=draft.value, source_url=draft.source_url)  # fmt: skip
+    common = {
+        "situation_id": situation.id,
+        **value_columns(draft.value),
+        "quote": None,
+        "source_cable_id": None,
+        "source_url": draft.source_url,
+        "as_of": draft.as_of,
+        "position": 0,
+        "retired_at": None,
+        "updated_at": now,
+        "edited_by": editor_name,
+        "place": None,
+    }
+    if isinstance(draft, ClaimDraft):
+        return "claim", {
+            "key": f"{draft.claimant} {draft.claim}",
+            "claimant": draft.claimant,
+            "claim": draft.claim,
+            "verdict": draft.verdict,
+            "verdict_by": "editors" if draft.verdict else None,
+            "reasoning": draft.reasoning,
+            "evidence_keys": "",
+            **common,
+        }
+    return "fact", {
+        "key": draft.label,
+        "section": draft.section,
+        "side": draft.side or situation.side_of(draft.label),
+        "label": _unquoted(draft.label),
+        **statement_voice(draft.claimant),
+        "note": None,
+        "assessment": None,
+        **common,
+    }
+
+
+def _side_speaks(name: str, situation: Situation) -> bool:
+    """Whether a name an editor credits is a side of the situation ("Ukraine's General
+    Staff"), rather than the editors or someone else they cite."""
+    return name.strip().lower() not in _EDITORS and situation.side_of(name) is not None
 
 
 def _claim_field(field_name: str, raw: str, current: Value | None) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class Fact:
     # per the cable or, without a cable, per the editors) or "editors".
     voice: str = "cable"
     quote: str | None = None  # the cable's exact words it rests on
+    place: str | None = None  # where the figure is ("Kursk"), where places differ
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +66,4 @@ class Claim:
     position: int = 0
     quote: str | None = None  # the cable's exact words it rests on
     verdict_by: str | None = None  # whose verdict: "cable" or "editors"
+    place: str | None = None  # where the claimed figure is, where places differ

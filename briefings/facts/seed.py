@@ -108,14 +108,12 @@ async def _apply(db: Database, data: Mapping[str, Any], *, upgrade: bool) -> Non
     for position, fact in enumerate(facts):
         if fact["key"] in touched:
             continue
-        value = value_columns(
-            seed_value(fact["value"], fact.get("approx", False), fact.get("unit"))
-        )
+        value = value_columns(seed_value(fact))
         await db.execute(
             "INSERT OR REPLACE INTO facts (situation_id, key, section, side, label, value_kind,"
-            " value_low, value_high, value_text, approx, unit, claimant, note, assessment,"
-            " source_cable_id, as_of, position, updated_at, voice, quote)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?)",
+            " value_low, value_high, value_text, approx, unit, value_given, claimant, note,"
+            " assessment, source_cable_id, as_of, position, updated_at, voice, quote, place)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?)",
             (
                 situation_id,
                 fact["key"],
@@ -130,22 +128,19 @@ async def _apply(db: Database, data: Mapping[str, Any], *, upgrade: bool) -> Non
                 now,
                 fact.get("voice", "cable"),
                 fact.get("quote"),
+                fact.get("place"),
             ),
         )
     claims = data.get("claims", [])
     for position, claim in enumerate(claims):
         if claim["key"] in touched:
             continue
-        value = value_columns(
-            seed_value(claim["value"], claim.get("approx", False), claim.get("unit"))
-            if "value" in claim
-            else None
-        )
+        value = value_columns(seed_value(claim) if "value" in claim else None)
         await db.execute(
             "INSERT OR REPLACE INTO claims (situation_id, key, claimant, claim, value_kind,"
-            " value_low, value_high, value_text, approx, unit, verdict, reasoning,"
-            " evidence_keys, source_cable_id, as_of, position, updated_at, quote, verdict_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " value_low, value_high, value_text, approx, unit, value_given, verdict, reasoning,"
+            " evidence_keys, source_cable_id, as_of, position, updated_at, quote, verdict_by,"
+            " place) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 situation_id,
                 claim["key"],
@@ -161,6 +156,7 @@ async def _apply(db: Database, data: Mapping[str, Any], *, upgrade: bool) -> Non
                 now,
                 claim.get("quote"),
                 claim.get("verdict_by") if claim.get("verdict") else None,
+                claim.get("place"),
             ),
         )
     if upgrade:
@@ -184,13 +180,15 @@ async def _touched_keys(db: Database, situation_id: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def seed_value(
-    raw: int | float | str | list[int | float], approx: bool, unit: str | None
-) -> Value:
-    """Read a seed value: a number, [low, high], or text."""
+def seed_value(item: Mapping[str, Any]) -> Value:
+    """Read a statement's seed value: a number, [low, high], or text, with its unit and the
+    cable's own words for it (given)."""
+    raw, approx, unit = item["value"], bool(item.get("approx", False)), item.get("unit")
+    given = item.get("given")
     if isinstance(raw, list):
         low, high = raw
-        return Value.range(float(low), float(high), unit, approx)
+        return Value("range", low=float(low), high=float(high), approx=approx, unit=unit,
+                     given=given)  # fmt: skip
     if isinstance(raw, str):
-        return Value("text", text=raw, approx=approx, unit=unit)
-    return Value.number(float(raw), unit, approx)
+        return Value("text", text=raw, approx=approx, unit=unit, given=given)
+    return Value("number", low=float(raw), approx=approx, unit=unit, given=given)

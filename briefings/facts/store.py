@@ -79,7 +79,7 @@ class FactStore:
             params.append(section)
         rows = await self.db.fetch_all(sql + " ORDER BY position, id", params)
         by_id = {c.id: c for c in (cables if cables is not None else await self.cables())}
-        return [_fact(row, by_id) for row in rows]
+        return [fact_from_row(row, by_id) for row in rows]
 
     async def claims(
         self, facts: list[Fact] | None = None, cables: list[Cable] | None = None
@@ -95,7 +95,7 @@ class FactStore:
         )
         by_key = {fact.key: fact for fact in (facts if facts is not None else await self.facts())}
         by_id = {c.id: c for c in (cables if cables is not None else await self.cables())}
-        return [_claim(row, by_key, by_id) for row in rows]
+        return [claim_from_row(row, by_key, by_id) for row in rows]
 
     async def fact(self, key: str) -> Fact | None:
         """The live fact with this key, if there is one."""
@@ -118,6 +118,8 @@ def row_value(row: RowLike) -> Value | None:
         text=row["value_text"],
         approx=bool(row["approx"]),
         unit=row["unit"],
+        # Snapshots in the history from before the column existed have no value_given.
+        given=row["value_given"] if "value_given" in row.keys() else None,
     )
 
 
@@ -136,7 +138,7 @@ def _cable(row: RowLike) -> Cable:
     )
 
 
-def _fact(row: RowLike, cables: Mapping[str, Cable]) -> Fact:
+def fact_from_row(row: RowLike, cables: Mapping[str, Cable]) -> Fact:
     value = row_value(row)
     assert value is not None  # facts.value_kind is NOT NULL
     return Fact(
@@ -155,10 +157,11 @@ def _fact(row: RowLike, cables: Mapping[str, Cable]) -> Fact:
         position=row["position"],
         voice=row["voice"],
         quote=row["quote"],
+        place=row["place"],
     )
 
 
-def _claim(row: RowLike, facts: Mapping[str, Fact], cables: Mapping[str, Cable]) -> Claim:
+def claim_from_row(row: RowLike, facts: Mapping[str, Fact], cables: Mapping[str, Cable]) -> Claim:
     keys = [key for key in row["evidence_keys"].split(",") if key]
     return Claim(
         key=row["key"],
@@ -175,4 +178,5 @@ def _claim(row: RowLike, facts: Mapping[str, Fact], cables: Mapping[str, Cable])
         position=row["position"],
         quote=row["quote"],
         verdict_by=row["verdict_by"],
+        place=row["place"],
     )

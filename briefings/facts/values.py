@@ -23,6 +23,9 @@ class Value:
     text: str | None = None
     approx: bool = False
     unit: str | None = None
+    # The cable's own words for the amount ("around 10-15k", "barely mustered 30k"): shown as
+    # they are, with no unit the cable did not write. An editor's value has none.
+    given: str | None = None
 
     @classmethod
     def number(cls, n: float, unit: str | None = None, approx: bool = False) -> Value:
@@ -39,7 +42,10 @@ class Value:
         return cls("text", text=text, unit=unit)
 
     def display(self) -> str:
-        """Render for readers: "about 20,000 troops", "10,000–15,000 troops", "30–40%"."""
+        """Render for readers: the cable's own words where it gave them ("around 10-15k"),
+        else "about 20,000 troops", "10,000–15,000 troops", "30–40%"."""
+        if self.given:
+            return self.given
         if self.kind == "text":
             amount = self.text or ""
         elif self.kind == "range":
@@ -67,7 +73,7 @@ def value_columns(value: Value | None) -> dict[str, Any]:
     """The value columns for a Value (all empty for none): the inverse of row_value."""
     if value is None:
         return {"value_kind": None, "value_low": None, "value_high": None,
-                "value_text": None, "approx": 0, "unit": None}  # fmt: skip
+                "value_text": None, "approx": 0, "unit": None, "value_given": None}  # fmt: skip
     return {
         "value_kind": value.kind,
         "value_low": value.low,
@@ -75,6 +81,7 @@ def value_columns(value: Value | None) -> dict[str, Any]:
         "value_text": value.text,
         "approx": int(value.approx),
         "unit": value.unit,
+        "value_given": value.given,
     }
 
 

@@ -94,6 +94,10 @@ def make_environment() -> Environment:
     return env
 
 
+# EDITORIAL 5: the brief is one phone screen, at most this many visible characters.
+BRIEF_SCREEN = 900
+_BRIEF_CUTS: tuple[dict[str, list[Any]], ...] = ({"claims": []}, {"news": []}, {"open": []})
+
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
@@ -165,8 +169,16 @@ class BriefingRenderer(Pages):
 
     def _render(self, section: Section, now: FactsNow) -> Briefing:
         context = self._context(section, now)
-        raw = self.env.get_template(f"{section.kind}.html").render(context)
-        text = _tidy(raw)
+        template = self.env.get_template(f"{section.kind}.html")
+        text = _tidy(template.render(context))
+        if section.kind == "brief":
+            # One phone screen: past it, the parts the sections also hold are left out, the
+            # least pressing first; the brief's buttons still offer them.
+            for leave_out in _BRIEF_CUTS:
+                if visible_length(text) <= BRIEF_SCREEN:
+                    break
+                context = {**context, **leave_out}
+                text = _tidy(template.render(context))
         length = visible_length(text)
         if length > MAX_MESSAGE_LENGTH:
             raise BriefingTooLong(section.name, length)
@@ -199,7 +211,7 @@ class BriefingRenderer(Pages):
             "open": of("open"),
             "claims": now.claims,
             "cables": cables,
-            "credit": credit(facts, cables),
+            "credit": credit_of(now),
             "latest_cable": cables[-1] if cables else None,
             "paid_cable": next((c for c in reversed(cables) if c.paid), None),
             "trial_section": next(
@@ -226,3 +238,9 @@ def credit(facts: list[Fact], cables: list[Cable]) -> Cable | None:
         return cables[-1] if cables else None
     top = counts.most_common(1)[0][0]
     return next((cable for cable in cables if cable.id == top), None)
+
+
+def credit_of(now: FactsNow) -> Cable | None:
+    """The footer's credit for the facts as they are now: a statement shown outside a
+    briefing (an editor's preview) is marked against it exactly as the briefing marks it."""
+    return credit(now.facts, now.cables)
