@@ -20,7 +20,7 @@ HOSTILE = "<b>bold?</b> & \"q\" 'x' 🇺🇦 עברית \u202e'; DROP TABLE fact
 
 
 def text_of(call: Any) -> str:
-    return visible_text(call.params["text"])
+    return visible_text(call.params.get("text") or call.params["caption"])
 
 
 def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -38,21 +38,23 @@ async def editor(bot: RunningBot, text: str) -> Any:
 
 async def test_set_history_undo_round_trip(bot: RunningBot) -> None:
     before = text_of(await bot.say("/forces"))
-    assert "Russian troops still in Belarus: about 10,000 troops\n" in before
+    assert "Russian troops still in Belarus: around 10k\n" in before
 
     reply = text_of(await editor(bot, "/set russian_troops_in_belarus ~12k"))
     assert "Changed russian_troops_in_belarus" in reply
-    assert "Before: Russian troops still in Belarus: about 10,000 troops (as of Aug 2024)" in reply
+    assert "Before: Russian troops still in Belarus: around 10k (as of Aug 2024)" in reply
     assert "After: Russian troops still in Belarus: about 12,000 troops" in reply
     assert "Readers now see:" in reply and "per the editors" in reply
 
     after = text_of(await bot.say("/forces"))
     assert "Russian troops still in Belarus: about 12,000 troops (per the editors, as of" in after
+    # "Readers now see" is the line readers get, word for word.
+    assert reply.split("Readers now see:\n")[1].strip() in after
 
     history = text_of(await editor(bot, "/history russian_troops_in_belarus"))
     assert "Edith (5550099)" in history
     assert "set fact russian_troops_in_belarus" in history
-    assert "from: Russian troops still in Belarus: about 10,000 troops" in history
+    assert "from: Russian troops still in Belarus: around 10k" in history
     assert " UTC" in history
 
     undone = text_of(await editor(bot, "/undo"))
@@ -124,14 +126,15 @@ async def test_a_change_that_would_overflow_a_briefing_is_refused(
 
 
 async def test_retire_hides_a_fact_and_undo_brings_it_back(bot: RunningBot) -> None:
-    length = "The Belarus-Ukraine border's length: 674 (the cable gives no unit)"
-    assert length in text_of(await bot.say("/forces"))
-    reply = text_of(await editor(bot, "/retire border_length"))
-    assert "Retired border_length" in reply and "Readers no longer see it." in reply
-    assert length not in text_of(await bot.say("/forces"))
-    assert "retire fact border_length" in text_of(await editor(bot, "/history border_length"))
+    line = "Dug along the border: trenches and fortifications"
+    assert line in text_of(await bot.say("/fortifications"))
+    reply = text_of(await editor(bot, "/retire fortification_types"))
+    assert "Retired fortification_types" in reply and "Readers no longer see it." in reply
+    assert line not in text_of(await bot.say("/fortifications"))
+    history = text_of(await editor(bot, "/history fortification_types"))
+    assert "retire fact fortification_types" in history
     await editor(bot, "/undo")
-    assert length in text_of(await bot.say("/forces"))
+    assert line in text_of(await bot.say("/fortifications"))
 
 
 async def test_undo_never_clobbers_another_editors_later_change(
@@ -185,17 +188,44 @@ async def test_one_line_add(bot: RunningBot) -> None:
     reply = text_of(
         await editor(
             bot,
-            "/add forces | Belarusian tanks at the border | ~300 tanks | Ukrainian border guard"
+            "/add forces | Belarusian tanks at the border | ~300 tanks | ISW"
             " | https://example.org/tanks | 2024-09-02",
         )
     )
-    assert "Added belarusian_tanks_at_the" in reply
+    assert "Added belarusian_tanks_at_the_border " in reply  # a key of whole words
     forces = text_of(await bot.say("/forces"))
     belarus = forces.split("🇷🇺 Russia")[0]  # grouped with Belarus, which its label names
     assert (
         "Belarusian tanks at the border: about 300 tanks"
-        " (Ukrainian border guard, per the editors example.org, as of 2 Sep 2024)"
+        " (ISW, per the editors example.org, as of 2 Sep 2024)"
     ) in belarus
+
+
+async def test_a_figure_credited_to_a_side_is_that_sides_claim(
+    bot: RunningBot, settings: Settings
+) -> None:
+    # EDITORIAL 3: a side's number is a claim wherever it comes from, /add or /set.
+    reply = text_of(
+        await editor(
+            bot, "/add forces | Belarusian tanks at the border | ~300 tanks | Ukrainian border guard"
+        )
+    )
+    assert reply.startswith("✅ Added claim ukrainian_border_guard_belarusian_tanks ")
+    reply = text_of(
+        await editor(bot, "/set ukraine_northern_border_troops 5000 by Ukraine's General Staff")
+    )
+    assert "Added claim ukraine_s_general_staff_ukraine " in reply
+    forces = text_of(await bot.say("/forces"))
+    figures, claims = forces.split("The sides' claims")
+    assert "Ukraine, on its northern border: most likely has only a few thousand troops" in figures
+    assert "300 tanks" not in figures and "5,000" not in figures
+    assert "• Ukrainian border guard claims Belarusian tanks at the border: about 300 tanks." in (
+        claims
+    )
+    assert "• Ukraine's General Staff claims Ukraine, on its northern border: 5,000 troops." in claims
+    with sqlite3.connect(settings.database_path) as conn:
+        edited = conn.execute("SELECT COUNT(*) FROM facts WHERE edited_by IS NOT NULL")
+        assert edited.fetchone() == (0,)  # both went in as claims; no figure changed
 
 
 async def test_guided_add_end_to_end(bot: RunningBot) -> None:
@@ -215,17 +245,68 @@ async def test_guided_add_end_to_end(bot: RunningBot) -> None:
     assert "step 3 of 5" in text_of(step)
     step = await editor(bot, "\x07bell")
     assert "step 3 of 5" in text_of(step) and "control characters" in text_of(step)
-    step = await editor(bot, "Ukrainian General Staff")
+    step = await editor(bot, "Open-source mappers")
     assert "step 4 of 5" in text_of(step) and "(or tap Skip)" in text_of(step)
     step = await bot.tap(step, "add:skip", factories.editor())
     assert "step 5 of 5" in text_of(step)
     assert [b["text"] for b in buttons(step)] == ["Today", "Cancel"]
     confirm = await editor(bot, "2024-09-05")
     assert "Save this fact? Readers will see:" in text_of(confirm)
-    assert "Minefields: a few hundred" in text_of(confirm)
+    # The preview is the saved line, word for word, in the voice it will have.
+    preview = text_of(confirm).split("Readers will see:\n\n")[1].strip()
+    assert preview == (
+        "• Minefields: a few hundred (Open-source mappers, per the editors, as of 5 Sep 2024)"
+    )
     done = await bot.tap(confirm, "add:save", factories.editor())
     assert "Added minefields" in text_of(done)
-    assert "Minefields: a few hundred" in text_of(await bot.say("/fortifications"))
+    assert preview in text_of(await bot.say("/fortifications"))
+
+
+async def test_a_guided_figure_from_a_side_previews_and_saves_as_its_claim(
+    bot: RunningBot,
+) -> None:
+    start = await editor(bot, "/add")
+    await bot.tap(start, "add:section:forces", factories.editor())
+    await editor(bot, "Ukrainian troops on the northern border")
+    await editor(bot, "~8k")
+    step = await editor(bot, "Ukrainian General Staff")
+    step = await bot.tap(step, "add:skip", factories.editor())
+    confirm = await bot.tap(step, "add:skip", factories.editor())
+    assert "Save this claim? Readers will see:" in text_of(confirm)
+    preview = text_of(confirm).split("Readers will see:\n\n")[1].strip()
+    assert preview.startswith("• Ukrainian General Staff claims Ukrainian troops on the northern")
+    assert "per the cable" not in preview
+    done = await bot.tap(confirm, "add:save", factories.editor())
+    assert "Added claim" in text_of(done)
+    assert preview in text_of(await bot.say("/claims"))
+
+
+async def test_a_changed_verdict_leaves_the_cables_reasoning_to_the_history(
+    bot: RunningBot,
+) -> None:
+    reply = text_of(await editor(bot, "/claim ukraine_massed_120k verdict unproven"))
+    assert "Pokrovsk" not in reply.split("Readers now see:")[1]
+    claims = text_of(await bot.say("/claims"))
+    assert "The editors' verdict: unproven." in claims
+    assert "Pokrovsk" not in claims and "The evidence" not in claims
+    history = text_of(await editor(bot, "/history ukraine_massed_120k"))
+    assert "preposterous" in history
+
+
+async def test_a_new_value_leaves_the_cables_quoted_words_out_of_the_label(
+    bot: RunningBot, settings: Settings
+) -> None:
+    with sqlite3.connect(settings.database_path) as conn:
+        conn.execute(
+            "UPDATE facts SET label = 'Ukrainian troops on the northern border (“most likely”)'"
+            " WHERE key = 'ukraine_northern_border_troops'"
+        )
+    reply = text_of(
+        await editor(bot, "/set ukraine_northern_border_troops text: several brigades by ISW")
+    )
+    seen = reply.split("Readers now see:")[1]
+    assert "Ukrainian troops on the northern border: several brigades (ISW" in seen
+    assert "most likely" not in seen
 
 
 async def test_guided_claim_and_cancel(bot: RunningBot, settings: Settings) -> None:
@@ -317,7 +398,7 @@ async def test_facts_lists_keys_values_and_provenance(bot: RunningBot) -> None:
     listing = text_of(await editor(bot, "/facts forces"))
     assert "russian_troops_in_belarus · forces" in listing
     assert (
-        "Russian troops still in Belarus: about 10,000 troops\nper the cable · as of Aug 2024"
+        "Russian troops still in Belarus: around 10k\nper the cable · as of Aug 2024"
         in (listing)
     )
     # Editors see the cable's words each statement rests on, to check it against the cable.

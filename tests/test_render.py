@@ -35,43 +35,86 @@ async def test_every_section_is_valid_telegram_html(store: FactStore, name: str)
 async def test_forces_carries_each_figure_with_unit_claimant_and_date(store: FactStore) -> None:
     text = visible_text((await BriefingRenderer(store).render("forces")).text)
     for line in (
-        "Belarus's active-duty army: about 60,000 personnel\n",
-        "Its combat units, often manned at only: 30–40% capacity\n",
-        "Russian troops still in Belarus: about 10,000 troops\n",
-        "Ukrainian troops in the Kursk incursion: about 10,000–15,000 troops"
+        # Each figure as the cable gives it, its hedge with it, no unit it does not write.
+        "Belarus's active-duty army: around 60,000 personnel\n",
+        "Belarus's combat units, often manned at: only 30-40% capacity\n",
+        "Russian troops still in Belarus: around 10k\n",
+        "Ukrainian troops in the Kursk incursion: around 10-15k"
         " (most open intel analysts, per the cable)\n",
-        "Ukrainian troops on the northern border (“most likely”): only a few thousand troops\n",
-        "Russian troops mustered to redirect towards Kursk (“barely”): 30,000 troops\n",
+        "Ukraine, on its northern border: most likely has only a few thousand troops\n",
+        "Russia, to redirect towards Kursk: barely mustered 30k\n",
         # The cable's "674- long" with no unit: no unit is invented, and the gap is said.
         "The Belarus-Ukraine border's length: 674 (the cable gives no unit)\n",
         # A side's number is a claim, apart from the assessed figures.
-        "Claimed, not assessed\n• Belarus claims it has deployed nearly a third of its armed"
-        " forces along the border: about 20,000 troops.",
+        "The sides' claims\n• Belarus claims it has deployed nearly a third of its armed"
+        " forces along the border: approximately 20,000 troops.",
         # One credit for every line that is the cable's, with the editors' dating said.
-        "Per the cable unless marked: The Bismarck Cables, “Belarus accumulates troops near"
-        " Ukraine - playing risky games with Putin and the West” (Aug 2024, the editors'"
-        " dating).",
+        "Per the cable unless marked: The Bismarck Cables, Aug 2024 (the editors' dating).",
     ):
         assert line in text
-    for words in ("km", "official claim", "late August", "from the north", "1,084"):
+    for words in ("km", "official claim", "late August", "from the north", "1,084", "30,000"):
         assert words not in text
+    assert "/sources" not in text  # no pointer that says nothing
 
 
 async def test_claims_sets_the_claim_beside_the_evidence(store: FactStore) -> None:
     text = visible_text((await BriefingRenderer(store).render("claims")).text)
     claim_at = text.index("Belarus claims Ukraine has amassed troops near Belarus")
-    assert text.index("120,000 troops. The cable's verdict: preposterous.") > claim_at
+    assert text.index("120k troops. The cable's verdict: preposterous.") > claim_at
     assert "Pokrovsk" in text
-    assert text.index("Ukrainian troops in the Kursk incursion: about 10,000–15,000") > claim_at
+    assert text.index("Ukrainian troops in the Kursk incursion: around 10-15k") > claim_at
     # Where the cable gives no verdict, the briefing says nothing of one (rule 3).
     assert "Verdict: none" not in text and "none given" not in text
-    assert text.count("about 20,000 troops") == 1  # one record, shown once
+    assert text.count("approximately 20,000 troops") == 1  # one record, shown once
 
 
-async def test_calculus_says_the_full_analysis_is_paid(store: FactStore) -> None:
+async def test_calculus_says_what_it_holds_and_that_the_rest_is_paid(store: FactStore) -> None:
     text = visible_text((await BriefingRenderer(store).render("calculus")).text)
-    assert "could potentially end up costing him his regime" in text
-    assert "The free preview stops here, at “Lukashenko's calculus”: the rest of" in text
+    assert text.startswith("♟ Before Lukashenko’s calculus: what the free preview says\n")
+    # "him" is named, and the cable's own judgement of the bar stays.
+    assert "could potentially end up costing” Lukashenko “his regime" in text
+    assert "that is not really a very high bar" in text
+    # The paywall line names the cable, not its month.
+    assert (
+        "The free preview stops here: the rest of “Belarus accumulates troops near Ukraine"
+        " - playing risky games with Putin and the West” is for subscribers." in text
+    )
+
+
+async def test_fortifications_say_after_the_first_attempt(store: FactStore) -> None:
+    text = visible_text((await BriefingRenderer(store).render("fortifications")).text)
+    assert "after the first attempt back in February 2022" in text
+    assert "Since" not in text
+
+
+async def test_the_brief_is_one_phone_screen_bottom_line_first(store: FactStore) -> None:
+    briefing = await BriefingRenderer(store).render("brief")
+    text = visible_text(briefing.text)
+    assert briefing.length <= 900
+    assert text.index("Bottom line") < text.index("What happened") < text.index("Claims")
+    bottom = text[text.index("Bottom line") : text.index("What happened")]
+    assert bottom.count("• ") == 3
+    # The cable's headline verdict and conclusions, its modality kept, no word it lacks.
+    for words in (
+        "“optics vs actual potential threat”",
+        "“will end up acting as a “fixing” operation”".replace("“fixing”", "‘‘fixing’’"),
+        "“would likely capture a few towns only”",
+        "“any meaningful gains” are “unlikely”",
+    ):
+        assert words in text, words
+    assert "real offensive" not in text
+    # Figures as the cable gives them, each in one form; no pointer that says nothing.
+    assert "120k troops" in text and "120,000" not in text
+    assert "/calculus" not in text and "/sources" not in text
+
+
+async def test_a_long_brief_leaves_out_what_the_sections_hold(store: FactStore) -> None:
+    await write(store.db, "UPDATE facts SET value_text = ? WHERE key = 'news_buildup'", ("x" * 600,))
+    briefing = await BriefingRenderer(store).render("brief")
+    assert briefing.length <= 900
+    text = visible_text(briefing.text)
+    assert text.startswith("📋 Belarus masses troops on the Ukrainian border\n\nBottom line")
+    assert "Claims" not in text  # left out first: /claims holds them
 
 
 async def test_sources_never_invents_a_post_url(store: FactStore) -> None:
