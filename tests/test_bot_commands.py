@@ -49,7 +49,7 @@ async def test_start_introduces_the_bot_with_section_buttons(bot: RunningBot) ->
 async def test_start_deep_link_opens_a_section(bot: RunningBot) -> None:
     reply = await bot.say("/start forces")
     assert "Forces:" in visible_text(reply.params["text"])
-    assert "about 20,000 troops" in visible_text(reply.params["text"])
+    assert "approximately 20,000 troops" in visible_text(reply.params["text"])
 
 
 async def test_start_with_an_unknown_payload_greets_as_usual(bot: RunningBot) -> None:
@@ -69,23 +69,23 @@ async def test_help_lists_every_command(bot: RunningBot) -> None:
         (
             "/brief",
             [
-                "Bottom line\n• Not enough to cause much threat",
-                "about 20,000 troops",
+                "Bottom line\n• Belarus's build-up: “optics vs actual potential threat”",
+                "120k troops",
                 "The cable's verdict: preposterous",
             ],
         ),
-        ("/forces", ["(most open intel analysts, per the cable)", "10,000–15,000 troops"]),
+        ("/forces", ["(most open intel analysts, per the cable)", "around 10-15k"]),
         (
             "/claims",
             [
                 "Belarus claims Ukraine has amassed troops near Belarus",
-                "120,000 troops",
+                "120k troops",
                 "The cable's verdict: preposterous",
                 "Pokrovsk",
             ],
         ),
         ("/fortifications", ["bunkers and anti-tank defenses", "February 2022"]),
-        ("/calculus", ["costing him his regime", "The free preview stops here"]),
+        ("/calculus", ["costing” Lukashenko “his regime", "The free preview stops here"]),
         ("/sources", ["Aug 2024", "the cable's own address is not on record"]),
     ],
 )
@@ -180,7 +180,7 @@ async def test_plain_text_in_private_gets_a_hint(bot: RunningBot) -> None:
 async def test_in_groups_the_bot_answers_commands_addressed_to_it(bot: RunningBot) -> None:
     group = factories.group_chat()
     reply = await bot.send(factories.message(f"/forces@{BOT_USERNAME}", chat=group))
-    assert "about 20,000 troops" in visible_text(reply.params["text"])
+    assert "approximately 20,000 troops" in visible_text(reply.params["text"])
     reply = await bot.send(factories.message("/claims", chat=group))
     assert "The cable's verdict: preposterous" in visible_text(reply.params["text"])
     reply = await bot.send(factories.message(f"/nonsense@{BOT_USERNAME}", chat=group))

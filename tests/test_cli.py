@@ -46,7 +46,7 @@ async def test_render_prints_what_the_bot_sends(tmp_path: Path, telegram: FakeTe
     stdout, _ = await asyncio.wait_for(render.communicate(), 30)
     assert render.returncode == 0
     assert stdout.decode().rstrip("\n") == sent[0].params["text"]
-    assert "about 20,000 troops" in stdout.decode()
+    assert "approximately 20,000 troops" in stdout.decode()
 
     assert bot.returncode == 0  # SIGTERM is a clean stop
     log = stderr.decode()
@@ -103,7 +103,7 @@ async def test_render_png_writes_the_chart_the_bot_sends(tmp_path: Path) -> None
     process = await cables_bot("render", "forces", "--png", str(out), env=env, cwd=tmp_path)
     stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()
-    assert "about 20,000 troops" in stdout.decode()  # the briefing, printed as before
+    assert "approximately 20,000 troops" in stdout.decode()  # the briefing, printed as before
     assert f"wrote the forces chart to {out}" in stderr.decode()
     store = await open_store(env["DATABASE_PATH"])
     try:

@@ -207,7 +207,8 @@ async def test_a_figure_credited_to_a_side_is_that_sides_claim(
     # EDITORIAL 3: a side's number is a claim wherever it comes from, /add or /set.
     reply = text_of(
         await editor(
-            bot, "/add forces | Belarusian tanks at the border | ~300 tanks | Ukrainian border guard"
+            bot,
+            "/add forces | Belarusian tanks at the border | ~300 tanks | Ukrainian border guard",
         )
     )
     assert reply.startswith("✅ Added claim ukrainian_border_guard_belarusian_tanks ")
@@ -222,7 +223,9 @@ async def test_a_figure_credited_to_a_side_is_that_sides_claim(
     assert "• Ukrainian border guard claims Belarusian tanks at the border: about 300 tanks." in (
         claims
     )
-    assert "• Ukraine's General Staff claims Ukraine, on its northern border: 5,000 troops." in claims
+    assert (
+        "• Ukraine's General Staff claims Ukraine, on its northern border: 5,000 troops." in claims
+    )
     with sqlite3.connect(settings.database_path) as conn:
         edited = conn.execute("SELECT COUNT(*) FROM facts WHERE edited_by IS NOT NULL")
         assert edited.fetchone() == (0,)  # both went in as claims; no figure changed
@@ -397,9 +400,8 @@ async def test_non_editors_are_refused_and_nothing_changes(
 async def test_facts_lists_keys_values_and_provenance(bot: RunningBot) -> None:
     listing = text_of(await editor(bot, "/facts forces"))
     assert "russian_troops_in_belarus · forces" in listing
-    assert (
-        "Russian troops still in Belarus: around 10k\nper the cable · as of Aug 2024"
-        in (listing)
+    assert "Russian troops still in Belarus: around 10k\nper the cable · as of Aug 2024" in (
+        listing
     )
     # Editors see the cable's words each statement rests on, to check it against the cable.
     assert "the cable's words: “There are also around 10k Russian troops still in Belarus.”" in (

@@ -74,7 +74,7 @@ async def test_cards_carry_an_editors_change(bot: RunningBot) -> None:
     def card_text(answer: Any) -> str:
         return visible_text(answer.params["results"][0]["input_message_content"]["message_text"])
 
-    assert "about 20,000 troops" in card_text(await bot.ask_inline("forces"))
+    assert "approximately 20,000 troops" in card_text(await bot.ask_inline("forces"))
     await bot.send(factories.editor_message("/set russian_troops_in_belarus ~25k"))
     assert "about 25,000 troops" in card_text(await bot.ask_inline("forces"))
 

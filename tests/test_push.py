@@ -378,7 +378,7 @@ async def test_daily_briefing_is_set_shown_and_queued_once_a_day(
     await job.run(bot.app)  # a second run the same day queues nothing more
     [daily] = await telegram.wait_for(lambda: daily_briefings(telegram))
     text = visible_text(daily.params["text"])
-    assert "about 20,000 troops" in text and "Late" not in text
+    assert "120k troops" in text and "Late" not in text
     await bot.settled()
     [(next_at, next_day)] = rows(bot.services.settings.database_path, due)
     assert next_at == due_at + 86400 and next_day > due_day

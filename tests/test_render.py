@@ -109,7 +109,9 @@ async def test_the_brief_is_one_phone_screen_bottom_line_first(store: FactStore)
 
 
 async def test_a_long_brief_leaves_out_what_the_sections_hold(store: FactStore) -> None:
-    await write(store.db, "UPDATE facts SET value_text = ? WHERE key = 'news_buildup'", ("x" * 600,))
+    await write(
+        store.db, "UPDATE facts SET value_text = ? WHERE key = 'news_buildup'", ("x" * 600,)
+    )
     briefing = await BriefingRenderer(store).render("brief")
     assert briefing.length <= 900
     text = visible_text(briefing.text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -133,34 +134,40 @@ async def test_seed_holds_the_first_cables_figures(tmp_path: Path) -> None:
         await store.db.close()
 
     expected = {
-        "border_length": Value.number(674),  # "the 674- long Ukraine border": no unit given
-        "belarus_active_army": Value.number(60000, "personnel", approx=True),
-        "belarus_unit_manning": Value.range(30, 40, "% capacity"),
-        "russian_troops_in_belarus": Value.number(10000, "troops", approx=True),
-        "ukraine_kursk_troops": Value.range(10000, 15000, "troops", approx=True),
-        "ukraine_northern_border_troops": Value.words("only a few thousand", "troops"),
-        "russia_kursk_redirect": Value.number(30000, "troops"),
-    }
-    for key, value in expected.items():
-        assert facts[key].value == value, key
+        "border_length": (Value.number(674), "674"),  # "the 674- long": no unit given
+        "belarus_active_army": (Value.number(60000, "personnel", approx=True),
+                                "around 60,000 personnel"),
+        "belarus_unit_manning": (Value.range(30, 40, "% capacity"), "only 30-40% capacity"),
+        "russian_troops_in_belarus": (Value.number(10000, "troops", approx=True), "around 10k"),
+        "ukraine_kursk_troops": (Value.range(10000, 15000, "troops", approx=True),
+                                 "around 10-15k"),
+        "ukraine_northern_border_troops": (Value.words("only a few thousand", "troops"),
+                                           "most likely has only a few thousand troops"),
+        "russia_kursk_redirect": (Value.number(30000, "troops"), "barely mustered 30k"),
+    }  # fmt: skip
+    for key, (value, shown) in expected.items():
+        # The amount for the chart and the sums, and the cable's own words for readers.
+        assert replace(facts[key].value, given=None) == value, key
+        assert facts[key].value.display() == shown, key
     assert "belarus_border_troops" not in facts  # Belarus's number is a claim, not a fact
     assert {fact.voice for fact in facts.values()} == {"cable", "cited"}
     assert facts["ukraine_kursk_troops"].claimant == "most open intel analysts"
     assert [f.key for f in facts.values() if f.section == "bottom_line"] == [
-        "bottom_threat", "bottom_fixing", "bottom_offensive"
+        "bottom_threat", "bottom_fixing", "bottom_gains"
     ]  # fmt: skip
     assert all(fact.quote for fact in facts.values())
 
     claim = claims["ukraine_massed_120k"]
     assert claim.claimant == "Belarus"
-    assert claim.value == Value.number(120000, "troops")
+    assert claim.value == Value("number", low=120000, unit="troops", given="120k troops")
     assert (claim.verdict, claim.verdict_by) == ("preposterous", "cable")
     assert [fact.key for fact in claim.evidence] == [
         "ukraine_kursk_troops",
         "ukraine_northern_border_troops",
     ]
     third = claims["belarus_third_of_forces"]
-    assert third.value == Value.number(20000, "troops", approx=True)
+    assert third.value.display() == "approximately 20,000 troops"  # the cable's words
+    assert replace(third.value, given=None) == Value.number(20000, "troops", approx=True)
     assert third.verdict is None and third.reasoning is None  # the cable gives none
 
     for fact in facts.values():

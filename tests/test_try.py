@@ -41,7 +41,7 @@ async def test_a_pipe_of_commands_prints_each_reply_and_exits_0(tmp_path: Path) 
     code, out, err = await run_try(tmp_path, "/forces\n/claims\n")
     assert code == 0, err
     assert "you> /forces" in out and "you> /claims" in out
-    assert "about 20,000 troops" in out  # the forces briefing
+    assert "approximately 20,000 troops" in out  # the forces briefing
     assert "Claims" in out and "<b>" not in out  # Telegram's HTML shown as text
     [chart] = re.findall(r"chart saved as (\S+\.png)", out)
     assert Path(chart).read_bytes().startswith(b"\x89PNG")

@@ -62,7 +62,7 @@ async def test_webhook_with_and_without_the_secret(tmp_path: Path, telegram: Fak
             )  # fmt: skip
         assert (refused.status_code, wrong.status_code, accepted.status_code) == (403, 403, 200)
         [reply] = await telegram.wait_for(lambda: telegram.sent(9103), 30)
-        assert "about 20,000 troops" in reply.params["text"]
+        assert "approximately 20,000 troops" in reply.params["text"]
         assert telegram.sent(9101) == [] and telegram.sent(9102) == []
         assert telegram.calls_of("getUpdates") == []
     finally:

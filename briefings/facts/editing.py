@@ -372,9 +372,10 @@ def statement_voice(said_by: str | None) -> dict[str, str]:
 
 
 # Words a key never ends on: "belarusian_tanks_at_the" reads as cut mid-phrase.
-_KEY_TAIL_WORDS = frozenset(
-    "a an and as at by for from in into of on or the to with its their his her".split()
-)
+_KEY_TAIL_WORDS = frozenset({
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the",
+    "to", "with", "its", "their", "his", "her",
+})  # fmt: skip
 _KEY_LENGTH = 40
 
 

@@ -119,7 +119,7 @@ def row_value(row: RowLike) -> Value | None:
         approx=bool(row["approx"]),
         unit=row["unit"],
         # Snapshots in the history from before the column existed have no value_given.
-        given=row["value_given"] if "value_given" in row.keys() else None,
+        given=row["value_given"] if "value_given" in row.keys() else None,  # noqa: SIM118
     )
 
 

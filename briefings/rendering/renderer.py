@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -96,7 +97,15 @@ def make_environment() -> Environment:
 
 # EDITORIAL 5: the brief is one phone screen, at most this many visible characters.
 BRIEF_SCREEN = 900
-_BRIEF_CUTS: tuple[dict[str, list[Any]], ...] = ({"claims": []}, {"news": []}, {"open": []})
+# What a brief past one screen leaves out, in turn: the figures (/forces has them), the claims
+# no verdict weighs, the other claims, the news, what the preview leaves open.
+_BRIEF_CUTS: tuple[Callable[[dict[str, Any]], dict[str, Any]], ...] = (
+    lambda context: {"forces": []},
+    lambda context: {"claims": [claim for claim in context["claims"] if claim.verdict]},
+    lambda context: {"claims": []},
+    lambda context: {"news": []},
+    lambda context: {"open": []},
+)
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
@@ -177,7 +186,7 @@ class BriefingRenderer(Pages):
             for leave_out in _BRIEF_CUTS:
                 if visible_length(text) <= BRIEF_SCREEN:
                     break
-                context = {**context, **leave_out}
+                context = {**context, **leave_out(context)}
                 text = _tidy(template.render(context))
         length = visible_length(text)
         if length > MAX_MESSAGE_LENGTH:
