@@ -593,3 +593,36 @@ async def test_a_link_telegram_would_refuse_is_caught_before_anything_is_queued(
     # The cable's id came from its first, mistaken link (…/p/c): its campaign says so.
     assert links == {f"{NEW_CABLE}?utm_source=telegram&utm_medium=bot&utm_campaign=c"}
     assert len(held_notices(telegram)) == 1
+
+
+SEEDED_POST = "https://thebismarckcables.substack.com/p/belarus-accumulates-troops-fixture"
+
+
+async def test_the_feed_item_of_the_seeded_cable_gives_it_its_post_address_and_date(
+    make_settings: Any, telegram: FakeTelegram, feed: FakeFeed
+) -> None:
+    # The feed lists the first cable (its title typeset with an en dash): it is the seeded
+    # cable, which takes the post's address and date; no second cable appears.
+    item = (
+        "<item><title><![CDATA[Belarus accumulates troops near Ukraine – playing risky games"
+        " with Putin and the West.]]></title><link>" + SEEDED_POST + "</link>"
+        '<guid isPermaLink="false">' + SEEDED_POST + "</guid>"
+        "<pubDate>Tue, 27 Aug 2024 08:00:00 GMT</pubDate>"
+        "<content:encoded><![CDATA[<p>A few weeks ago, Belarus began to amass tanks.</p>"
+        "]]></content:encoded></item>"
+    )
+    feed.body = feed.body.replace(b"</channel>", item.encode() + b"</channel>")
+    settings = make_settings(feed_url=feed.url)
+    async with running_bot(settings, telegram) as bot:
+        sources = visible_text((await bot.say("/sources")).params["text"])
+        assert sources.count("Belarus accumulates troops near Ukraine") == 1
+        assert "27 Aug 2024" in sources and "the editors' dating" not in sources
+        assert "not on record" not in sources
+        brief = await bot.say("/brief")
+        assert "The Bismarck Cables, 27 Aug 2024" in visible_text(brief.params["text"])
+        assert f'<a href="{SEEDED_POST}">' in brief.params["text"]
+        links = {b["text"]: b.get("url") for row in brief.params["reply_markup"]["inline_keyboard"]
+                 for b in row}  # fmt: skip
+        assert (links["Read the cable"] or "").startswith(SEEDED_POST + "?utm_source=telegram")
+        cables = rows(settings.database_path, "SELECT id FROM cables")
+        assert len(cables) == 3  # the seeded cable and the feed's two others

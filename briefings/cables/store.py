@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +45,23 @@ class CableStore:
         return known
 
     async def insert(self, item: FeedItem, origin: str, *, pushed: bool) -> str | None:
-        """Store a new cable; return its id, or None if its guid is already stored."""
+        """Store a new cable; return its id, or None if its guid is already stored.
+
+        A cable seeded from its preview (no post address, no feed identity) that the feed now
+        lists under the same title is that cable: it takes the post's address, date and
+        teaser, and no second cable is stored.
+        """
         now = utc_now()
+        seeded = await self._seeded_as(item.title)
+        if seeded is not None:
+            await self.db.execute(
+                "UPDATE cables SET url = ?, url_is_post = 1, published = ?, dated_by = NULL,"
+                " guid = ?, subtitle = COALESCE(?, subtitle), teaser_html = ?, origin = ?,"
+                " discovered_at = ?, pushed_at = ? WHERE id = ?",
+                (item.link, item.published or None, item.guid, item.subtitle, item.teaser_html,
+                 origin, now, now if pushed else None, seeded),
+            )  # fmt: skip
+            return seeded
         cable_id = await self._free_id(item.slug)
         cursor = await self.db.execute(
             "INSERT INTO cables (id, title, subtitle, url, url_is_post, published, paid, guid,"
@@ -114,6 +131,14 @@ class CableStore:
         )
         return [_cable(row) for row in rows]
 
+    async def _seeded_as(self, title: str) -> str | None:
+        """The seeded cable with this title, not yet known by a post address, if any."""
+        rows = await self.db.fetch_all(
+            "SELECT id, title FROM cables WHERE guid IS NULL AND url_is_post = 0"
+        )
+        wanted = same_title(title)
+        return next((row["id"] for row in rows if same_title(row["title"]) == wanted), None)
+
     async def _free_id(self, slug: str) -> str:
         candidate, n = slug, 1
         while await self.get(candidate) is not None:
@@ -124,6 +149,14 @@ class CableStore:
     async def _one(self, sql: str, params: tuple[Any, ...]) -> StoredCable | None:
         row = await self.db.fetch_one(sql, params)
         return _cable(row) if row is not None else None
+
+
+_TITLE_NOISE = re.compile(r"[\W_]+")
+
+
+def same_title(title: str) -> str:
+    """A title as compared: case, quotes, dashes, spaces and end punctuation left out."""
+    return _TITLE_NOISE.sub(" ", unicodedata.normalize("NFKC", title).casefold()).strip()
 
 
 def _cable(row: RowLike) -> StoredCable:
