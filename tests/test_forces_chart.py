@@ -44,12 +44,14 @@ async def test_forces_sends_the_chart_then_the_text_then_reuses_the_file_id(
     calls = bot.telegram.calls
     assert calls.index(chart) < calls.index(text)  # the chart first, the text under it
     png = chart.params["photo"]
-    assert png_size(png) == (1280, 1280)
+    # 1280 wide, as tall as the seed's figures and claims need: within 5:4, for a phone.
+    width, height = png_size(png)
+    assert width == 1280 and 1280 < height <= 1600
     assert png == render_forces_chart(await load_forces_chart(bot.desk.store))
     assert visible_text(chart.params["caption"]) == CAPTION
     assert chart.params["parse_mode"] == "HTML"
     assert "reply_markup" not in chart.params  # the buttons go under the text, editable there
-    assert "about 20,000 troops" in visible_text(text.params["text"])
+    assert "approximately 20,000 troops" in visible_text(text.params["text"])
     assert {"text": "📤 Share", "switch_inline_query": "forces"} in buttons(text)
 
     await bot.say("/forces")
@@ -67,7 +69,7 @@ async def test_an_editors_change_uploads_the_new_chart_once(bot: RunningBot) -> 
         await bot.say("/forces")
     first, second, third = bot.telegram.photos(READER)
     assert uploaded([first, second, third]) == [True, True, False]
-    assert png_size(second.params["photo"]) == (1280, 1280)
+    assert png_size(second.params["photo"])[0] == 1280
     assert second.params["photo"] != first.params["photo"]
     assert third.params["photo"] == second.params["_file_id"]
 
@@ -92,7 +94,7 @@ async def test_when_the_chart_fails_the_text_still_goes(
     bot.telegram.fail_next("sendPhoto", status, description)
     with caplog.at_level(logging.WARNING):
         text = await bot.say("/forces")
-    assert "about 20,000 troops" in visible_text(text.params["text"])
+    assert "approximately 20,000 troops" in visible_text(text.params["text"])
     assert {"text": "📤 Share", "switch_inline_query": "forces"} in buttons(text)
     assert bot.telegram.photos(READER) == []
     assert any("forces chart not sent" in r.getMessage() for r in caplog.records)
@@ -158,7 +160,12 @@ async def test_the_fake_refuses_photos_as_telegram_would(
         with pytest.raises(BadRequest, match=r"(?i)too long"):
             await plain_bot.send_photo(READER, png, caption="x" * 1025)
         sent = await plain_bot.send_photo(READER, png, caption="🇺🇦" * 256)  # 1,024 in UTF-16
-        assert [size.width for size in sent.photo] == [90, 320, 800, 1280]
+        # Scaled as Telegram scales a photo: its longer side to each of 90, 320, 800 and 1280.
+        width, height = png_size(png)
+        assert [size.height for size in sent.photo] == [90, 320, 800, 1280]
+        assert [size.width for size in sent.photo] == [
+            round(width * side / height) for side in (90, 320, 800, 1280)
+        ]
     assert [reason for _, reason in telegram.rejections] == [
         "wrong file identifier/HTTP URL specified",
         "IMAGE_PROCESS_FAILED: not a PNG image",
@@ -200,7 +207,7 @@ async def test_a_slow_upload_holds_up_other_readers_only_briefly(
     with caplog.at_level(logging.WARNING):
         text = await bot.say("/forces", chat=other)
 
-    assert "about 20,000 troops" in visible_text(text.params["text"])
+    assert "approximately 20,000 troops" in visible_text(text.params["text"])
     assert telegram.photos(4242) == []  # the text went alone, without waiting any longer
     assert any("still under way" in r.getMessage() for r in caplog.records)
     release.set()
