@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 
 from telegram import Update
 
 from bot.context import BotContext
 from bot.editors.access import editor_only
-from bot.stats.chart import render_stats_chart
+from bot.stats.chart import render_stats_chart, stats_caption
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,9 @@ async def stats(update: Update, context: BotContext) -> None:
         log.exception("stats chart not drawn")
         png = None
     if png is not None:
-        await message.reply_photo(png, filename="stats.png")
+        # The chart says what it shows and the period it covers, in the image and here.
+        caption = html.escape(stats_caption(figures), quote=False)
+        await message.reply_photo(png, caption=caption, filename="stats.png")
     await message.reply_html(text)
 
 
