@@ -31,7 +31,7 @@ WIDTH = 1280
 # more may take it past that rather than leave figures out; past MAX_HEIGHT, rows give way.
 # A chart of a figure or two is a strip, not a square of nothing.
 MAX_HEIGHT = 2000
-MIN_HEIGHT = 400
+MIN_HEIGHT = 320
 DPI = 100
 MARGIN = 56
 _RIGHT = WIDTH - MARGIN
