@@ -119,7 +119,7 @@ MIGRATIONS: tuple[str, ...] = (
         last_result TEXT
     )
     """,
-    # 4: every statement's voice and the cable's words it rests on (EDITORIAL.md), the
+    # 4: every statement's voice and the cable's words it rests on (docs/EDITORIAL.md), the
     # verdict's voice, a cable's date that is the editors' reading, seed revisions, and a
     # situation's sides and sections as data. Rows an editor changed become the editors'.
     """

@@ -74,3 +74,119 @@ def test_the_content_imports_neither_telegram_nor_the_delivery() -> None:
                 continue
             for name in names:
                 assert name.split(".")[0] not in ("bot", "telegram"), (module, name)
+
+
+# Backticked names in the README that are not paths in the repository: what a run makes.
+MADE_WHEN_RUN = {"./data/cables.db"}
+_FILE_SUFFIX = re.compile(r"\.(py|md|toml|txt|html|png|json|ya?ml|cfg|ini|example|sh)$")
+
+
+def _named_paths(text: str) -> list[str]:
+    """The backticked names in text that look like paths in the repository: with a "/" or a
+    file suffix, and not a URL, a command, an absolute path, a placeholder or a shell line."""
+    text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    names = []
+    for name in re.findall(r"`([^`\n]+)`", text):
+        if re.search(r"[\s<>?=@*]|://", name) or name.startswith("/"):
+            continue
+        if ("/" in name or _FILE_SUFFIX.search(name)) and name not in MADE_WHEN_RUN:
+            names.append(name)
+    return names
+
+
+def _layout_paths(layout: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each path the Layout names, with where it may be: a name with a "/" inside is from the
+    top; a bare name ("store.py", "facts/") is in the folder of the bullet it stands in (the
+    folder a bullet opens with, inside its parent's), or, a file, at the top (`BENCHMARKS.md`)."""
+    found: list[tuple[str, tuple[str, ...]]] = []
+    bullets: list[tuple[int, str]] = []  # (indent, folder) of the bullets we are inside
+    parent, text = "", ""
+
+    def flush() -> None:
+        folder = bullets[-1][1] if bullets else ""
+        opening = _opening_folder(text)
+        for name in _named_paths(text):
+            if "/" in name.rstrip("/"):
+                found.append((name, (name,)))
+            elif name == opening:
+                found.append((name, (parent + name,)))
+            elif name.endswith("/"):
+                found.append((name, (folder + name,)))
+            else:
+                found.append((name, (folder + name, name)))
+
+    for line in layout.splitlines():
+        bullet = re.match(r"( *)- ", line)
+        if bullet:
+            flush()
+            indent = len(bullet.group(1))
+            while bullets and bullets[-1][0] >= indent:
+                bullets.pop()
+            parent = bullets[-1][1] if bullets else ""
+            bullets.append((indent, parent + (_opening_folder(line) or "")))
+            text = line
+        elif line.startswith(" ") and bullets:
+            text += "\n" + line  # the bullet goes on
+        else:
+            flush()
+            bullets, parent, text = [], "", line
+    flush()
+    return found
+
+
+def _opening_folder(bullet: str) -> str | None:
+    """The folder a bullet opens with ("- `facts/`: ..."), if it does."""
+    opening = re.match(r"\s*- `([\w.-]+/)`", bullet)
+    return opening.group(1) if opening else None
+
+
+def _in_repository(place: str) -> bool:
+    path = (ROOT / place).resolve()
+    return path.is_relative_to(ROOT.resolve()) and path.exists()
+
+
+def _stale(readme: str) -> list[str]:
+    before, layout = readme.split("## Layout", 1)
+    layout, _, after = layout.partition("\n## ")
+    wanted = [(name, (name,)) for name in _named_paths(before + after)]
+    wanted += _layout_paths(layout)
+    return [
+        f"{name} (looked for {' or '.join(places)})"
+        for name, places in wanted
+        if not any(_in_repository(place) for place in places)
+    ]
+
+
+def test_every_path_the_readme_names_is_in_the_repository() -> None:
+    # The whole path: a name outside the Layout is from the top of the repository, and in the
+    # Layout a module is in the folder its bullet names (briefings/rendering/, not anywhere).
+    assert _stale(README) == []
+
+
+def test_the_path_check_finds_a_module_in_the_wrong_folder() -> None:
+    stale = "## Layout\n\n- `briefings/`: the content.\n  - `rendering/`: (`sections.py`)\n"
+    assert _stale("`bot/inline.py` and `../shared/EDITORIAL.md`\n" + stale) == [
+        "bot/inline.py (looked for bot/inline.py)",
+        "../shared/EDITORIAL.md (looked for ../shared/EDITORIAL.md)",
+        "sections.py (looked for briefings/rendering/sections.py or sections.py)",
+    ]
+
+
+def test_every_path_the_editorial_rules_name_is_in_the_repository() -> None:
+    rules = (ROOT / "docs" / "EDITORIAL.md").read_text(encoding="utf-8")
+    stale = [name for name in _named_paths(rules) if not _in_repository(name)]
+    assert stale == []
+
+
+def test_the_editorial_rules_are_pointed_to_where_a_clone_has_them() -> None:
+    # The rules are the project's own, in docs/EDITORIAL.md; a clone has nothing beside it.
+    texts = [ROOT / "README.md"] + [
+        path
+        for folder in ("bench", "bot", "briefings", "docs", "tests")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in (".md", ".py", ".html", ".toml") and path != Path(__file__)
+    ]
+    for path in texts:
+        text = path.read_text(encoding="utf-8")
+        for pointer in re.findall(r"[\w./]*EDITORIAL[\w.]*", text):
+            assert pointer.rstrip(".") == "docs/EDITORIAL.md", (path.relative_to(ROOT), pointer)

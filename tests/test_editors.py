@@ -204,7 +204,7 @@ async def test_one_line_add(bot: RunningBot) -> None:
 async def test_a_figure_credited_to_a_side_is_that_sides_claim(
     bot: RunningBot, settings: Settings
 ) -> None:
-    # EDITORIAL 3: a side's number is a claim wherever it comes from, /add or /set.
+    # docs/EDITORIAL.md, rule 3: a side's number is a claim wherever it comes from, /add or /set.
     reply = text_of(
         await editor(
             bot,

@@ -1,6 +1,6 @@
 """The seed against the cable it comes from: every statement's voice and the cable's words.
 
-EDITORIAL.md, rule 2: each seeded statement carries the exact words of the cable it rests on
+docs/EDITORIAL.md, rule 2: each seeded statement carries the exact words of the cable it rests on
 (a quote span), and words in curly quotes are the cable's own. Both are checked here against
 the cable's text, shipped beside the seed.
 """

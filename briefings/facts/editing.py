@@ -122,7 +122,7 @@ class FactEditor:
             if before is None or before["retired_at"] is not None:
                 raise InputError(f"there is no live fact {key!r}: /facts lists the keys")
             if said_by is not None and _side_speaks(said_by, situation):
-                # A side's number is its claim (EDITORIAL 3): the figure stays as it is.
+                # A side's number is its claim (docs/EDITORIAL.md, rule 3): the figure stays.
                 draft = ClaimDraft(
                     claimant=said_by.strip(), claim=_unquoted(before["label"]),
                     as_of=as_of or self.today().isoformat(), value=value, source_url=source_url,
@@ -406,8 +406,8 @@ def statement_row(
 ) -> tuple[Kind, dict[str, Any]]:
     """The row an editor's new statement is saved as, its key still the text to make one from.
 
-    A figure credited to a side of the situation is that side's claim (EDITORIAL 3); anything
-    else an editor adds is theirs, or of whoever they name (per the editors).
+    A figure credited to a side of the situation is that side's claim (docs/EDITORIAL.md,
+    rule 3); anything else an editor adds is theirs, or of whoever they name (per the editors).
     """
     if isinstance(draft, FactDraft) and _side_speaks(draft.claimant, situation):
         draft = ClaimDraft(claimant=draft.claimant, claim=draft.label, as_of=draft.as_of,

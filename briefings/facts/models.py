@@ -41,7 +41,7 @@ class Fact:
     source_url: str | None = None
     edited_by: str | None = None
     position: int = 0
-    # Whose statement it is (EDITORIAL.md): "side", "cable", "cited" (claimant names who,
+    # Whose statement it is (docs/EDITORIAL.md): "side", "cable", "cited" (claimant names who,
     # per the cable or, without a cable, per the editors) or "editors".
     voice: str = "cable"
     quote: str | None = None  # the cable's exact words it rests on

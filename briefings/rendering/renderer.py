@@ -95,7 +95,7 @@ def make_environment() -> Environment:
     return env
 
 
-# EDITORIAL 5: the brief is one phone screen, at most this many visible characters.
+# docs/EDITORIAL.md, rule 5: the brief is one phone screen, at most this many visible characters.
 BRIEF_SCREEN = 900
 # What a brief past one screen leaves out, in turn: the figures (/forces has them), the claims
 # no verdict weighs, the other claims, the news, what the preview leaves open.
