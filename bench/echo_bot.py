@@ -1,7 +1,7 @@
 """The floor: a bare python-telegram-bot bot that echoes every message, nothing more.
 
-`--aiohttp` gives it the bot's own HTTP client (bot/telegram_http.py), to tell how much of a
-difference between the two bots is the client and how much is the bot's own work.
+`--aiohttp` gives it the bot's own HTTP client (bot/plumbing/telegram_http.py), to tell how
+much of a difference between the two bots is the client and how much is the bot's own work.
 """
 
 import sys

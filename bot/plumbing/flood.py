@@ -64,7 +64,8 @@ def _is_request(update: Update) -> bool:
     """What the bot answers: messages in private chats, commands, button taps.
 
     Inline queries are not counted: Telegram sends one per keystroke of "@bot forces", their
-    answers come from the render cache, and Telegram caches them for everyone (bot/inline.py).
+    answers come from the render cache, and Telegram caches them for everyone
+    (bot/readers/inline.py).
     """
     if update.callback_query is not None:
         return True

@@ -78,7 +78,7 @@ def briefing_keyboard(
     if briefing.section.offers_trial or briefing.section.kind == "brief":
         rows.append([InlineKeyboardButton(TRIAL_BUTTON_TEXT, url=link(trial_url, campaign))])
     if share:
-        # Opens the chat picker with "@bot <section>" typed: bot/inline.py does the rest.
+        # Opens the chat picker with "@bot <section>" typed: bot/readers/inline.py does the rest.
         rows.append(
             [InlineKeyboardButton(SHARE_BUTTON_TEXT, switch_inline_query=briefing.section.name)]
         )
