@@ -9,6 +9,7 @@ transaction has written so far.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import sqlite3
@@ -128,7 +129,15 @@ class Database:
             yield
             return
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+            except asyncio.CancelledError:
+                # The BEGIN was handed to the connection's thread before the await and runs
+                # there all the same. Without a ROLLBACK queued behind it, the lock would go
+                # to the next writer with the connection still inside this transaction, and
+                # its BEGIN would fail ("cannot start a transaction within a transaction").
+                await self._roll_back_quietly()
+                raise
             token = self._in_transaction.set(True)
             try:
                 yield
@@ -139,6 +148,13 @@ class Database:
                 await self._writer.execute("COMMIT")
             finally:
                 self._in_transaction.reset(token)
+
+    async def _roll_back_quietly(self) -> None:
+        # The connection's thread runs statements in the order they were queued, and this one
+        # is queued before the await: even a second cancellation leaves it behind the BEGIN.
+        # A BEGIN that failed (another process's lock) left nothing to roll back.
+        with contextlib.suppress(sqlite3.Error):
+            await self._writer.execute("ROLLBACK")
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Cursor:
         """Run one write statement inside the caller's transaction."""

@@ -64,6 +64,8 @@ class Inbox:
         self._kept: list[tuple[int, str, str]] = []
         self._handled: list[int] = []
         self._clearing: asyncio.TimerHandle | None = None
+        # Writes under way, each on a task of its own (see flush): close waits for them.
+        self._writing: set[asyncio.Task[None]] = set()
 
     def keep(self, update: Update, body: dict[str, Any] | None = None) -> None:
         """Hold an update until the next flush writes it: its body as Telegram sent it where
@@ -72,11 +74,31 @@ class Inbox:
         self._kept.append((update.update_id, text, utc_now()))
 
     async def flush(self) -> None:
-        """Write the updates kept since the last flush, and clear the handled ones."""
+        """Write the updates kept since the last flush, and clear the handled ones.
+
+        The write runs on a task of its own, which a cancelled caller does not stop: PTB
+        cancels the getUpdates under way when polling stops (and does not wait for it), and
+        that call begins with this write. Cut off there, the batch was lost (handled updates
+        handled again at the next start) and the next write found the connection still
+        inside the cut-off transaction.
+        """
+        write = self._write_soon()
+        if write is not None:
+            await asyncio.shield(write)
+
+    def _write_soon(self) -> asyncio.Task[None] | None:
         kept, self._kept = self._kept, []
         handled, self._handled = self._handled, []
         if not kept and not handled:
-            return
+            return None
+        write = asyncio.get_running_loop().create_task(
+            self._write(kept, handled), name="inbox-write"
+        )
+        self._writing.add(write)
+        write.add_done_callback(self._writing.discard)
+        return write
+
+    async def _write(self, kept: list[tuple[int, str, str]], handled: list[int]) -> None:
         try:
             async with self.db.transaction():
                 await self.db.executemany(_KEEP, kept)
@@ -98,7 +120,7 @@ class Inbox:
 
     def _clear(self) -> None:
         self._clearing = None
-        asyncio.get_running_loop().create_task(self.flush(), name="inbox-clear")
+        self._write_soon()
 
     @classmethod
     async def open(cls, database: Path, main: Database) -> Inbox:
@@ -118,6 +140,9 @@ class Inbox:
             self._clearing.cancel()
             self._clearing = None
         await self.flush()
+        # Writes begun by callers since cancelled (a stopped getUpdates) end before the file
+        # is closed under them.
+        await asyncio.gather(*self._writing)
         await self.db.close()
 
     async def waiting(self) -> list[dict[str, Any]]:
