@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
 import json
 import ssl
 from collections.abc import Awaitable, Callable
@@ -177,7 +178,9 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {message}") from err
 
     def _proxy_for(self, url: str) -> str | None:
-        """HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY, as PTB's httpx client honoured them.
+        """HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY, as PTB's httpx client honoured them,
+        except for a Bot API on this machine (`cables-bot try`'s, a local telegram-bot-api
+        server): a proxy elsewhere cannot reach this machine's loopback, so it is never used.
 
         Looked up once per scheme and host: aiohttp's own trust_env reads the environment and
         ~/.netrc on every call, which tripled the CPU a call costs.
@@ -187,7 +190,9 @@ class AiohttpRequest(BaseRequest):
         if origin not in self._proxies:
             proxies = getproxies_environment()
             # On Linux, proxy_bypass is proxy_bypass_environment: NO_PROXY.
-            bypass = parts.hostname is not None and bool(proxy_bypass(parts.hostname))
+            bypass = parts.hostname is not None and (
+                is_loopback(parts.hostname) or bool(proxy_bypass(parts.hostname))
+            )
             self._proxies[origin] = None if bypass else (
                 proxies.get(parts.scheme) or proxies.get("all"))  # fmt: skip
         return self._proxies[origin]
@@ -212,6 +217,17 @@ class AiohttpRequest(BaseRequest):
         return aiohttp.ClientTimeout(
             total=total, connect=acquire, sock_connect=connect, sock_read=read
         )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether host names this machine: localhost, 127.0.0.0/8 or ::1."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _seconds(given: object, default: float | None) -> float | None:

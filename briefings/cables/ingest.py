@@ -32,6 +32,9 @@ FETCH_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # read, so a byte every few seconds would keep a poll, or an editor's /publish, for ever).
 FETCH_DEADLINE_SECONDS = 60.0
 USER_AGENT = "cables-bot (+https://thebismarckcables.substack.com)"
+# A feed on this machine (`cables-bot try --feed`, a test's) is fetched directly, whatever
+# HTTP(S)_PROXY says: a proxy elsewhere cannot reach this machine's loopback.
+_DIRECT = {"all://127.0.0.1": None, "all://localhost": None, "all://[::1]": None}
 
 # Called with a new cable's id inside the transaction that stores it.
 OnNewCable = Callable[[str], Awaitable[object]]
@@ -86,7 +89,10 @@ class CableIngest:
         self.feed_host = _host(feed_url)
         self.hosts = {self.feed_host, *(host.lower() for host in page_hosts)}
         self.client = client or httpx.AsyncClient(
-            timeout=FETCH_TIMEOUT, follow_redirects=True, headers={"User-Agent": USER_AGENT}
+            timeout=FETCH_TIMEOUT,
+            follow_redirects=True,
+            headers={"User-Agent": USER_AGENT},
+            mounts=_DIRECT,
         )
         # Every request, redirects included, goes to the newsletter's own hosts only.
         self.client.event_hooks["request"] = [*self.client.event_hooks["request"], self._check]
