@@ -67,6 +67,18 @@ class Services:
     ) -> Services:
         """Open the database named in settings and build the services on it."""
         db = await open_database(settings.database_path, DELIVERY, STATS)
+        try:
+            return await cls._build(settings, bot, budget, db, webhook=webhook)
+        except BaseException:
+            # Each connection has a thread of its own that is no daemon: left open, the
+            # process would never exit after the failed start.
+            await db.close()
+            raise
+
+    @classmethod
+    async def _build(
+        cls, settings: Settings, bot: Bot, budget: SendBudget, db: Database, *, webhook: bool
+    ) -> Services:
         situations = Situations(db)
         pages = Pages()
         desks = Desks(db, situations, pages)

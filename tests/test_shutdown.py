@@ -1,5 +1,6 @@
 """Stopping cuts no write in two: PTB cancels the getUpdates under way when polling stops (and
-does not wait for it), and that call begins with the inbox's write (bot/plumbing/inbox.py)."""
+does not wait for it), and that call begins with the inbox's write (bot/plumbing/inbox.py).
+A start that fails half-way still lets the process exit."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from bot.plumbing.inbox import INBOX, Inbox
 from bot.sandbox.tryout import TryOptions, try_bot
 from bot.settings import Settings
 from briefings.database import Database, Schema
+from tests.fake_telegram import FakeTelegram
+from tests.test_cli import cables_bot, cli_env
 
 NUMBERS = Schema("numbers", ("CREATE TABLE numbers (n INTEGER NOT NULL)",))
 
@@ -108,3 +111,17 @@ async def test_a_hundred_try_exits_write_the_inbox_every_time(
         assert out.getvalue().count("bot> ") == 2  # both answered
     problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert problems == []
+
+
+async def test_a_start_that_fails_half_way_exits(tmp_path: Path, telegram: FakeTelegram) -> None:
+    """The main database opens, then the inbox cannot (its path is a folder): the process
+    ends with the reason, rather than hang on the main database's open connections."""
+    (tmp_path / "data" / "cables.inbox.db").mkdir(parents=True)
+    bot = await cables_bot("run", env=cli_env(tmp_path, telegram), cwd=tmp_path)
+    try:
+        _, stderr = await asyncio.wait_for(bot.communicate(), 30)
+    finally:
+        if bot.returncode is None:
+            bot.kill()  # hung: the failure under test
+    assert bot.returncode == 1
+    assert "unable to open database file" in stderr.decode()
