@@ -39,32 +39,31 @@ async def list_cables(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None  # editor_only let the update through
     working = await context.situations.working(user.id)
+    keyboard = attach_keyboard(cables, working.id)
     await message.reply_html(
         context.pages.render_page(
             "editor_cables",
             rows=rows,
             feed=feed,
             working=working,
+            attachable=keyboard is not None,
             paid=context.settings.paid_broadcast,
             star_per_push=STARS_PER_PAID_PUSH,
         ),
-        reply_markup=attach_keyboard(cables, working.id) if cables else None,
+        reply_markup=keyboard,
     )
 
 
-def attach_keyboard(cables: list[StoredCable], situation_id: str) -> InlineKeyboardMarkup:
-    """A button per cable not yet attached to the editor's situation: a tap attaches it."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    f"📎 {cable.title[:40]}", callback_data=f"{ATTACH_PREFIX}{cable.rowid}"
-                )
-            ]
-            for cable in cables
-            if cable.situation_id != situation_id
-        ]
-    )
+def attach_keyboard(cables: list[StoredCable], situation_id: str) -> InlineKeyboardMarkup | None:
+    """A button per cable not yet attached to the editor's situation: a tap attaches it.
+    None when every cable is attached: Telegram refuses a keyboard without a button."""
+    rows = [
+        [InlineKeyboardButton(f"📎 {cable.title[:40]}",
+                              callback_data=f"{ATTACH_PREFIX}{cable.rowid}")]
+        for cable in cables
+        if cable.situation_id != situation_id
+    ]  # fmt: skip
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 @editor_only("attach")

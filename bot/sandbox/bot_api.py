@@ -456,7 +456,7 @@ class LocalBotApi:
         if stored["text"] is None:
             raise HtmlRejected("there is no text in the message to edit")
         self._check_text(params, text)
-        check_reply_markup(params.get("reply_markup"), self.refused_hosts)
+        check_reply_markup(params.get("reply_markup"), self.refused_hosts, editing=True)
         if stored["text"] == text and stored["reply_markup"] == params.get("reply_markup"):
             raise HtmlRejected(
                 "message is not modified: specified new message content and reply markup "

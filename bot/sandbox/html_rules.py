@@ -83,17 +83,25 @@ def _check_attributes(name: str, attrs: str) -> None:
         raise HtmlRejected('can\'t parse entities: span needs class="tg-spoiler"')
 
 
-def check_reply_markup(markup: object, refused_hosts: frozenset[str] = frozenset()) -> None:
+def check_reply_markup(
+    markup: object, refused_hosts: frozenset[str] = frozenset(), *, editing: bool = False
+) -> None:
     """Raise HtmlRejected (as Telegram's 400) for a malformed inline keyboard, or for a
-    button linking to one of refused_hosts (hosts Telegram rejects, as it does some)."""
+    button linking to one of refused_hosts (hosts Telegram rejects, as it does some).
+
+    A keyboard without a button is refused with a new message, as Telegram does; an edit may
+    send one, to take the buttons away."""
     if markup is None:
         return
     if not isinstance(markup, dict) or not isinstance(markup.get("inline_keyboard"), list):
         raise HtmlRejected("can't parse reply keyboard markup JSON object")
+    rows = markup["inline_keyboard"]
+    if not editing and not any(isinstance(row, list) and row for row in rows):
+        raise HtmlRejected("can't parse reply keyboard markup JSON object")
     kinds = {"url", "callback_data", "switch_inline_query", "switch_inline_query_current_chat",
              "switch_inline_query_chosen_chat", "login_url", "web_app", "callback_game", "pay",
              "copy_text"}  # fmt: skip
-    for row in markup["inline_keyboard"]:
+    for row in rows:
         if not isinstance(row, list):
             raise HtmlRejected(
                 'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'

@@ -1,0 +1,95 @@
+"""Replies that say what is true for the chat they go to, in English that counts right:
+/cables once everything is attached, /forget, /daily off, /facts, /publish, the description."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.profile import profile_texts
+from briefings.plurals import counted
+from briefings.rendering.renderer import Pages
+from briefings.rendering.telegram_html import visible_text
+from tests import factories
+from tests.conftest import RunningBot, running_bot
+from tests.fake_feed import FakeFeed
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+
+def text_of(call: Any) -> str:
+    return visible_text(call.params.get("text") or call.params.get("caption") or "")
+
+
+def callbacks(call: Any, prefix: str = "") -> list[str]:
+    rows = (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [b["callback_data"] for row in rows for b in row
+            if "callback_data" in b and b["callback_data"].startswith(prefix)]  # fmt: skip
+
+
+async def editor(bot: RunningBot, text: str) -> Any:
+    return await bot.send(factories.editor_message(text))
+
+
+@pytest.fixture
+async def feeding_bot(
+    make_settings: Any, telegram: FakeTelegram, feed: FakeFeed
+) -> AsyncIterator[RunningBot]:
+    """A bot whose first feed poll brought the feed's cables in."""
+    async with running_bot(make_settings(feed_url=feed.url), telegram) as bot:
+        yield bot
+
+
+# ---------------------------------------------------------------------- keyboards
+async def call_bot_api(telegram: FakeTelegram, method: str, body: dict[str, Any]) -> Any:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{telegram.base_url}{TOKEN}/{method}", json=body) as response,
+    ):
+        return await response.json()
+
+
+async def test_the_bot_api_refuses_a_new_message_with_a_keyboard_without_a_button(
+    telegram: FakeTelegram,
+) -> None:
+    empty: dict[str, Any] = {"inline_keyboard": []}
+    refused = await call_bot_api(
+        telegram, "sendMessage", {"chat_id": 1, "text": "x", "reply_markup": empty}
+    )
+    assert refused == {
+        "ok": False, "error_code": 400,
+        "description": "Bad Request: can't parse reply keyboard markup JSON object",
+    }  # fmt: skip
+    rowless: dict[str, Any] = {"inline_keyboard": [[]]}
+    assert not (await call_bot_api(
+        telegram, "sendMessage", {"chat_id": 1, "text": "x", "reply_markup": rowless}
+    ))["ok"]  # fmt: skip
+    # An edit may send one: that takes the buttons away.
+    button = {"inline_keyboard": [[{"text": "b", "callback_data": "b"}]]}
+    sent = await call_bot_api(
+        telegram, "sendMessage", {"chat_id": 1, "text": "x", "reply_markup": button}
+    )
+    edited = await call_bot_api(telegram, "editMessageText", {
+        "chat_id": 1, "message_id": sent["result"]["message_id"], "text": "y",
+        "reply_markup": empty,
+    })  # fmt: skip
+    assert edited["ok"]
+
+
+async def test_cables_once_every_cable_is_attached_sends_no_keyboard(
+    feeding_bot: RunningBot,
+) -> None:
+    bot = feeding_bot
+    listing = await editor(bot, "/cables")
+    taps = callbacks(listing, "attach:")
+    assert taps  # the feed's cables, none attached to the editor's situation yet
+    for tap in taps:
+        await bot.tap(listing, tap, factories.editor())
+    listing = await editor(bot, "/cables")
+    assert "reply_markup" not in listing.params  # Telegram refuses an empty keyboard
+    text = text_of(listing)
+    assert f"Every cable here is attached to {factories.SITUATION}" in text
+    assert "Tap a cable below" not in text
+    # (running_bot checks on exit that the Bot API refused none of the bot's calls)
