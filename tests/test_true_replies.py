@@ -93,3 +93,43 @@ async def test_cables_once_every_cable_is_attached_sends_no_keyboard(
     assert f"Every cable here is attached to {factories.SITUATION}" in text
     assert "Tap a cable below" not in text
     # (running_bot checks on exit that the Bot API refused none of the bot's calls)
+
+
+# ---------------------------------------------------------------------- counts and words
+def test_a_count_takes_the_singular_for_one_only() -> None:
+    assert counted(1, "claim") == "1 claim"
+    assert counted(0, "claim") == "0 claims"
+    assert counted(2, "more time") == "2 more times"
+    assert counted(1200, "subscriber") == "1,200 subscribers"
+    assert counted(3, "person", "people") == "3 people"
+
+
+async def test_facts_shows_a_claim_without_a_verdict_and_counts_one_claim(bot: RunningBot) -> None:
+    await editor(bot, "/retire ukraine_massed_120k")
+    listing = text_of(await editor(bot, "/facts claims"))
+    assert listing.startswith("Claims (1 claim).")
+    assert "\nNo verdict on record.\nas of Aug 2024" in listing
+    assert "noneas of" not in listing and "Verdict: none" not in listing
+
+
+async def test_publish_to_one_subscriber_says_one_subscriber(
+    feeding_bot: RunningBot, feed: FakeFeed
+) -> None:
+    await feeding_bot.services.subscribers.subscribe(31, "private", "Reader 31")
+    feed.pages["/p/late"] = b'<html><head><meta property="og:title" content="Late"></head></html>'
+    reply = await editor(feeding_bot, f"/publish {feed.page_url('/p/late')}")
+    assert "Pushing Late to 1 subscriber. /cables shows the progress." in text_of(reply)
+
+
+async def test_the_description_says_what_start_shows(bot: RunningBot) -> None:
+    description, _ = profile_texts(Pages(), await bot.services.situations.current())
+    assert "Press Start for the brief" not in description
+    assert (
+        "Press Start: it shows the sections to pick from, and a button to have each new cable "
+        "sent here." in description
+    )
+    start = await bot.say("/start")
+    assert {f"section:{s.name}:{factories.SITUATION}" for s in factories.SECTIONS} <= set(
+        callbacks(start)
+    )
+    assert "subscribe" in callbacks(start)

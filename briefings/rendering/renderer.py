@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from briefings.facts.models import Cable, Fact
 from briefings.facts.store import FactsNow, FactStore
 from briefings.facts.values import Value, counts_people
+from briefings.plurals import counted
 from briefings.rendering.links import tagged
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 from briefings.situations import Section, Situation
@@ -90,6 +91,7 @@ def make_environment() -> Environment:
     env.filters["cable_name"] = cable_name
     env.filters["host"] = host
     env.filters["tagged"] = tagged
+    env.filters["counted"] = counted
     # A fact counted in people: the figures the brief and the chart set side by side.
     env.tests["counts_people"] = lambda fact: counts_people(fact.value)
     return env
