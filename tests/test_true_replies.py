@@ -95,6 +95,35 @@ async def test_cables_once_every_cable_is_attached_sends_no_keyboard(
     # (running_bot checks on exit that the Bot API refused none of the bot's calls)
 
 
+# ---------------------------------------------------------------------- /forget
+async def test_forget_right_after_a_brief_erases_and_counts_the_day_not_yet_written(
+    bot: RunningBot,
+) -> None:
+    await bot.say("/brief")  # counted in memory; written to the database every minute
+    reply = text_of(await bot.say("/forget"))
+    assert "the 1 day you were counted as a reader" in reply
+    await bot.services.stats.flush()
+    assert not await bot.services.db.fetch_all(
+        "SELECT day FROM readers_seen WHERE user_id = ?", (factories.READER_ID,)
+    )
+
+
+async def test_forget_in_a_subscribed_group_says_the_group_keeps_its_subscription(
+    bot: RunningBot,
+) -> None:
+    group = factories.group_chat()
+    bot.telegram.admins[factories.GROUP_ID] = {factories.READER_ID}
+    await bot.send(factories.message("/subscribe", chat=group))
+    reply = text_of(await bot.send(factories.message("/forget", chat=group)))
+    assert "no subscription of your own (there was none)" in reply
+    assert (
+        "This group's subscription is the group's, not yours: it stays, and its administrators "
+        "can stop it with /unsubscribe." in reply
+    )
+    subscriber = await bot.services.subscribers.get(factories.GROUP_ID)
+    assert subscriber is not None and subscriber.subscribed
+
+
 # ---------------------------------------------------------------------- counts and words
 def test_a_count_takes_the_singular_for_one_only() -> None:
     assert counted(1, "claim") == "1 claim"

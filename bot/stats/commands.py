@@ -7,6 +7,7 @@ import html
 import logging
 
 from telegram import Update
+from telegram.constants import ChatType
 
 from bot.context import BotContext
 from bot.editors.access import editor_only
@@ -38,13 +39,18 @@ async def stats(update: Update, context: BotContext) -> None:
 
 async def forget(update: Update, context: BotContext) -> None:
     """Erase what the bot keeps about this user: their subscription and daily briefing (in
-    their private chat), and the days they were seen."""
+    their private chat), and the days they were seen. Sent in a group, it leaves the group's
+    subscription alone (the group's, not the user's) and says so."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     subscribed = await context.subscribers.forget(user.id)
     days = await context.stats.forget(user.id)
     log.info("forgot a user (subscription=%s, days=%d)", subscribed, days)
-    await message.reply_html(
-        context.pages.render_page("forget", subscription=subscribed, days=days)
-    )
+    group = message.chat.type != ChatType.PRIVATE
+    here = await context.subscribers.get(message.chat.id) if group else None
+    text = context.pages.render_page(
+        "forget", subscription=subscribed, days=days, group=group,
+        group_subscribed=here is not None and here.subscribed,
+    )  # fmt: skip
+    await message.reply_html(text)

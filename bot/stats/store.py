@@ -93,13 +93,16 @@ class Stats:
             log.warning("stats not written (%d counts): %s", len(counts), exc)
 
     async def forget(self, user_id: int) -> int:
-        """Erase the days a user was seen; return how many."""
+        """Erase the days a user was seen, those still in memory too (written only every
+        minute or so); return how many days that was."""
+        held = {day for day, user in self._seen if user == user_id}
         self._seen = {(day, user) for day, user in self._seen if user != user_id}
         async with self.db.transaction():
-            cursor = await self.db.execute(
-                "DELETE FROM readers_seen WHERE user_id = ?", (user_id,)
+            rows = await self.db.fetch_all(
+                "SELECT day FROM readers_seen WHERE user_id = ?", (user_id,)
             )
-        return cursor.rowcount
+            await self.db.execute("DELETE FROM readers_seen WHERE user_id = ?", (user_id,))
+        return len(held | {str(row[0]) for row in rows})
 
     async def figures(self, days: int = 30) -> Figures:
         await self.flush()
