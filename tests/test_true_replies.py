@@ -124,6 +124,23 @@ async def test_forget_in_a_subscribed_group_says_the_group_keeps_its_subscriptio
     assert subscriber is not None and subscriber.subscribed
 
 
+# ---------------------------------------------------------------------- /daily off
+async def test_daily_off_says_what_still_comes_to_this_chat(bot: RunningBot) -> None:
+    alone = text_of(await bot.say("/daily off"))
+    assert "New cables still arrive" not in alone
+    assert alone.startswith("The daily briefing was not on. This chat is not subscribed either")
+
+    await bot.say("/daily on 07:30")
+    off = text_of(await bot.say("/daily off"))
+    assert off.startswith("Daily briefing off. New cables still arrive as they come out")
+
+    await bot.say("/unsubscribe")
+    group = factories.group_chat()
+    bot.telegram.admins[factories.GROUP_ID] = {factories.READER_ID}
+    in_group = text_of(await bot.send(factories.message("/daily off", chat=group)))
+    assert "This group is not subscribed either" in in_group
+
+
 # ---------------------------------------------------------------------- counts and words
 def test_a_count_takes_the_singular_for_one_only() -> None:
     assert counted(1, "claim") == "1 claim"

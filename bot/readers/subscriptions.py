@@ -116,7 +116,11 @@ async def daily(update: Update, context: BotContext) -> None:
     if args[0].lower() == "off":
         if setting is not None:
             await context.daily.clear(chat.id)
-        await _reply(message, context, "daily_off")
+        # What still comes to this chat depends on its subscription to new cables.
+        subscriber = await context.subscribers.get(chat.id)
+        subscribed = subscriber is not None and subscriber.subscribed
+        await _reply(message, context, "daily_off", was_on=setting is not None,
+                     subscribed=subscribed)  # fmt: skip
         return
     remembered = await _remembered_zone(context, chat.id)
     wanted, problem = read_daily_setting(args[1:], setting, remembered)
