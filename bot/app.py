@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
@@ -64,7 +65,8 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
         await keep_updates(app, services.inbox)
         # The command menus are not needed to answer: set them beside the first replies, not
         # before them (on a real network each call is a round trip to Telegram).
-        services.menus = asyncio.create_task(set_menus_and_profile(app, settings), name="menus")
+        services.set_menus = functools.partial(set_menus_and_profile, app, settings)
+        services.menus = asyncio.create_task(services.set_menus(), name="menus")
         services.background.add(services.menus)
         services.worker.start()
         # A cable whose rows a stop left part-written gets the rest.

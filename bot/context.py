@@ -4,6 +4,7 @@ through which every handler and job reaches them (PTB's `ContextTypes(context=..
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,9 @@ class Services:
     links: Links
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     menus: asyncio.Task[None] | None = None  # the command menus being set at start
+    # Sets the command menus and the profile from the current situation (bot/app.py): at
+    # start, and again as soon as the editors choose another (menus_follow).
+    set_menus: Callable[[], Awaitable[None]] | None = None
     # Which errors the editors heard of lately (bot/plumbing/errors.py).
     error_digest: ErrorDigest = field(default_factory=ErrorDigest)
 
@@ -120,6 +124,14 @@ class Services:
 
     def is_editor(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids
+
+    async def menus_follow(self) -> None:
+        """Set the menus and profile again, for the situation now current: after those set
+        at start, so that the later setting is the one Telegram keeps."""
+        if self.menus is not None:
+            await asyncio.wait({self.menus})
+        if self.set_menus is not None:
+            await self.set_menus()
 
     async def stop_background(self) -> None:
         """Stop taking new work: finish the push worker's sends, cancel other tasks."""

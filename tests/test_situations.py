@@ -67,7 +67,10 @@ async def test_readers_reach_a_second_situation_by_its_slug(two: RunningBot) -> 
     assert "Belarus masses troops on the Ukrainian border (August 2024): what every command" in (
         listing
     )
-    assert f"/brief {SLUG}  /fleets {SLUG}  /claims {SLUG}  /airspace {SLUG}" in listing
+    # Another situation's sections are deep links (tests/test_situation_taps.py).
+    assert "Naval drills in a test strait (March 2025)\n/brief  /fleets  /claims  /airspace" in (
+        listing
+    )
 
     brief = text_of(await two.say(f"/brief {SLUG}"))
     assert brief.startswith("📋 Naval drills in a test strait\n\nBottom line")
@@ -98,9 +101,10 @@ async def test_readers_reach_a_second_situation_by_its_slug(two: RunningBot) -> 
 
     deep = await figures(two, f"/start fleets-{SLUG}")
     assert "Fleets: Naval drills in a test strait" in deep
-    # The default situation's commands are untouched; a section it lacks is unknown there.
+    # The default situation's commands are untouched; a section it lacks comes from the
+    # situation that has it (tests/test_situation_taps.py).
     assert "Belarus masses troops" in text_of(await two.say("/brief"))
-    assert "/airspace" in text_of(await two.say("/airspace"))  # "I don't know /airspace"
+    assert text_of(await two.say("/airspace")).startswith("✈️ The airspace")
     missing = text_of(await two.say("/brief nowhere-land"))
     assert "There is no situation called nowhere-land" in missing
 

@@ -43,6 +43,9 @@ async def situation(update: Update, context: BotContext) -> None:
             chosen = await _existing(context, words[1])
             await registry.set_current(chosen)
             log.info("situation current id=%s editor=%s", chosen, user.id)
+            # Readers' menus show the new situation's sections from now on, not at the next
+            # start; commands of the old one still answer (bot/readers/sections.py).
+            await context.services.menus_follow()
         elif len(words) == 1:
             await registry.set_working(user.id, await _existing(context, words[0]))
         else:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -18,6 +19,8 @@ SUBSCRIBE_BUTTON_TEXT = "🔔 Subscribe: new cables sent here"
 SHARE_BUTTON_TEXT = "📤 Share"
 OPEN_BOT_BUTTON_TEXT = "Open the bot"
 _BUTTONS_PER_ROW = 3
+# What Telegram passes on as a deep link's start parameter: up to 64 of these characters.
+_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Makes a newsletter link for a surface (campaign): tagged, and counted in webhook mode
 # (bot/stats/links.py).
 LinkMaker = Callable[[str, str], str]
@@ -83,6 +86,31 @@ def briefing_keyboard(
             [InlineKeyboardButton(SHARE_BUTTON_TEXT, switch_inline_query=briefing.section.name)]
         )
     return Keyboard(rows)
+
+
+def deep_link(bot_username: str, section: str, situation_id: str | None = None) -> str | None:
+    """The t.me link that opens a section (of situation_id, or the default one) in a private
+    chat with the bot, as /start does with it (bot/readers/sections.py); None where the
+    parameter would be longer than Telegram passes on."""
+    payload = section if situation_id is None else f"{section}-{situation_id}"
+    if not _START_PARAMETER.fullmatch(payload):
+        return None
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+def situations_keyboard(situations: Iterable[Situation]) -> InlineKeyboardMarkup | None:
+    """Under /situations: one button per situation, opening its brief (its first section
+    where it has no brief) in place of the list."""
+    rows = []
+    for situation in situations:
+        first = next((s for s in situation.sections if s.kind == "brief"), None)
+        first = first or (situation.sections[0] if situation.sections else None)
+        if first is not None:
+            label = f"{first.button}: {situation.title}"[:60]
+            rows.append([InlineKeyboardButton(
+                label, callback_data=section_callback(first.name, situation.id)
+            )])  # fmt: skip
+    return Keyboard(rows) if rows else None
 
 
 def card_keyboard(

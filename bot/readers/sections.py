@@ -13,7 +13,12 @@ from telegram.ext import filters
 from bot.context import BotContext
 from bot.readers import subscriptions
 from bot.readers.forces_photo import CHART_KIND, reply_with_chart
-from bot.readers.keyboards import SECTION_CALLBACK_PREFIX, start_keyboard
+from bot.readers.keyboards import (
+    SECTION_CALLBACK_PREFIX,
+    deep_link,
+    situations_keyboard,
+    start_keyboard,
+)
 from bot.settings import NEWSLETTER_URL
 from briefings.situations import Situation
 
@@ -52,7 +57,7 @@ async def start(update: Update, context: BotContext) -> None:
         return
     # "<section>" or "<section>-<situation>": a section, of the default situation or another.
     name, _, slug = payload.partition("-")
-    situation = await _situation(context, slug or None)
+    situation = await _situation_with(context, name, slug or None)
     if situation is not None and situation.section(name) is not None:
         await send_briefing(message, situation, name, context)
         return
@@ -75,7 +80,7 @@ async def section_or_unknown(update: Update, context: BotContext) -> None:
     if addressee and addressee.lower() != context.bot.username.lower():
         return  # addressed to another bot
     slug = rest[0].lower() if rest else None
-    situation = await _situation(context, slug)
+    situation = await _situation_with(context, name.lower(), slug)
     if situation is not None and situation.section(name.lower()) is not None:
         await send_briefing(message, situation, name.lower(), context)
         return
@@ -142,12 +147,19 @@ async def situations(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    situations = await context.situations.all()
+    current = await context.situations.current()
+    # "/brief <slug>" is no command a tap can send (Telegram sends "/brief" alone): another
+    # situation's sections are deep links, and a button opens each situation's brief.
+    links = {
+        situation.id: {section.name: deep_link(context.bot.username, section.name, situation.id)
+                       for section in situation.sections}
+        for situation in situations
+    }  # fmt: skip
     text = context.pages.render_page(
-        "situations",
-        situations=await context.situations.all(),
-        current=await context.situations.current(),
+        "situations", situations=situations, current=current, links=links
     )
-    await message.reply_html(text)
+    await message.reply_html(text, reply_markup=situations_keyboard(situations))
 
 
 async def _situation(context: BotContext, slug: str | None) -> Situation | None:
@@ -155,6 +167,18 @@ async def _situation(context: BotContext, slug: str | None) -> Situation | None:
     if slug is None:
         return await context.situations.current()
     return await context.situations.get(slug)
+
+
+async def _situation_with(context: BotContext, name: str, slug: str | None) -> Situation | None:
+    """The situation a reader named; where they named none, the default one, or, for a section
+    the default lacks, the first situation that has it: a command in an older briefing, or
+    in a menu from before the editors chose another default, still answers."""
+    if slug is not None:
+        return await context.situations.get(slug)
+    current = await context.situations.current()
+    if current.section(name) is not None:
+        return current
+    return next((s for s in await context.situations.all() if s.section(name)), current)
 
 
 async def _is_section(context: BotContext, name: str) -> bool:
