@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.profile import profile_texts
-from briefings.plurals import counted
+from briefings.rendering.plurals import counted
 from briefings.rendering.renderer import Pages
 from briefings.rendering.telegram_html import visible_text
 from tests import factories

@@ -15,8 +15,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from briefings.facts.models import Cable, Fact
 from briefings.facts.store import FactsNow, FactStore
 from briefings.facts.values import Value, counts_people
-from briefings.plurals import counted
 from briefings.rendering.links import tagged
+from briefings.rendering.plurals import counted
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 from briefings.situations import Section, Situation
 
