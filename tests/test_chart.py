@@ -179,15 +179,18 @@ async def test_claims_are_drawn_hollow_and_hatched(store: FactStore) -> None:
     assert len(hatched) == len(chart.claims) + 1 == 3
 
 
+# A figure an editor adds, from someone they cite, dated apart from the cable.
+WAGNER = FactDraft(
+    section="forces", label="Wagner fighters in Belarus",
+    value=Value.range(3_000, 4_000, "fighters", approx=True),
+    claimant="Reuters", as_of="2024-09-02",
+    source_url="https://example.org/report",
+)  # fmt: skip
+
+
 async def test_each_bar_says_its_date_where_dates_differ(store: FactStore) -> None:
     assert "as of" not in words(await load_forces_chart(store))  # one date: the footer's
-    draft = FactDraft(
-        section="forces", label="Wagner fighters in Belarus",
-        value=Value.range(3_000, 4_000, "fighters", approx=True),
-        claimant="Reuters", as_of="2024-09-02",
-        source_url="https://example.org/report",
-    )  # fmt: skip
-    await editor_of(store).add_fact(draft, EDITOR)
+    await editor_of(store).add_fact(WAGNER, EDITOR)
     chart = await load_forces_chart(store)
     assert chart.dates_differ
     drawn = words(chart)
@@ -199,13 +202,7 @@ async def test_each_bar_says_its_date_where_dates_differ(store: FactStore) -> No
 
 
 async def test_a_figure_an_editor_adds_is_drawn_with_its_source(store: FactStore) -> None:
-    draft = FactDraft(
-        section="forces", label="Wagner fighters in Belarus",
-        value=Value.range(3_000, 4_000, "fighters", approx=True),
-        claimant="Reuters", as_of="2024-09-02",
-        source_url="https://example.org/report",
-    )  # fmt: skip
-    await editor_of(store).add_fact(draft, EDITOR)
+    await editor_of(store).add_fact(WAGNER, EDITOR)
     chart = await load_forces_chart(store)
     added = next(bar for bar in chart.figures if bar.label == "Wagner fighters in Belarus")
     assert (added.low, added.high) == (3_000, 4_000)
