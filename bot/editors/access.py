@@ -2,6 +2,8 @@
 
 Only users in ADMIN_IDS get through; anyone else gets a polite refusal, and the attempt is
 logged with the user id and command name (never the text, which may hold anything).
+A command whose answer is the editors' alone (/stats, /cables, /facts, /history, /preview),
+sent in a group, is answered in the editor's private chat; the group gets one line.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Chat, Message, Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden
 
 from bot.context import BotContext
 from bot.desks import Desk
 from briefings.facts.editing import Change, Editor
 from briefings.facts.editor_input import InputError
 from briefings.rendering.renderer import credit_of
-from briefings.rendering.telegram_html import split_message
+from briefings.rendering.telegram_html import split_message, visible_text
 
 log = logging.getLogger(__name__)
 
@@ -62,26 +66,77 @@ USAGES: dict[str, Usage] = {
 }
 
 
-def editor_only(command: str) -> Callable[[EditorHandler], EditorHandler]:
-    """Wrap an editor command: refuse (and log) anyone not in ADMIN_IDS."""
+def editor_only(
+    command: str, *, in_private: bool = False
+) -> Callable[[EditorHandler], EditorHandler]:
+    """Wrap an editor command: refuse (and log) anyone not in ADMIN_IDS. With in_private, the
+    command sent in a group is answered in the editor's private chat (answered_in_private)."""
 
     def wrap(callback: EditorHandler) -> EditorHandler:
+        answer = answered_in_private(command, callback) if in_private else callback
+
         @functools.wraps(callback)
         async def guarded(update: Update, context: BotContext) -> Any:
             user = update.effective_user
             message = update.effective_message
             if context.is_editor(user.id if user else None):
-                return await callback(update, context)
+                return await answer(update, context)
             log.warning("refused editor command user_id=%s command=/%s", user and user.id, command)
-            if message is not None:
-                await message.reply_html(
-                    context.pages.render_page("editor_refusal", command=command)
-                )
+            refusal = context.pages.render_page("editor_refusal", command=command)
+            if update.callback_query is not None:
+                # A tap is answered on its button, not with a message in the chat (a group's).
+                await update.callback_query.answer(visible_text(refusal)[:200])
+            elif message is not None:
+                await message.reply_html(refusal)
             return None
 
         return guarded
 
     return wrap
+
+
+def answered_in_private(command: str, callback: EditorHandler) -> EditorHandler:
+    """Run a command sent in a group as if the editor had sent it in their private chat, so
+    what it shows (counts, drafts, history) reaches the editor alone; the group is told in one
+    line where the answer went, or that the bot cannot write to them there (Telegram's 403
+    for a user who never started the bot, or blocked it), with none of the answer."""
+
+    @functools.wraps(callback)
+    async def moved(update: Update, context: BotContext) -> Any:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.chat.type == ChatType.PRIVATE:
+            return await callback(update, context)
+        try:
+            result = await callback(_in_private_chat(update, message, context), context)
+        except Forbidden:
+            log.info("editor command /%s answered nowhere: no private chat user_id=%s",
+                     command, user.id)  # fmt: skip
+            result, sent = None, False
+        else:
+            sent = True
+        await message.reply_html(
+            context.pages.render_page(
+                "editor_in_private", sent=sent, command=command, bot_username=context.bot.username
+            )
+        )
+        return result
+
+    return moved
+
+
+def _in_private_chat(update: Update, message: Message, context: BotContext) -> Update:
+    """The update as if its message had been sent in the sender's private chat (whose id is
+    the user's): every reply and send the command makes to "this chat" goes there."""
+    user = message.from_user or update.effective_user
+    assert user is not None
+    chat = Chat(user.id, ChatType.PRIVATE, first_name=user.first_name,
+                last_name=user.last_name, username=user.username)  # fmt: skip
+    private = Message(
+        message.message_id, message.date, chat, from_user=user,
+        text=message.text, entities=message.entities,
+    )  # fmt: skip
+    private.set_bot(context.bot)
+    return Update(update.update_id, message=private)
 
 
 def editor_of(update: Update) -> Editor:

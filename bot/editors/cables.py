@@ -19,7 +19,7 @@ ATTACH_PREFIX = "attach:"
 STARS_PER_PAID_PUSH = 0.1
 
 
-@editor_only("cables")
+@editor_only("cables", in_private=True)
 async def list_cables(update: Update, context: BotContext) -> None:
     """List the latest cables with their delivery progress."""
     message = update.effective_message
@@ -92,7 +92,7 @@ async def attach_cable(update: Update, context: BotContext) -> None:
         )
 
 
-@editor_only("preview")
+@editor_only("preview", in_private=True)
 async def preview(update: Update, context: BotContext) -> None:
     """Send the last cable's push to the editor alone, exactly as subscribers get it."""
     message = update.effective_message

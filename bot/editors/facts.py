@@ -33,7 +33,7 @@ from briefings.facts.editor_input import (
 log = logging.getLogger(__name__)
 
 
-@editor_only("facts")
+@editor_only("facts", in_private=True)
 async def list_facts(update: Update, context: BotContext) -> None:
     """List every live fact (of one section) with its key, value and provenance."""
     message = update.effective_message
@@ -103,7 +103,7 @@ async def retire(update: Update, context: BotContext) -> None:
     )
 
 
-@editor_only("history")
+@editor_only("history", in_private=True)
 async def history(update: Update, context: BotContext) -> None:
     """Show who changed what, when, from what to what: /history [key]."""
     message = update.effective_message

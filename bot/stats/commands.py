@@ -16,7 +16,7 @@ from bot.stats.chart import render_stats_chart, stats_caption
 log = logging.getLogger(__name__)
 
 
-@editor_only("stats")
+@editor_only("stats", in_private=True)
 async def stats(update: Update, context: BotContext) -> None:
     """Readers, subscribers, each recent cable's delivery and clicks, daily briefings."""
     message = update.effective_message
