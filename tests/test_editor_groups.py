@@ -82,3 +82,32 @@ async def test_a_reader_in_a_group_is_still_refused_there(bot: RunningBot) -> No
     reply = await bot.send(factories.message("/stats", chat=group))
     assert "for the newsletter's editors" in text_of(reply)
     assert bot.telegram.sent(factories.READER_ID) == []
+
+
+# ---------------------------------------------------------------------- /forget in a group
+async def test_forget_in_a_group_sends_the_list_privately_and_the_group_one_line(
+    bot: RunningBot,
+) -> None:
+    await bot.say("/subscribe")
+    await bot.say("/daily on 08:00 Europe/Kyiv")
+    await bot.say("/forces")  # counted as a reader that day
+    group = factories.group_chat()
+    reply = await bot.send(factories.message("/forget", chat=group))
+    assert text_of(reply) == (
+        "🗑 Done: what the bot kept about you is erased. What it was, I sent you privately."
+    )
+    private = text_of(bot.telegram.sent(factories.READER_ID)[-1])
+    assert "this chat's subscription, with its daily briefing time and time zone" in private
+    assert "the 1 day you were counted as a reader" in private
+    assert await bot.services.subscribers.get(factories.READER_ID) is None
+
+
+async def test_forget_in_a_group_leaves_the_list_out_when_the_bot_cannot_write_privately(
+    bot: RunningBot,
+) -> None:
+    bot.telegram.blocked = {factories.READER_ID}
+    group = factories.group_chat()
+    reply = await bot.send(factories.message("/forget", chat=group))
+    await bot.settled()
+    assert group_texts(bot) == ["🗑 Done: what the bot kept about you is erased."]
+    assert text_of(reply) == group_texts(bot)[0]

@@ -8,6 +8,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import Forbidden
 
 from bot.context import BotContext
 from bot.editors.access import editor_only
@@ -38,19 +39,27 @@ async def stats(update: Update, context: BotContext) -> None:
 
 
 async def forget(update: Update, context: BotContext) -> None:
-    """Erase what the bot keeps about this user: their subscription and daily briefing (in
-    their private chat), and the days they were seen. Sent in a group, it leaves the group's
-    subscription alone (the group's, not the user's) and says so."""
+    """Erase what the bot keeps about this user: their private chat's subscription and daily
+    briefing, and the days they were seen. What was erased is the user's business: sent in a
+    group, the list goes to their private chat (left out when the bot cannot write there), and
+    the group gets one neutral line, with a word that the group's own subscription stays."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     subscribed = await context.subscribers.forget(user.id)
     days = await context.stats.forget(user.id)
     log.info("forgot a user (subscription=%s, days=%d)", subscribed, days)
-    group = message.chat.type != ChatType.PRIVATE
-    here = await context.subscribers.get(message.chat.id) if group else None
+    erased = context.pages.render_page("forget", subscription=subscribed, days=days, group=False)
+    if message.chat.type == ChatType.PRIVATE:
+        await message.reply_html(erased)
+        return
+    try:
+        await context.bot.send_message(user.id, erased)
+        told = True
+    except Forbidden:  # never started the bot, or blocked it: the list is left out
+        told = False
+    here = await context.subscribers.get(message.chat.id)
     text = context.pages.render_page(
-        "forget", subscription=subscribed, days=days, group=group,
-        group_subscribed=here is not None and here.subscribed,
-    )  # fmt: skip
+        "forget", group=True, told=told, group_subscribed=here is not None and here.subscribed
+    )
     await message.reply_html(text)
