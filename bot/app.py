@@ -27,7 +27,7 @@ from bot.editors import cables
 from bot.editors.add_flow import add_conversation
 from bot.jobs import poll_feed as poll_newsletter_feed
 from bot.jobs import queue_daily_briefings, settle_after_start, write_stats
-from bot.plumbing import errors, flood
+from bot.plumbing import callbacks, errors, flood
 from bot.plumbing.edits import edits_handler
 from bot.plumbing.inbox import Inbox, InboxQueue
 from bot.plumbing.interpreter import unfreeze_heap
@@ -189,6 +189,16 @@ def add_handlers(app: App, settings: Settings) -> None:
     app.add_handler(
         CallbackQueryHandler(subscriptions.subscribe_button, pattern=f"^{SUBSCRIBE_CALLBACK}$")
     )
+    app.add_handler(
+        CallbackQueryHandler(
+            sections.situations_page, pattern=f"^{sections.SITUATIONS_PAGE_PREFIX}"
+        )
+    )
+    app.add_handler(
+        CallbackQueryHandler(cables.cables_page, pattern=f"^{cables.CABLES_PAGE_PREFIX}")
+    )
+    # Any other tap (an older version's button, a closed /add, forged data) is answered too.
+    app.add_handler(callbacks.fallback_handler())
     app.add_handler(InlineQueryHandler(inline.inline_briefings))
     app.add_handler(
         ChatMemberHandler(subscriptions.chat_membership, ChatMemberHandler.MY_CHAT_MEMBER)

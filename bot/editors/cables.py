@@ -3,31 +3,66 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.editors.access import command_rest, editor_only
+from bot.plumbing.callbacks import MAX_ROW_ID, number_after
 from bot.push.publisher import PublishError
+from bot.readers.keyboards import BUTTON_TEXT_LENGTH
+from bot.readers.paging import page_row, show_in_place, split_pages
 from briefings.cables.store import StoredCable
 from briefings.facts.editor_input import InputError, parse_source_url
+from briefings.rendering.shorten import shorten
 
 log = logging.getLogger(__name__)
 
 ATTACH_PREFIX = "attach:"
+CABLES_PAGE_PREFIX = "cables:page:"
 # What Telegram charges per message sent with allow_paid_broadcast, from the bot's balance.
 STARS_PER_PAID_PUSH = 0.1
 
 
 @editor_only("cables", in_private=True)
 async def list_cables(update: Update, context: BotContext) -> None:
-    """List the latest cables with their delivery progress."""
+    """List the latest cables with their delivery progress (in pages, where they are more
+    than a message holds)."""
     message = update.effective_message
-    if message is None:
+    user = update.effective_user
+    if message is None or user is None:
         return
+    first = await _cables_page(context, user.id, None)
+    assert first is not None  # there is always a first page
+    text, keyboard = first
+    await message.reply_html(text, reply_markup=keyboard)
+
+
+@editor_only("cables")
+async def cables_page(update: Update, context: BotContext) -> None:
+    """Turn the /cables list to the page its ‹ Prev or Next › button names."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    shown = await _cables_page(context, user.id, query.data)
+    if shown is None:  # a page the list no longer has, or a forged number
+        await query.answer(context.pages.render_page("stale_button"))
+        return
+    text, keyboard = shown
+    await show_in_place(query, text, keyboard)
+
+
+async def _cables_page(
+    context: BotContext, editor_id: int, data: str | None
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """The page of /cables a button's data names (the first for None): its text and keyboard
+    (attach buttons for its cables, ‹ Prev / Next ›); None for no such page."""
     cables = await context.cables.latest(10)
     holds = await context.outbox.holds()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "cable": cable,
             "progress": await context.outbox.progress(cable.id),
@@ -36,33 +71,48 @@ async def list_cables(update: Update, context: BotContext) -> None:
         for cable in cables
     ]
     feed = await context.ingest.feed_state()
-    user = update.effective_user
-    assert user is not None  # editor_only let the update through
-    working = await context.situations.working(user.id)
-    keyboard = attach_keyboard(cables, working.id)
-    await message.reply_html(
-        context.pages.render_page(
+    working = await context.situations.working(editor_id)
+
+    def render(shown: Sequence[dict[str, Any]], page: int = 0, pages: int = 1) -> str:
+        attachable = attach_keyboard([row["cable"] for row in shown], working.id) is not None
+        return context.pages.render_page(
             "editor_cables",
-            rows=rows,
+            rows=shown,
             feed=feed,
             working=working,
-            attachable=keyboard is not None,
+            attachable=attachable,
             paid=context.settings.paid_broadcast,
             star_per_push=STARS_PER_PAID_PUSH,
-        ),
-        reply_markup=keyboard,
+            page=page,
+            pages=pages,
+        )
+
+    parts = split_pages(rows, render, len(rows) or 1)
+    page = 0 if data is None else number_after(data, CABLES_PAGE_PREFIX, below=len(parts))
+    if page is None:
+        return None
+    shown = parts[page]
+    keyboard = attach_keyboard(
+        [row["cable"] for row in shown], working.id, page_row(CABLES_PAGE_PREFIX, page, len(parts))
     )
+    return render(shown, page, len(parts)), keyboard
 
 
-def attach_keyboard(cables: list[StoredCable], situation_id: str) -> InlineKeyboardMarkup | None:
-    """A button per cable not yet attached to the editor's situation: a tap attaches it.
-    None when every cable is attached: Telegram refuses a keyboard without a button."""
+def attach_keyboard(
+    cables: list[StoredCable],
+    situation_id: str,
+    more: list[list[InlineKeyboardButton]] | None = None,
+) -> InlineKeyboardMarkup | None:
+    """A button per cable not yet attached to the editor's situation: a tap attaches it; then
+    the rows in more (a page's ‹ Prev / Next ›). None without a button: Telegram refuses a
+    keyboard without one."""
     rows = [
-        [InlineKeyboardButton(f"📎 {cable.title[:40]}",
+        [InlineKeyboardButton(shorten(f"📎 {cable.title}", BUTTON_TEXT_LENGTH),
                               callback_data=f"{ATTACH_PREFIX}{cable.rowid}")]
         for cable in cables
         if cable.situation_id != situation_id
     ]  # fmt: skip
+    rows.extend(more or [])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -74,11 +124,8 @@ async def attach_cable(update: Update, context: BotContext) -> None:
     if query is None or user is None:
         return
     working = await context.situations.working(user.id)
-    try:
-        rowid = int((query.data or "").removeprefix(ATTACH_PREFIX))
-    except ValueError:
-        rowid = -1
-    cable = await context.cables.attach(rowid, working.id) if rowid > 0 else None
+    rowid = number_after(query.data, ATTACH_PREFIX, below=MAX_ROW_ID + 1)
+    cable = await context.cables.attach(rowid, working.id) if rowid else None
     if cable is None:
         await query.answer(context.pages.render_page("stale_button"))
         return

@@ -13,11 +13,12 @@ import logging
 import traceback
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import ChatMigrated, NetworkError, TelegramError
 
 from bot.context import BotContext
 from bot.plumbing.error_digest import REPORT_INTERVAL_SECONDS, expected, signature
 from bot.plumbing.logs import redact
+from bot.plumbing.migrated import answer_in_new_chat
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ async def on_error(update: object, context: BotContext) -> None:
     if update is None and isinstance(error, NetworkError):
         # Polling lost the Bot API for a moment; PTB retries on its own. One line will do.
         log.warning("bot api unreachable, retrying: %s", error)
+        return
+    if isinstance(error, ChatMigrated) and isinstance(update, Update):
+        # The group became a supergroup: the answer goes there, and it is no error of ours.
+        await answer_in_new_chat(update, context, error.new_chat_id)
         return
     if expected(error):
         log.warning("telegram said no, as it may (%s): %s", _describe(update), error)

@@ -1,13 +1,20 @@
 """A per-user limit on commands, so one flooding user cannot eat the bot's sending budget.
 
-Over the limit, the user gets one "slow down" reply, then silence until their rate drops.
+Over the limit, the user gets one "slow down" reply, then silence until their rate drops (a
+button tap is still answered, as every tap must be: the first with the same words).
+
+The cost per update is constant however many readers there are: each reader's recent times
+are a deque, and readers are kept in the order of their last counted request, so those idle
+for a whole window are forgotten from the front, a few at each update, without a scan.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from enum import Enum
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
@@ -18,13 +25,24 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60.0
+# Idle readers forgotten at most this many per update: each update adds at most one reader,
+# so the few forgotten each time keep up, and no update pays for a crowd leaving at once.
+FORGET_PER_UPDATE = 4
+
+
+class Verdict(Enum):
+    ALLOW = "allow"
+    WARN = "warn"  # over the limit, told once
+    STOP = "stop"  # over the limit, told already
 
 
 class FloodGuard:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = settings.user_commands_per_minute
         self.exempt = settings.admin_ids
-        self._recent: dict[int, deque[float]] = {}
+        self.clock = clock
+        # Each reader's counted requests within the window, the reader counted longest ago first.
+        self._recent: OrderedDict[int, deque[float]] = OrderedDict()
         self._warned: set[int] = set()
 
     def handler(self) -> TypeHandler[Update, BotContext, None]:
@@ -35,29 +53,55 @@ class FloodGuard:
         user = update.effective_user
         if user is None or user.id in self.exempt or not _is_request(update):
             return
-        now = time.monotonic()
-        recent = self._recent.setdefault(user.id, deque())
-        while recent and now - recent[0] >= WINDOW_SECONDS:
-            recent.popleft()
-        if len(recent) < self.limit:
-            recent.append(now)
-            self._warned.discard(user.id)
-            if len(self._recent) > 10_000:
-                self._forget_idle(now)
+        verdict = self.judge(user.id)
+        if verdict is Verdict.ALLOW:
             return
-        if user.id not in self._warned:
-            self._warned.add(user.id)
+        query = update.callback_query
+        text = context.pages.render_page("slow_down") if verdict is Verdict.WARN else None
+        if verdict is Verdict.WARN:
             log.warning("flood limit reached user_id=%s", user.id)
-            message = update.effective_message
-            if message is not None and update.callback_query is None:
-                await message.reply_html(context.pages.render_page("slow_down"))
+        if query is not None:
+            await query.answer(text)
+        elif text is not None and update.effective_message is not None:
+            await update.effective_message.reply_html(text)
         raise ApplicationHandlerStop
 
+    def judge(self, user_id: int) -> Verdict:
+        """Count a request of user_id, if within the limit; say what becomes of it."""
+        now = self.clock()
+        recent = self._recent.get(user_id)
+        if recent is None:
+            recent = self._recent[user_id] = deque()
+        while recent and now - recent[0] >= WINDOW_SECONDS:
+            recent.popleft()
+        if len(recent) >= self.limit:
+            if user_id in self._warned:
+                return Verdict.STOP
+            self._warned.add(user_id)
+            return Verdict.WARN
+        recent.append(now)
+        self._recent.move_to_end(user_id)
+        self._warned.discard(user_id)
+        self._forget_idle(now)
+        return Verdict.ALLOW
+
     def _forget_idle(self, now: float) -> None:
-        idle = [uid for uid, times in self._recent.items()
-                if not times or now - times[-1] >= WINDOW_SECONDS]  # fmt: skip
-        for uid in idle:
-            del self._recent[uid]
+        """Forget, from the front, a few readers whose last counted request left the window:
+        they are as if never seen."""
+        for _ in range(FORGET_PER_UPDATE):
+            oldest = next(iter(self._recent.items()), None)
+            if oldest is None:
+                return
+            user_id, times = oldest
+            if times and now - times[-1] < WINDOW_SECONDS:
+                return
+            del self._recent[user_id]
+            self._warned.discard(user_id)
+
+    @property
+    def readers(self) -> int:
+        """How many readers the guard keeps times for."""
+        return len(self._recent)
 
 
 def _is_request(update: Update) -> bool:

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from briefings.rendering.links import tagged
 from briefings.rendering.renderer import Briefing
+from briefings.rendering.shorten import shorten
 from briefings.situations import Section, Situation
 
 SECTION_CALLBACK_PREFIX = "section:"
@@ -19,6 +20,8 @@ SUBSCRIBE_BUTTON_TEXT = "🔔 Subscribe: new cables sent here"
 SHARE_BUTTON_TEXT = "📤 Share"
 OPEN_BOT_BUTTON_TEXT = "Open the bot"
 _BUTTONS_PER_ROW = 3
+# A button's text past this is cut: a phone shows no more of it on one line.
+BUTTON_TEXT_LENGTH = 60
 # What Telegram passes on as a deep link's start parameter: up to 64 of these characters.
 _START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Makes a newsletter link for a surface (campaign): tagged, and counted in webhook mode
@@ -98,18 +101,22 @@ def deep_link(bot_username: str, section: str, situation_id: str | None = None) 
     return f"https://t.me/{bot_username}?start={payload}"
 
 
-def situations_keyboard(situations: Iterable[Situation]) -> InlineKeyboardMarkup | None:
+def situations_keyboard(
+    situations: Iterable[Situation], more: Iterable[list[InlineKeyboardButton]] = ()
+) -> InlineKeyboardMarkup | None:
     """Under /situations: one button per situation, opening its brief (its first section
-    where it has no brief) in place of the list."""
+    where it has no brief) in place of the list; then the rows in more (a page's ‹ Prev /
+    Next ›)."""
     rows = []
     for situation in situations:
         first = next((s for s in situation.sections if s.kind == "brief"), None)
         first = first or (situation.sections[0] if situation.sections else None)
         if first is not None:
-            label = f"{first.button}: {situation.title}"[:60]
+            label = shorten(f"{first.button}: {situation.title}", BUTTON_TEXT_LENGTH)
             rows.append([InlineKeyboardButton(
                 label, callback_data=section_callback(first.name, situation.id)
             )])  # fmt: skip
+    rows.extend(more)
     return Keyboard(rows) if rows else None
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import filters
 
 from bot.context import BotContext
+from bot.plumbing.callbacks import number_after
 from bot.readers import subscriptions
 from bot.readers.forces_photo import CHART_KIND, reply_with_chart
 from bot.readers.keyboards import (
@@ -19,6 +19,7 @@ from bot.readers.keyboards import (
     situations_keyboard,
     start_keyboard,
 )
+from bot.readers.paging import page_row, show_in_place, split_pages
 from bot.settings import NEWSLETTER_URL
 from briefings.situations import Situation
 
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 # The longest unknown command we echo back; the rest of a hostile text is dropped.
 _MAX_ECHOED_COMMAND = 40
+# /situations shows at most this many situations a page: a button each, a keyboard in reach.
+SITUATIONS_PER_PAGE = 8
+SITUATIONS_PAGE_PREFIX = "situations:page:"
 
 
 class SectionCommand(filters.MessageFilter):
@@ -123,30 +127,39 @@ async def section_button(update: Update, context: BotContext) -> None:
         return
     briefing = await context.desks.get(situation.id).renderer.render(name)
     context.stats.read(query.from_user.id, name)
-    keyboard = context.keyboards.briefing(briefing)
-    await query.answer()
-    if not isinstance(query.message, Message) or query.message.photo:
-        # Too old for Telegram to hand us the message, or a chart whose caption cannot become
-        # another section's text: answer with a new message.
-        if update.effective_chat is not None:
-            await context.bot.send_message(
-                update.effective_chat.id, briefing.text, reply_markup=keyboard
-            )
-        return
-    try:
-        await query.message.edit_text(briefing.text, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" in exc.message.lower():
-            return  # the same section tapped twice: nothing to change
-        # Too old to edit, or deleted meanwhile: send the section as a new message.
-        await context.bot.send_message(query.message.chat.id, briefing.text, reply_markup=keyboard)
+    await show_in_place(query, briefing.text, context.keyboards.briefing(briefing))
 
 
 async def situations(update: Update, context: BotContext) -> None:
-    """List the situations the bot briefs on, and how to open each."""
+    """List the situations the bot briefs on, and how to open each (in pages, where they are
+    more than a message or a keyboard holds)."""
     message = update.effective_message
     if message is None:
         return
+    first = await _situations_page(context, None)
+    assert first is not None  # there is always a first page
+    text, keyboard = first
+    await message.reply_html(text, reply_markup=keyboard)
+
+
+async def situations_page(update: Update, context: BotContext) -> None:
+    """Turn the /situations list to the page its ‹ Prev or Next › button names."""
+    query = update.callback_query
+    if query is None:
+        return
+    shown = await _situations_page(context, query.data)
+    if shown is None:  # a page the list no longer has, or a forged number
+        await query.answer(context.pages.render_page("stale_button"))
+        return
+    text, keyboard = shown
+    await show_in_place(query, text, keyboard)
+
+
+async def _situations_page(
+    context: BotContext, data: str | None
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """The page of /situations a button's data names (the first for None): its text and its
+    keyboard (a button per situation on it, and ‹ Prev / Next ›); None for no such page."""
     situations = await context.situations.all()
     current = await context.situations.current()
     # "/brief <slug>" is no command a tap can send (Telegram sends "/brief" alone): another
@@ -156,10 +169,19 @@ async def situations(update: Update, context: BotContext) -> None:
                        for section in situation.sections}
         for situation in situations
     }  # fmt: skip
-    text = context.pages.render_page(
-        "situations", situations=situations, current=current, links=links
-    )
-    await message.reply_html(text, reply_markup=situations_keyboard(situations))
+
+    def render(shown: Sequence[Situation], page: int = 0, pages: int = 1) -> str:
+        return context.pages.render_page(
+            "situations", situations=shown, current=current, links=links, page=page, pages=pages
+        )
+
+    parts = split_pages(situations, render, SITUATIONS_PER_PAGE)
+    page = 0 if data is None else number_after(data, SITUATIONS_PAGE_PREFIX, below=len(parts))
+    if page is None:
+        return None
+    shown = parts[page]
+    keyboard = situations_keyboard(shown, page_row(SITUATIONS_PAGE_PREFIX, page, len(parts)))
+    return render(shown, page, len(parts)), keyboard
 
 
 async def _situation(context: BotContext, slug: str | None) -> Situation | None:

@@ -17,6 +17,7 @@ from briefings.facts.store import FactsNow, FactStore
 from briefings.facts.values import Value, counts_people
 from briefings.rendering.links import tagged
 from briefings.rendering.plurals import counted
+from briefings.rendering.shorten import shorten
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 from briefings.situations import Section, Situation
 
@@ -92,6 +93,7 @@ def make_environment() -> Environment:
     env.filters["host"] = host
     env.filters["tagged"] = tagged
     env.filters["counted"] = counted
+    env.filters["shorten"] = shorten
     # A fact counted in people: the figures the brief and the chart set side by side.
     env.tests["counts_people"] = lambda fact: counts_people(fact.value)
     return env

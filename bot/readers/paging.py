@@ -1,0 +1,68 @@
+"""Lists longer than a message: pages that each fit Telegram's limits, turned with ‹ Prev and
+Next › buttons that edit the list in place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest
+
+from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
+
+T = TypeVar("T")
+
+# Each page is split to fit in this much; the rest is room for the line naming the page.
+PAGE_TEXT_LIMIT = MAX_MESSAGE_LENGTH - 100
+PREV_TEXT = "‹ Prev"
+NEXT_TEXT = "Next ›"
+
+
+def split_pages(
+    items: Sequence[T], render: Callable[[Sequence[T]], str], most: int
+) -> list[Sequence[T]]:
+    """items in pages, in order: each of at most `most` items, and each rendered within a
+    message (an item too long on its own still gets a page; its template cuts its fields).
+    Always at least one page, empty where there are no items."""
+    pages: list[Sequence[T]] = []
+    current: list[T] = []
+    for item in items:
+        candidate = [*current, item]
+        if current and (
+            len(candidate) > most or visible_length(render(candidate)) > PAGE_TEXT_LIMIT
+        ):
+            pages.append(current)
+            candidate = [item]
+        current = candidate
+    pages.append(current)
+    return pages
+
+
+def page_row(prefix: str, page: int, pages: int) -> list[list[InlineKeyboardButton]]:
+    """The ‹ Prev / Next › row under page (counted from 0) of pages; none for one page."""
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton(PREV_TEXT, callback_data=f"{prefix}{page - 1}"))
+    if page < pages - 1:
+        row.append(InlineKeyboardButton(NEXT_TEXT, callback_data=f"{prefix}{page + 1}"))
+    return [row] if row else []
+
+
+async def show_in_place(
+    query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None
+) -> None:
+    """Answer a tap by putting text and keyboard in place of the message tapped; where that
+    cannot be (a message too old for Telegram to hand us, a photo whose caption cannot become
+    text, one deleted meanwhile), send them as a new message."""
+    await query.answer()
+    message = query.message
+    if isinstance(message, Message) and not message.photo:
+        try:
+            await message.edit_text(text, reply_markup=keyboard)
+            return
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return  # the same button tapped twice: nothing to change
+    if message is not None:
+        await query.get_bot().send_message(message.chat.id, text, reply_markup=keyboard)
