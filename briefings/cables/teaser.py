@@ -193,21 +193,32 @@ def read_blocks(preview_html: str, *, at_last: bool = False) -> list[Block]:
 
 def make_teaser(preview_html: str, item_link: str | None, budget: int = TEASER_BUDGET) -> Teaser:
     """The opening of a cable's free preview as Telegram HTML, cut at a sentence end."""
+    blocks, paid = preview_blocks(preview_html, item_link)
+    kept, cut = _cut(blocks, budget)
+    while cut and kept and kept[-1].kind == "h":
+        kept.pop()  # a heading whose text did not fit says nothing on its own
+    return Teaser(html="\n\n".join(_render(block) for block in kept), paid=paid, cut=cut)
+
+
+def preview_blocks(preview_html: str, item_link: str | None) -> tuple[list[Block], bool]:
+    """The free preview's blocks of text, up to the paywall, and whether the post is paid."""
     blocks = read_blocks(preview_html) or read_blocks(preview_html, at_last=True)
     # The box may sit in an element we drop anyway (class "paywall"); it still marks paid.
     paid = bool(_PAYWALL_BOX.search(html.unescape(re.sub(r"<[^>]*>", " ", preview_html))))
     # The web page's paywall box: it and all after it are not the cable's text.
     for index, block in enumerate(blocks):
-        if _PAYWALL_BOX.search(block.text):
+        if is_paywall_box(block.text):
             blocks = blocks[:index]
             break
     # Substack's feed ends a paid preview with a "Read more" link to the post itself.
     if blocks and item_link and _is_read_more(blocks[-1], item_link):
         blocks, paid = blocks[:-1], True
-    kept, cut = _cut(blocks, budget)
-    while cut and kept and kept[-1].kind == "h":
-        kept.pop()  # a heading whose text did not fit says nothing on its own
-    return Teaser(html="\n\n".join(_render(block) for block in kept), paid=paid, cut=cut)
+    return blocks, paid
+
+
+def is_paywall_box(text: str) -> bool:
+    """Whether text is the web page's paywall box ("Keep reading with a 7-day free trial")."""
+    return bool(_PAYWALL_BOX.search(text))
 
 
 def _is_read_more(block: Block, item_link: str) -> bool:
