@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.context import App, BotContext, BotData, Services
-from bot.editors import cables
+from bot.editors import bursts, cables
 from bot.editors.add_flow import add_conversation
 from bot.jobs import poll_feed as poll_newsletter_feed
 from bot.jobs import queue_daily_briefings, settle_after_start, write_stats
@@ -186,6 +186,7 @@ def add_handlers(app: App, settings: Settings) -> None:
         CallbackQueryHandler(sections.section_button, pattern=f"^{SECTION_CALLBACK_PREFIX}")
     )
     app.add_handler(CallbackQueryHandler(cables.attach_cable, pattern=f"^{cables.ATTACH_PREFIX}"))
+    app.add_handler(CallbackQueryHandler(bursts.decide_burst, pattern=bursts.PATTERN))
     app.add_handler(
         CallbackQueryHandler(subscriptions.subscribe_button, pattern=f"^{SUBSCRIBE_CALLBACK}$")
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return check(settings, args.max_poll_age, args.skip_poll)
         if args.command == "backup":
-            return backup_to(settings, Path(args.file))
+            return backup_to(settings, args.file)
         if args.command == "try":
             return try_in_terminal(settings, args)
         return asyncio.run(render(settings, args.section, args.png, args.situation))
@@ -102,10 +103,14 @@ def check(settings: Settings, max_poll_age: float | None, skip_poll: bool) -> in
     return EXIT_FAILED if problems else 0
 
 
-def backup_to(settings: Settings, target: Path) -> int:
-    """Write a consistent copy of the database to target, even while the bot runs."""
-    pages = backup(settings.database_path, target)
-    print(f"backed up {settings.database_path} to {target} ({pages} pages)")
+def backup_to(settings: Settings, target: str) -> int:
+    """Write a consistent copy of the database to target, even while the bot runs: a file, or
+    a directory to put one in (named with a trailing slash, it is created)."""
+    where = Path(target)
+    if target.endswith(("/", os.sep)):
+        where.mkdir(parents=True, exist_ok=True)
+    written, pages = backup(settings.database_path, where)
+    print(f"backed up {settings.database_path} to {written} ({pages} pages)")
     return 0
 
 
@@ -180,7 +185,9 @@ def _parser() -> argparse.ArgumentParser:
     backup_parser = commands.add_parser(
         "backup", help="copy the database (safe while the bot runs)"
     )
-    backup_parser.add_argument("file", help="where to write the copy")
+    backup_parser.add_argument(
+        "file", help="where to write the copy: a file, or a directory to put a dated one in"
+    )
     try_parser = commands.add_parser(
         "try", help="chat with the bot in this terminal: no token, no network, no live data"
     )

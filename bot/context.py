@@ -96,7 +96,11 @@ class Services:
         cables = CableStore(db)
         outbox = Outbox(db)
         pushes = PushComposer(pages, desks, cables, keyboards)
-        notices = HoldNotices(bot, pages, cables, settings.admin_ids)
+        subscribers = SubscriberStore(db)
+        notices = HoldNotices(
+            bot, pages, cables, settings.admin_ids, subscribers=subscribers,
+            at_once=settings.new_cables_per_poll,
+        )  # fmt: skip
         worker = PushWorker(
             outbox, bot, pushes.compose, settings.broadcast_rate, on_hold=notices.tell,
             budget=budget, paid=settings.paid_broadcast,
@@ -109,14 +113,17 @@ class Services:
             pages=pages,
             desks=desks,
             keyboards=keyboards,
-            subscribers=SubscriberStore(db),
+            subscribers=subscribers,
             daily=DailySchedule(db),
             cables=cables,
             outbox=outbox,
             pushes=pushes,
             worker=worker,
             ingest=ingest,
-            publisher=Publisher(db, ingest, cables, outbox, pushes, notices.tell, worker.wake),
+            publisher=Publisher(
+                db, ingest, cables, outbox, pushes, notices.tell, worker.wake,
+                at_once=settings.new_cables_per_poll, ask=notices.ask,
+            ),  # fmt: skip
             inbox=await Inbox.open(settings.database_path, db),
             stats=Stats(db),
             links=links,

@@ -54,14 +54,20 @@ def health_problems(database: Path, max_poll_age: float | None) -> list[str]:
     return problems
 
 
-def backup(database: Path, target: Path) -> int:
-    """Copy the live database through SQLite's backup API; return the pages copied.
+def backup(database: Path, target: Path) -> tuple[Path, int]:
+    """Copy the live database through SQLite's backup API; return where the copy went and
+    the pages copied. A target that is a directory gets a file inside it, named for the
+    database and the time (cables-20260105T143000Z.db).
 
     Safe while the bot runs: the copy is a consistent snapshot. It is written beside the
-    target and renamed into place, so a failed backup never leaves half a file.
+    target and renamed into place, and on any failure the half-written file is removed: a
+    backup leaves a whole copy or nothing.
     """
     if not database.is_file():
         raise FileNotFoundError(f"no database at {database}")
+    if target.is_dir():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = target / f"{database.stem}-{stamp}{database.suffix or '.db'}"
     live = database.resolve()
     inbox = inbox_path(live)
     files = (live, inbox)
@@ -72,17 +78,29 @@ def backup(database: Path, target: Path) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    os.close(os.open(partial, os.O_CREAT | os.O_WRONLY, 0o600))
-    source = sqlite3.connect(read_only_uri(database), uri=True, timeout=30)
-    copy = sqlite3.connect(partial)
     try:
-        source.backup(copy)
-        pages = copy.execute("PRAGMA page_count").fetchone()[0]
-        copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        pages = _copy(database, partial)
+        partial.replace(target)
+    except BaseException:  # an interrupt too: never a .partial left behind
+        partial.unlink(missing_ok=True)
+        raise
+    return target, pages
+
+
+def _copy(database: Path, into: Path) -> int:
+    """Copy the database into a new file only its owner can read; return the pages copied."""
+    os.close(os.open(into, os.O_CREAT | os.O_WRONLY, 0o600))
+    source = sqlite3.connect(read_only_uri(database), uri=True, timeout=30)
+    try:
+        copy = sqlite3.connect(into)
+        try:
+            source.backup(copy)
+            pages = copy.execute("PRAGMA page_count").fetchone()[0]
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        finally:
+            copy.close()
     finally:
-        copy.close()
         source.close()
-    partial.replace(target)
     return int(pages)
 
 

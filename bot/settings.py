@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     feed_poll_seconds: int = Field(default=300, ge=10, le=86_400)
     # Hosts /publish may read besides FEED_URL's (a custom domain), comma-separated.
     publish_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
+    # New cables one feed poll pushes without an editor; more are held, and editors asked.
+    new_cables_per_poll: int = Field(default=3, ge=0, le=1000)
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     # Pushes sent with allow_paid_broadcast: up to 1,000 a second, 0.1 Star each (README).
     paid_broadcast: bool = False

@@ -58,7 +58,7 @@ def test_words_are_kept_for_a_textual_fact() -> None:
         ("20,00", "commas separate thousands"),
         ("15-10k", "low end is above its high end"),
         ("9" * 20, "too large"),
-        ("x" * 301, "keep it under 300"),
+        ("x" * 301, "keep it to 300 at most"),
         ("20k\x00", "control characters"),
     ],
 )

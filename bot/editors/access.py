@@ -33,7 +33,9 @@ EditorHandler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """The one-line usage shown on any mistake, with an example."""
+    """The one-line usage shown on any mistake, with an example. A key in the example is the
+    editor's situation's own, as it stands: {fact} a live fact's (a number's where there is
+    one), {claim} a live claim's; an example naming no live key is left out."""
 
     usage: str
     example: str = ""
@@ -43,7 +45,7 @@ USAGES: dict[str, Usage] = {
     "facts": Usage("/facts [section]", "/facts forces"),
     "set": Usage(
         "/set <key> <value> [source URL] [as-of date] [by <who says so>]",
-        "/set russian_troops_in_belarus ~12k https://example.org/report 2024-09-02 by ISW",
+        "/set {fact} ~12k https://example.org/report 2024-09-02 by ISW",
     ),
     "add": Usage(
         "/add  (guided)  or  /add <section> | <label> | <value> | <claimant> "
@@ -53,10 +55,10 @@ USAGES: dict[str, Usage] = {
     "claim": Usage(
         "/claim new <claimant> | <claim> [| figure] [| verdict] [| reasoning] [| source URL]"
         "  or  /claim <key> <field> <text>",
-        "/claim ukraine_massed_120k verdict false",
+        "/claim {claim} verdict false",
     ),
-    "retire": Usage("/retire <key>", "/retire border_length"),
-    "history": Usage("/history [key]", "/history belarus_border_troops"),
+    "retire": Usage("/retire <key>", "/retire {fact}"),
+    "history": Usage("/history [key]", "/history {fact}"),
     "undo": Usage("/undo", "/undo"),
     "situation": Usage(
         "/situation [slug]  or  /situation new <slug> <title> [| period]  or  "
@@ -147,11 +149,32 @@ def editor_of(update: Update) -> Editor:
 
 async def reply_usage(message: Message, context: BotContext, command: str, problem: str) -> None:
     usage = USAGES[command]
+    example = await _example_of(usage, message, context)
     await message.reply_html(
         context.pages.render_page(
-            "editor_usage", problem=problem, usage=usage.usage, example=usage.example
+            "editor_usage", problem=problem, usage=usage.usage, example=example
         )
     )
+
+
+async def _example_of(usage: Usage, message: Message, context: BotContext) -> str:
+    """The usage's example, with keys taken from the editor's situation (see Usage)."""
+    if "{" not in usage.example:
+        return usage.example
+    user = message.from_user
+    if user is None:
+        return ""
+    store = (await _working_desk(context, user.id)).store
+    facts = await store.facts()
+    numbers = [f for f in facts if f.value.kind in ("number", "range")]
+    claims = await store.claims() if "{claim}" in usage.example else []
+    keys = {
+        "fact": (numbers or facts)[0].key if facts else None,
+        "claim": claims[0].key if claims else None,
+    }
+    if any(f"{{{name}}}" in usage.example and key is None for name, key in keys.items()):
+        return ""
+    return usage.example.format(**keys)
 
 
 async def reply_long(message: Message, text: str) -> None:
@@ -164,7 +187,11 @@ async def editor_desk(context: BotContext, update: Update) -> Desk:
     """The desk of the situation the editor works in (/situation chooses it)."""
     user = update.effective_user
     assert user is not None  # editor_only let the update through
-    return context.desks.get((await context.situations.working(user.id)).id)
+    return await _working_desk(context, user.id)
+
+
+async def _working_desk(context: BotContext, editor_id: int) -> Desk:
+    return context.desks.get((await context.situations.working(editor_id)).id)
 
 
 async def apply_change(

@@ -103,10 +103,11 @@ def _keyboard(*buttons: tuple[str, str]) -> InlineKeyboardMarkup:
 
 
 @editor_only("add")
-async def start_add(update: Update, context: BotContext) -> int:
-    """Start the guided flow, or take the one-line form when arguments follow /add."""
+async def start_add(update: Update, context: BotContext) -> int | None:
+    """Start the guided flow (again, dropping its draft, when /add comes inside it), or take
+    the one-line form when arguments follow /add (a guided add under way stays as it was)."""
     message = update.effective_message
-    assert message is not None
+    assert message is not None and context.user_data is not None
     line = command_rest(message)
     desk = await editor_desk(context, update)
     sections = (await desk.store.situation()).fact_sections
@@ -120,13 +121,14 @@ async def start_add(update: Update, context: BotContext) -> int:
                 parse_fact_line(line, desk.editor.today(), sections), editor_of(update)
             ),
         )
-        return ConversationHandler.END
+        return None  # no state change: no conversation begun, or the one under way goes on
     if message.chat.type != ChatType.PRIVATE:
         await message.reply_html(context.pages.render_page("add_private_only"))
         return ConversationHandler.END
+    dropped = context.user_data.pop(DRAFT_KEY, None) is not None
     choices = [(_button(section), f"add:section:{section}") for section in sections]
     await message.reply_html(
-        context.pages.render_page("add_start"),
+        context.pages.render_page("add_start", dropped=dropped),
         reply_markup=_keyboard(
             *choices, ("⚖️ Claim", "add:section:claim"), ("Cancel", "add:cancel")
         ),
@@ -302,6 +304,8 @@ def add_conversation() -> ConversationHandler[BotContext]:
                 CONFIRMING: [CallbackQueryHandler(save, pattern="^add:save$")],
             },
             fallbacks=cancel_handlers,
+            # /add inside the flow starts it again, rather than meeting "I don't know /add".
+            allow_reentry=True,
             conversation_timeout=CONVERSATION_TIMEOUT_SECONDS,
             name="add",
         )

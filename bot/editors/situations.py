@@ -8,10 +8,17 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.editors.access import command_rest, editor_only, reply_usage
-from briefings.facts.editor_input import InputError, clean_text
+from briefings.facts.editor_input import InputError, clean_text, optional_text
 from briefings.situations import SLUG
 
 log = logging.getLogger(__name__)
+
+# The words /situation reads as what to do: never a slug, or "/situation new" would be read
+# two ways.
+NEW, CURRENT = "new", "current"
+SUBCOMMANDS = (NEW, CURRENT)
+TITLE_LIMIT = 120
+PERIOD_LIMIT = 60
 
 
 @editor_only("situation")
@@ -25,7 +32,7 @@ async def situation(update: Update, context: BotContext) -> None:
     try:
         if not words:
             pass
-        elif words[0].lower() == "new":
+        elif words[0].lower() == NEW:
             if len(words) < 3:
                 raise InputError("give the new situation's slug and its title")
             slug = _slug(words[1])
@@ -33,11 +40,13 @@ async def situation(update: Update, context: BotContext) -> None:
                 raise InputError(f"there is already a situation {slug!r}")
             title, _, period = words[2].partition("|")
             created = await registry.create(
-                slug, clean_text(title, "title", 120), period.strip()[:60]
+                slug,
+                clean_text(title, "title", TITLE_LIMIT),
+                optional_text(period, "period", PERIOD_LIMIT),
             )
             await registry.set_working(user.id, created.id)
             log.info("situation created id=%s editor=%s", created.id, user.id)
-        elif words[0].lower() == "current":
+        elif words[0].lower() == CURRENT:
             if len(words) != 2:
                 raise InputError("give the slug of the situation readers should get")
             chosen = await _existing(context, words[1])
@@ -67,6 +76,8 @@ def _slug(raw: str) -> str:
     slug = raw.strip().lower()
     if not SLUG.fullmatch(slug):
         raise InputError("a slug is 2-40 lowercase letters, digits and hyphens, e.g. gaza-2025")
+    if slug in SUBCOMMANDS:
+        raise InputError(f"{slug!r} is a word of /situation itself: choose another slug")
     return slug
 
 

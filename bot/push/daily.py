@@ -23,6 +23,8 @@ DEFAULT_TIME = time_of_day(8, 0)
 DEFAULT_ZONE = "UTC"
 # A briefing queued this long after its time went out because the bot was down: say so.
 LATE_AFTER_SECONDS = 10 * 60
+# Folders of the zone list that are no area of the world.
+_NOT_AREAS = frozenset({"Etc", "posix", "right", "SystemV"})
 _TIME = re.compile(r"([01]?\d|2[0-3])[:.h]?([0-5]\d)")
 
 
@@ -51,8 +53,15 @@ def find_zone(name: str) -> str | None:
 
 @cache
 def _zones() -> dict[str, str]:
-    # Looked up in this list only, never as a path: a name is not a file to open.
-    return {zone.lower(): zone for zone in available_timezones() | {"UTC"}}
+    # Looked up in this list only, never as a path: a name is not a file to open. Only
+    # Area/Location names are zones a reader means, and UTC: the list also holds files that
+    # are no zone of their own ("localtime", the machine's; "Factory"; "posixrules"), old
+    # abbreviations ("EST", "Japan") and Etc's fixed offsets, whose signs read backwards.
+    return {
+        zone.lower(): zone
+        for zone in available_timezones()
+        if "/" in zone and zone.partition("/")[0] not in _NOT_AREAS
+    } | {"utc": "UTC"}
 
 
 def next_due(setting: DailySetting, after: float) -> tuple[float, str]:

@@ -3,6 +3,8 @@ active subscriber, in the transaction that stores it, and the push worker is wok
 
 A push Telegram would refuse for its content (a link it rejects) is queued held, and the
 editors told; /publish of a held cable reads it again and resends it once it is fixed.
+More new cables in one poll than NEW_CABLES_PER_POLL are stored, not queued, as a burst
+(bot/push/bursts.py): the editors are asked once, and the first tap pushes them or not.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.push.bursts import PUSH, AskEditors, Burst, Bursts
 from bot.push.holds import OnHold, push_problem
 from bot.push.messages import PushComposer
 from bot.push.outbox import Outbox
@@ -32,6 +35,15 @@ class Published:
     resent: bool = False  # a held cable released: it goes to those it had not reached
 
 
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A burst after an editor's tap: first says whether that tap decided it."""
+
+    burst: Burst
+    first: bool
+    pushed: tuple[str, ...] = ()  # the cables that tap queued
+
+
 class Publisher:
     def __init__(
         self,
@@ -42,6 +54,9 @@ class Publisher:
         pushes: PushComposer,
         on_hold: OnHold,
         on_new_pushes: Callable[[], None],
+        *,
+        at_once: int | None = None,
+        ask: AskEditors | None = None,
     ) -> None:
         self.db = db
         self.ingest = ingest
@@ -50,23 +65,59 @@ class Publisher:
         self.pushes = pushes
         self.on_hold = on_hold
         self.on_new_pushes = on_new_pushes
+        # New cables one poll may push without an editor (None: any number); beyond it they
+        # are held as a burst, and ask puts the question to the editors.
+        self.at_once = at_once
+        self.ask = ask
+        self.bursts = Bursts(db)
         self._held: list[tuple[str, str]] = []  # held by the check, editors not yet told
 
     async def poll_feed(self) -> PollResult:
         """Poll the feed once; its new cables go to the outbox. Never raises."""
         await self.resume()  # rows an earlier fill could not finish (a locked database)
-        result = await self.ingest.poll(self._queue)
-        held, self._held = self._held, []
-        for cable_id, problem in held:
-            await self.on_hold(cable_id, problem)
+        limited = self.at_once is not None and self.ask is not None
+        result = await self.ingest.poll(
+            self._queue,
+            at_once=self.at_once if limited else None,
+            on_held=self.bursts.hold if limited else None,
+        )
+        await self._tell_held()
         for cable_id in result.new_cables:
             await self._fill(cable_id)
+        await self._ask_about_bursts()
         return result
 
     async def resume(self) -> None:
-        """Write the rows a stop left unwritten (a cable stored, its subscribers part-way)."""
+        """Write the rows a stop left unwritten (a cable stored, its subscribers part-way),
+        and ask about a burst a stop left unasked."""
         for cable_id in await self.outbox.unfinished_fills():
             await self._fill(cable_id)
+        await self._ask_about_bursts()
+
+    async def decide_burst(self, burst_id: int, decision: str, editor_id: int) -> Decided | None:
+        """Push a burst's cables (or drop the hold): the first tap decides, once, whoever
+        taps; None if there is no such burst."""
+        burst = await self.bursts.get(burst_id)
+        if burst is None:
+            return None
+        queued: list[str] = []
+        async with self.db.transaction():
+            first = await self.bursts.decide(burst_id, decision, editor_id)
+            if first and decision == PUSH:
+                # One transaction for the decision and every cable's promise of rows: a crash
+                # leaves all of it, or none (the rows themselves follow, resumed at a start).
+                for cable_id in burst.cable_ids:
+                    if await self._queue_stored(cable_id):  # not /publish-ed meanwhile
+                        queued.append(cable_id)
+        await self._tell_held()
+        for cable_id in queued:
+            await self._fill(cable_id)
+        decided = await self.bursts.get(burst_id)
+        assert decided is not None
+        if first:
+            log.info("burst %s id=%d by=%d queued=%d", decision, burst_id, editor_id,
+                     len(queued))  # fmt: skip
+        return Decided(decided, first=first, pushed=tuple(queued))
 
     async def publish_url(self, url: str) -> Published:
         """Push the cable at url now (once only), or resend a held one once it is fixed;
@@ -91,9 +142,8 @@ class Publisher:
             if stored.pushed_at is not None:
                 raise PublishError(f"that cable was already pushed ({stored.pushed_at[:16]} UTC)")
             async with self.db.transaction():
-                if not await self.cables.mark_pushed(stored.id):
+                if not await self._queue_stored(stored.id):
                     raise PublishError("that cable was pushed a moment ago")
-                await self._queue(stored.id)
             cable_id = stored.id
             await self._fill(cable_id)
             self._refuse_if_held(cable_id)
@@ -127,6 +177,25 @@ class Publisher:
                     f"Telegram would refuse this push: {problem}. Nothing was sent; it is "
                     "held until you fix it and /publish it again."
                 )
+
+    async def _tell_held(self) -> None:
+        held, self._held = self._held, []
+        for cable_id, problem in held:
+            await self.on_hold(cable_id, problem)
+
+    async def _ask_about_bursts(self) -> None:
+        if self.ask is None:
+            return
+        for burst in await self.bursts.to_ask():
+            await self.ask(burst)
+
+    async def _queue_stored(self, cable_id: str) -> bool:
+        """In the caller's transaction: a stored cable, not pushed yet, is queued; False if
+        it was pushed already (the once-only guarantee)."""
+        if not await self.cables.mark_pushed(cable_id):
+            return False
+        await self._queue(cable_id)
+        return True
 
     async def _queue(self, cable_id: str) -> None:
         """In the cable's transaction: its rows promised, and held if Telegram would refuse

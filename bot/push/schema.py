@@ -76,6 +76,24 @@ MIGRATIONS: tuple[str, ...] = (
         after_chat_id INTEGER NOT NULL
     )
     """,
+    # 6: new cables one poll brought beyond NEW_CABLES_PER_POLL: stored, not queued, until an
+    # editor pushes them or drops the hold; the editors are asked once (asked_at), and the
+    # first decision is the only one
+    """
+    CREATE TABLE bursts (
+        id INTEGER PRIMARY KEY,
+        held_at TEXT NOT NULL,
+        asked_at TEXT,
+        decision TEXT CHECK (decision IN ('push', 'drop')),
+        decided_by INTEGER,
+        decided_at TEXT
+    );
+    CREATE TABLE burst_cables (
+        cable_id TEXT PRIMARY KEY REFERENCES cables(id),
+        burst_id INTEGER NOT NULL REFERENCES bursts(id)
+    );
+    CREATE INDEX burst_cables_by_burst ON burst_cables (burst_id)
+    """,
 )
 
 DELIVERY = Schema("delivery", MIGRATIONS)

@@ -107,8 +107,9 @@ async def daily(update: Update, context: BotContext) -> None:
     if not args:
         await _reply(message, context, "daily_show", setting=setting, **_usage())
         return
-    if args[0].lower() not in ("on", "off") or len(args) > 3:
-        await _reply(message, context, "daily_usage", problem="say on or off", **_usage())
+    problem = _daily_words_problem(args)
+    if problem:
+        await _reply(message, context, "daily_usage", problem=problem, **_usage())
         return
     if not await _may_manage(update, context):
         await _reply(message, context, "admins_only")
@@ -134,6 +135,21 @@ async def daily(update: Update, context: BotContext) -> None:
     await _reply(message, context, "daily_on", setting=wanted)
 
 
+_ONE_ONLY = {
+    "time": "give one time only, e.g. 07:30",
+    "zone": "give one time zone only, e.g. Europe/Kyiv",
+}
+
+
+def _daily_words_problem(args: list[str]) -> str:
+    """What is wrong with /daily's first word, or with words after off ("" when nothing)."""
+    if args[0].lower() not in ("on", "off"):
+        return "say on or off"
+    if args[0].lower() == "off" and len(args) > 1:
+        return "off takes nothing after it"
+    return ""
+
+
 def read_daily_setting(
     words: list[str], current: DailySetting | None, zone: str
 ) -> tuple[DailySetting | None, str]:
@@ -141,15 +157,19 @@ def read_daily_setting(
 
     What is left out stays as it was: the chat's time (08:00 at first), its zone (UTC)."""
     at = current.at if current is not None else DEFAULT_TIME
+    seen: set[str] = set()  # "time", "zone": each may be given once
     for word in words:
-        time_given = parse_time_of_day(word)
-        zone_given = find_zone(word)
-        if time_given is not None:
-            at = time_given
-        elif zone_given is not None:
-            zone = zone_given
+        if (time_given := parse_time_of_day(word)) is not None:
+            at, kind = time_given, "time"
+        elif (zone_given := find_zone(word)) is not None:
+            zone, kind = zone_given, "zone"
         else:
-            return None, "times look like 07:30 and time zones like Europe/Kyiv"
+            return None, (
+                f"times look like 07:30 and time zones like Europe/Kyiv: {word[:40]!r} is neither"
+            )
+        if kind in seen:
+            return None, _ONE_ONLY[kind]
+        seen.add(kind)
     return DailySetting(at, zone), ""
 
 

@@ -38,6 +38,9 @@ _DIRECT = {"all://127.0.0.1": None, "all://localhost": None, "all://[::1]": None
 
 # Called with a new cable's id inside the transaction that stores it.
 OnNewCable = Callable[[str], Awaitable[object]]
+# Called with the ids of new cables stored but not pushed (more than a poll may push at
+# once), inside the transaction that stores them.
+OnHeldCables = Callable[[list[str]], Awaitable[object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,8 @@ class PollResult:
     outcome: str
     new_cables: tuple[str, ...] = ()
     error: str | None = None
+    held_cables: tuple[str, ...] = ()  # new, stored, not pushed: more than a poll may push
+    moved_cables: tuple[str, ...] = ()  # known cables at a new address: links updated
 
 
 class IngestError(Exception):
@@ -87,6 +92,7 @@ class CableIngest:
         self.feed_url = feed_url
         # The newsletter's own hosts: the feed's, and any the operator adds (PUBLISH_HOSTS).
         self.feed_host = _host(feed_url)
+        self.feed_origin = _origin(httpx.URL(feed_url))
         self.hosts = {self.feed_host, *(host.lower() for host in page_hosts)}
         self.client = client or httpx.AsyncClient(
             timeout=FETCH_TIMEOUT,
@@ -114,10 +120,20 @@ class CableIngest:
         await self.client.aclose()
 
     # ------------------------------------------------------------------ the feed
-    async def poll(self, on_new: OnNewCable) -> PollResult:
-        """Poll the feed once. Never raises: a bad feed is logged and retried next time."""
+    async def poll(
+        self,
+        on_new: OnNewCable,
+        *,
+        at_once: int | None = None,
+        on_held: OnHeldCables | None = None,
+    ) -> PollResult:
+        """Poll the feed once. Never raises: a bad feed is logged and retried next time.
+
+        A poll that finds more than at_once new cables stores them all without on_new, and
+        hands their ids to on_held instead (a feed that changed wholesale: editors decide).
+        """
         try:
-            result = await self._poll(on_new)
+            result = await self._poll(on_new, at_once, on_held)
         except (httpx.HTTPError, FeedError, IngestError) as exc:
             result = PollResult("error", error=f"{type(exc).__name__}: {exc}"[:300])
         except Exception as exc:
@@ -130,11 +146,14 @@ class CableIngest:
                 self.polls_done += 1
                 self._poll_finished.notify_all()
         level = logging.WARNING if result.outcome == "error" else logging.INFO
-        log.log(level, "feed poll result=%s new=%d error=%s",
-                result.outcome, len(result.new_cables), result.error)  # fmt: skip
+        log.log(level, "feed poll result=%s new=%d held=%d moved=%d error=%s",
+                result.outcome, len(result.new_cables), len(result.held_cables),
+                len(result.moved_cables), result.error)  # fmt: skip
         return result
 
-    async def _poll(self, on_new: OnNewCable) -> PollResult:
+    async def _poll(
+        self, on_new: OnNewCable, at_once: int | None, on_held: OnHeldCables | None
+    ) -> PollResult:
         state = await self.feed_state()
         headers = _unchanged_if(state["etag"], state["last_modified"]) if state else {}
         response = await self._get(self.feed_url, headers)
@@ -142,23 +161,37 @@ class CableIngest:
             return PollResult("unchanged")
         items = await self._parse_feed(response)
         primed = bool(state and state["primed_at"])
-        new_cables: list[str] = []
         if not primed:
             await self._prime(items)
+            await self._save_validators(response, primed_now=True)
+            return PollResult("primed")
+        # An item is known by its guid or its address, however linked (a cable /publish-ed by
+        # hand); one known by its guid, or its title and date, at a new address has moved.
+        fresh, moved = (await self.cables.known()).sort(items)
+        if moved:
+            async with self.db.transaction():
+                for each in moved:
+                    await self.cables.move(each)
+            log.info("feed: %d known cables at a new address, links updated", len(moved))
+        # The feed lists newest first; store in the order they were published.
+        fresh.reverse()
+        new_cables: list[str] = []
+        held: list[str] = []
+        if at_once is not None and on_held is not None and len(fresh) > at_once:
+            held = await self._store_held(fresh, on_held)
         else:
-            known = await self.cables.known_guids()
-            # The feed lists newest first; store in the order they were published. An item is
-            # known by its guid or its address, however linked (a cable /publish-ed by hand).
-            fresh = [item for item in items if not _known(item, known)]
-            for item in reversed(fresh):
+            for item in fresh:
                 cable_id = await self.store(item, "feed", on_new)
                 if cable_id is not None:
                     new_cables.append(cable_id)
         # Validators are saved only once every item is stored, so a failure re-reads it all.
-        await self._save_validators(response, primed_now=not primed)
-        if not primed:
-            return PollResult("primed")
-        return PollResult("new" if new_cables else "nothing new", tuple(new_cables))
+        await self._save_validators(response, primed_now=False)
+        return PollResult(
+            "new" if new_cables or held else "nothing new",
+            tuple(new_cables),
+            held_cables=tuple(held),
+            moved_cables=tuple(each.cable_id for each in moved),
+        )
 
     async def store(self, item: FeedItem, origin: str, on_new: OnNewCable) -> str | None:
         """Store a new cable and run on_new for it, in one transaction; None if seen before."""
@@ -169,6 +202,20 @@ class CableIngest:
             await on_new(cable_id)
         log.info("new cable id=%s origin=%s", cable_id, origin)
         return cable_id
+
+    async def _store_held(self, items: list[FeedItem], on_held: OnHeldCables) -> list[str]:
+        """Store new cables without pushing them, and hand them to on_held, in one
+        transaction: a crash leaves neither, or both."""
+        held: list[str] = []
+        async with self.db.transaction():
+            for item in items:
+                cable_id = await self.cables.insert(item, "feed", pushed=False)
+                if cable_id is not None:
+                    held.append(cable_id)
+            if held:
+                await on_held(held)
+        log.warning("feed: %d new cables in one poll, held for the editors", len(held))
+        return held
 
     async def _prime(self, items: list[FeedItem]) -> None:
         async with self.db.transaction():
@@ -237,16 +284,18 @@ class CableIngest:
             ) from None
 
     async def _check(self, request: httpx.Request) -> None:
-        """Refuse a request (a redirect too) to any host but the newsletter's own, and to any
-        private, loopback or link-local address but the feed's own host's."""
+        """Refuse a request (each hop of a redirect too) to any host but the newsletter's
+        own, and to any private, loopback or link-local address but at the feed's own origin
+        (its scheme, host and port: another port of the feed's host is another server)."""
         host = (request.url.host or "").lower()
         if request.url.scheme not in ("http", "https") or host not in self.hosts:
             raise IngestError(
                 f"only the newsletter's own pages can be read ({', '.join(sorted(self.hosts))})"
             )
-        if host == self.feed_host:
+        origin = _origin(request.url)
+        if origin == self.feed_origin:
             return  # the operator's own FEED_URL, wherever it points
-        infos = await asyncio.get_running_loop().getaddrinfo(host, request.url.port or 443)
+        infos = await asyncio.get_running_loop().getaddrinfo(host, origin[2])
         for info in infos:
             address = ipaddress.ip_address(info[4][0])
             if not address.is_global:
@@ -302,9 +351,11 @@ class CableIngest:
             )
 
 
-def _known(item: FeedItem, known: set[str]) -> bool:
-    return bool({item.guid, canonical_url(item.guid), canonical_url(item.link)} & known)
-
-
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int]:
+    """scheme, host and port (the scheme's own where none is written): what one server is."""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return url.scheme, (url.host or "").lower(), port

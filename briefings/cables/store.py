@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,13 +37,21 @@ class CableStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def known_guids(self) -> set[str]:
-        """Every stored cable's guid and address, raw and canonical (canonical_url)."""
-        rows = await self.db.fetch_all("SELECT guid, url FROM cables WHERE guid IS NOT NULL")
-        known: set[str] = set()
-        for guid, url in rows:
-            known.update((guid, url, canonical_url(guid), canonical_url(url)))
-        return known
+    async def known(self) -> KnownCables:
+        """Every stored feed cable's identities, to tell a feed's new items from its known."""
+        rows = await self.db.fetch_all(
+            "SELECT id, guid, url, title, published FROM cables WHERE guid IS NOT NULL"
+            " ORDER BY rowid"
+        )
+        return KnownCables(rows)
+
+    async def move(self, moved: Moved) -> None:
+        """A known cable now at another address: it takes the new link (and, found by its
+        title and date, the feed's new guid). Nothing else changes: it is not pushed again."""
+        await self.db.execute(
+            "UPDATE cables SET url = ?, url_is_post = 1, guid = COALESCE(?, guid) WHERE id = ?",
+            (moved.item.link, moved.new_guid, moved.cable_id),
+        )
 
     async def insert(self, item: FeedItem, origin: str, *, pushed: bool) -> str | None:
         """Store a new cable; return its id, or None if its guid is already stored.
@@ -149,6 +158,73 @@ class CableStore:
     async def _one(self, sql: str, params: tuple[Any, ...]) -> StoredCable | None:
         row = await self.db.fetch_one(sql, params)
         return _cable(row) if row is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A feed item that is a stored cable at a new address (a newsletter's new domain)."""
+
+    cable_id: str
+    item: FeedItem
+    new_guid: str | None  # the feed's new guid, where the cable was found by title and date
+
+
+class KnownCables:
+    """The stored feed cables, indexed by what identifies a post: its guid (feedparser's
+    `id`) or address, however linked, and then its title and date."""
+
+    def __init__(self, rows: Sequence[RowLike]) -> None:
+        self._by_guid: dict[str, str] = {}
+        self._by_address: dict[str, str] = {}
+        self._address_of: dict[str, str] = {}
+        self._by_title_date: dict[tuple[str, str], list[str]] = {}
+        for row in rows:
+            cable_id, guid, url = row["id"], row["guid"], row["url"]
+            for key in (guid, canonical_url(guid)):
+                self._by_guid.setdefault(key, cable_id)
+            for key in (guid, url, canonical_url(guid), canonical_url(url)):
+                self._by_address.setdefault(key, cable_id)
+            self._address_of[cable_id] = canonical_url(url)
+            if row["published"]:
+                key = (same_title(row["title"]), row["published"])
+                self._by_title_date.setdefault(key, []).append(cable_id)
+
+    def sort(self, items: list[FeedItem]) -> tuple[list[FeedItem], list[Moved]]:
+        """The feed's items that are new cables, and those that are known cables at a new
+        address; the rest are known where they were (edited, re-dated: nothing to do)."""
+        found: set[str] = set()
+        moved: list[Moved] = []
+        unknown: list[FeedItem] = []
+        for item in items:
+            cable_id = self._by_guid.get(item.guid) or self._by_guid.get(canonical_url(item.guid))
+            if cable_id is not None:
+                if cable_id not in found and self._address_of[cable_id] != canonical_url(
+                    item.link
+                ):
+                    moved.append(Moved(cable_id, item, None))
+                found.add(cable_id)
+                continue
+            cable_id = next(
+                (self._by_address[key] for key in (canonical_url(item.guid),
+                 canonical_url(item.link)) if key in self._by_address),
+                None,
+            )  # fmt: skip
+            if cable_id is not None:
+                found.add(cable_id)
+            else:
+                unknown.append(item)
+        # By title and date, only a cable the feed no longer lists where it was: a post that
+        # moved left its old address, while a new post may share a title ("Open thread").
+        new: list[FeedItem] = []
+        for item in unknown:
+            candidates = self._by_title_date.get((same_title(item.title), item.published or ""))
+            cable_id = next((c for c in candidates or () if c not in found), None)
+            if cable_id is None:
+                new.append(item)
+            else:
+                found.add(cable_id)
+                moved.append(Moved(cable_id, item, item.guid))
+        return new, moved
 
 
 _TITLE_NOISE = re.compile(r"[\W_]+")

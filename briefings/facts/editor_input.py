@@ -61,20 +61,31 @@ _RANGE = re.compile(rf"^{_NUMBER}\s*(?:-|–|—|to)\s*{_NUMBER}{_UNIT}$")
 _SINGLE = re.compile(rf"^{_NUMBER}{_UNIT}$")
 _MULTIPLIERS = {"k": 1_000, "m": 1_000_000}
 _TEXT_PREFIX = "text:"
+# What ends a line (str.splitlines' list): control characters but for the last two, which
+# Unicode files as separators.
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 # One word of digits mixed with letters ("2O000", "1O-15k"): a number mistyped, not words.
 _LOOKS_NUMERIC = re.compile(r"(?=\S*\d)[\dOoIl.,~kKmM%–—-]+")
 
 
 def clean_text(raw: str, what: str = "text", limit: int = MAX_TEXT) -> str:
-    """Trim text and refuse the empty, the overlong and control characters."""
+    """Trim text and refuse the empty, the overlong (never cut), line breaks and control
+    characters: every such text is one line of a briefing or a list."""
     text = raw.strip()
     if not text:
         raise InputError(f"the {what} is empty")
     if len(text) > limit:
-        raise InputError(f"the {what} is {len(text)} characters; keep it under {limit}")
+        raise InputError(f"the {what} is {len(text)} characters; keep it to {limit} at most")
+    if any(char in _LINE_BREAKS for char in text):
+        raise InputError(f"the {what} runs over more than one line: keep it on one line")
     if any(unicodedata.category(char) == "Cc" for char in text):
         raise InputError(f"the {what} contains control characters")
     return text
+
+
+def optional_text(raw: str, what: str, limit: int = MAX_TEXT) -> str:
+    """As clean_text, but nothing typed is allowed: the empty string."""
+    return clean_text(raw, what, limit) if raw.strip() else ""
 
 
 def parse_value(raw: str, current: Value | None = None) -> Value:
