@@ -6,7 +6,7 @@ import asyncio
 import functools
 import logging
 
-from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
@@ -150,11 +150,9 @@ async def keep_updates(app: App, inbox: Inbox) -> None:
     assert isinstance(queue, InboxQueue) and isinstance(processor, PerChatUpdateProcessor)
     queue.inbox = inbox
     processor.on_done = queue.handled
-    waiting = await inbox.waiting()
-    for body in waiting:
-        update = Update.de_json(body, app.bot)
-        if update is not None:
-            await queue.replay(update)
+    waiting = await inbox.waiting(app.bot)
+    for update in waiting:
+        await queue.replay(update)
     if waiting:
         log.warning("handling again %d updates a stop left unhandled", len(waiting))
 

@@ -12,6 +12,10 @@ before the kill is not made twice.
 The inbox has a database file of its own beside the main one (cables.db: cables.inbox.db):
 SQLite lets one writer at a time into a file, and an update's write must not wait behind an
 editor's change or a million-subscriber outbox (B7 in BENCHMARKS.md).
+
+An update the bot cannot read (`read_update` refuses it) is never handled: replayed, it would
+fail at every start. The webhook refuses such bodies; one already kept (by an older version,
+say) is moved to the set_aside table at start, logged once, and kept for a look by hand.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 
 from briefings.database import Database, Schema, utc_now
 
@@ -44,11 +48,40 @@ INBOX = Schema(
             received_at TEXT NOT NULL
         )
         """,
+        # 2: updates that cannot be read, kept apart and never handled
+        """
+        CREATE TABLE set_aside (
+            id INTEGER PRIMARY KEY,
+            update_id INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            set_aside_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )
+        """,
     ),
 )
 
+# SQLite's INTEGER: an update_id past it cannot be kept.
+_MAX_UPDATE_ID = 2**63 - 1
+
 
 _KEEP = "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)"
+
+
+def read_update(body: object, bot: Bot) -> Update | None:
+    """The update in a body as Telegram sends it, or None where it is not one: not an
+    object, an update_id that is not a whole number SQLite can keep, or fields PTB cannot
+    read (`"message": 5`, a message without its date)."""
+    if not isinstance(body, dict):
+        return None
+    update_id = body.get("update_id")
+    if type(update_id) is not int or not 0 <= update_id <= _MAX_UPDATE_ID:
+        return None
+    try:
+        return Update.de_json(body, bot)
+    except Exception:  # PTB raises whatever a field's shape provokes
+        return None
 
 
 def inbox_path(database: Path) -> Path:
@@ -145,10 +178,39 @@ class Inbox:
         await asyncio.gather(*self._writing)
         await self.db.close()
 
-    async def waiting(self) -> list[dict[str, Any]]:
-        """The updates kept and not handled, oldest first."""
-        rows = await self.db.fetch_all("SELECT body FROM inbox ORDER BY update_id")
-        return [json.loads(row[0]) for row in rows]
+    async def waiting(self, bot: Bot) -> list[Update]:
+        """The updates kept and not handled, oldest first; those that cannot be read are
+        set aside instead, and logged once."""
+        rows = await self.db.fetch_all(
+            "SELECT update_id, body, received_at FROM inbox ORDER BY update_id"
+        )
+        updates: list[Update] = []
+        unreadable: list[tuple[int, str, str, str, str]] = []
+        for update_id, body, received_at in rows:
+            try:
+                update = read_update(json.loads(body), bot)
+            except (ValueError, RecursionError):
+                update = None
+            if update is not None and update.update_id == update_id:
+                updates.append(update)
+            else:
+                reason = "not an update" if update is None else "update_id is not its key"
+                unreadable.append((update_id, body, received_at, utc_now(), reason))
+        if unreadable:
+            async with self.db.transaction():
+                await self.db.executemany(
+                    "INSERT INTO set_aside (update_id, body, received_at, set_aside_at, reason)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    unreadable,
+                )
+                await self.db.executemany(
+                    "DELETE FROM inbox WHERE update_id = ?", ((row[0],) for row in unreadable)
+                )
+            log.warning(
+                "set aside %d updates that cannot be read (never handled; kept in the"
+                " set_aside table of %s)", len(unreadable), self.db.path.name,
+            )  # fmt: skip
+        return updates
 
 
 class InboxQueue(asyncio.Queue[object]):
