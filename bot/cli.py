@@ -11,7 +11,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.maintenance import BackupRefused, backup, health_problems
@@ -29,10 +28,6 @@ log = logging.getLogger("bot")
 
 EXIT_BAD_SETTINGS = 2
 EXIT_FAILED = 1
-# A Bot API that cannot be reached at start is tried again this many times, PTB's backoff
-# growing from 1 s by half each time (about 50 s in all): a network that comes up a moment
-# after the bot (a container's) is no reason to exit. A wrong token is not retried.
-BOOT_RETRIES = 8
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(settings: Settings, *, webhook: bool = False) -> int:
     """Run the bot with long polling (or a webhook) until interrupted."""
-    from bot.app import build_application  # imported here: `render` needs no Telegram stack
+    # imported here: `render` needs no Telegram stack
+    from bot.app import build_application
+    from bot.lifecycle import BotApiUnreachable, run_polling
 
     favour_the_event_loop()
 
@@ -80,11 +77,14 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
             from bot.web.server import serve_webhook  # the web server only where it serves
 
             log.info("webhook mode listen=%s:%s", settings.webhook_listen, settings.webhook_port)
-            asyncio.run(serve_webhook(app, settings, boot_retries=BOOT_RETRIES))
+            asyncio.run(serve_webhook(app, settings))
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=BOOT_RETRIES)
+            run_polling(app, settings.boot_retry_seconds)
     except InvalidToken:
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather")
+        return EXIT_FAILED
+    except BotApiUnreachable as exc:
+        log.error("%s", exc)  # each retry was logged as it came (bot/lifecycle.py)
         return EXIT_FAILED
     except NetworkError as exc:
         log.error("could not reach the Bot API at TELEGRAM_API_URL: %s", exc.message)

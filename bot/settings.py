@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # Pushes sent with allow_paid_broadcast: up to 1,000 a second, 0.1 Star each (README).
     paid_broadcast: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # How long a Bot API that cannot be reached at start is tried again before the bot exits
+    # (a container's network may come up a moment after it; bot/lifecycle.py).
+    boot_retry_seconds: float = Field(default=60, ge=0, le=3600)
     user_commands_per_minute: int = Field(default=20, ge=1, le=10_000)
     # Updates fetched and not yet handled, at most: beyond it the bot stops fetching and
     # Telegram keeps the rest (for up to 24 hours).

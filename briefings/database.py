@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import os
+import pwd
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -82,7 +83,7 @@ class Database:
     async def open(cls, path: str | os.PathLike[str], schemas: Sequence[Schema]) -> Database:
         """Open the file at path (creating it and its folder), checked and migrated."""
         db_path = Path(path)
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        _make_writable_place(db_path)
         _create_private(db_path)
         writer = await _connect(db_path)
         readers: list[aiosqlite.Connection] = []
@@ -254,6 +255,29 @@ async def _connect(path: Path) -> aiosqlite.Connection:
         await conn.close()
         raise
     return conn
+
+
+def _make_writable_place(path: Path) -> None:
+    """Create the file's folder, or refuse in one line naming the path and the user: SQLite's
+    own words for a folder or file the process may not write ("Permission denied", "unable to
+    open database file") name neither (a bind mount owned by root, say)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except PermissionError as exc:
+        raise DatabaseProblem(_not_writable(Path(exc.filename or path.parent))) from None
+    # The folder too: SQLite writes its -wal and -shm files beside the database.
+    for place, access in ((path.parent, os.W_OK | os.X_OK), (path, os.R_OK | os.W_OK)):
+        if place.exists() and not os.access(place, access):
+            raise DatabaseProblem(_not_writable(place))
+
+
+def _not_writable(place: Path) -> str:
+    uid = os.getuid()
+    try:
+        user = f"uid {uid} ({pwd.getpwuid(uid).pw_name})"
+    except KeyError:  # a uid with no name here (a container run with --user)
+        user = f"uid {uid}"
+    return f"{place} is not writable by {user}, the user the bot runs as: chown {uid} {place}"
 
 
 def _create_private(path: Path) -> None:

@@ -8,7 +8,6 @@ the secret first and at most a megabyte after it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 from collections.abc import Iterator
@@ -19,10 +18,9 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
 
 from bot.context import App
-from bot.lifecycle import stop_app
+from bot.lifecycle import reach_bot_api, stop_app
 from bot.settings import Settings
 from bot.stats.links import GO_PATH
 from bot.web.go import GoEndpoint
@@ -50,7 +48,7 @@ def web_app(app: App, settings: Settings) -> Starlette:
     )
 
 
-async def serve_webhook(app: App, settings: Settings, *, boot_retries: int) -> None:
+async def serve_webhook(app: App, settings: Settings) -> None:
     """Start the bot, register the webhook, serve until SIGINT or SIGTERM, stop cleanly."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     config = uvicorn.Config(
@@ -59,7 +57,8 @@ async def serve_webhook(app: App, settings: Settings, *, boot_retries: int) -> N
     )  # fmt: skip
     server = uvicorn.Server(config)
     try:
-        await initialize(app, boot_retries)
+        # Tried again while the Bot API cannot be reached, each retry logged, as in polling.
+        await reach_bot_api(app, settings.boot_retry_seconds)
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
@@ -74,24 +73,6 @@ async def serve_webhook(app: App, settings: Settings, *, boot_retries: int) -> N
             await server.serve(sockets=[listening])
     finally:
         await stop_app(app)
-
-
-async def initialize(app: App, retries: int) -> None:
-    """app.initialize(), tried again with a growing pause while the Bot API is unreachable
-    (as run_polling's bootstrap_retries does); a rejected token is not retried."""
-    pause = 1.0
-    for attempt in range(retries + 1):
-        try:
-            await app.initialize()
-            return
-        except InvalidToken:
-            raise
-        except NetworkError as exc:
-            if attempt == retries:
-                raise
-            log.warning("Bot API unreachable (%s): trying again in %.1f s", exc.message, pause)
-            await asyncio.sleep(pause)
-            pause = min(pause * 1.5, 30.0)
 
 
 @contextmanager
