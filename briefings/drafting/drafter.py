@@ -247,7 +247,7 @@ class _Drafter:
         length: int, *, voice: str = "cable", who: str | None = None, side: str | None = None,
     ) -> None:  # fmt: skip
         quote = self.text[start : start + length]
-        stripped = quote.strip(" ,;:")
+        stripped = quote.strip(" ,;:(")
         start += quote.index(stripped)
         self.drafts.append(
             Draft(

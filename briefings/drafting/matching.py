@@ -59,6 +59,8 @@ def match_existing(
     one that gives another value for a fact or claim it has made a change to it."""
     kept = []
     for draft in drafts:
+        if _restates(draft, facts, claims):
+            continue
         if draft.kind == "claim":
             target = _same_claim(draft, claims)
             if target is not None:
@@ -69,13 +71,29 @@ def match_existing(
         elif draft.kind == "figure":
             fact = _same_fact(draft, facts)
             if fact is not None:
-                if _same_value(draft, fact.value.given or fact.value.text, fact.value.low):
+                value = fact.value
+                if _same_value(draft, value.given or value.text, value.low, value.high):
                     continue
                 draft = replace(draft, changes=fact.key, label=fact.label)
-        elif any(f.quote and f.quote == draft.quote for f in facts):
-            continue  # the same words of the same cable, already a statement
         kept.append(draft)
     return kept
+
+
+def _restates(draft: Draft, facts: Sequence[Fact], claims: Sequence[Claim]) -> bool:
+    """Whether the situation already has a statement on the same words of the cable (the
+    same cable drafted again), with the same value where the draft is a figure."""
+    for item in (*facts, *claims):
+        quote = item.quote
+        if not quote or (quote not in draft.quote and draft.quote not in quote):
+            continue
+        value = item.value
+        if (
+            draft.low is None
+            or value is None
+            or _same_value(draft, value.given, value.low, value.high)
+        ):
+            return True
+    return False
 
 
 def _same_fact(draft: Draft, facts: Sequence[Fact]) -> Fact | None:
@@ -98,10 +116,12 @@ def _same_claim(draft: Draft, claims: Sequence[Claim]) -> Claim | None:
     return None
 
 
-def _same_value(draft: Draft, given: str | None, low: float | None) -> bool:
+def _same_value(
+    draft: Draft, given: str | None, low: float | None, high: float | None = None
+) -> bool:
     if given and given.strip().lower() == draft.value.strip().lower():
         return True
-    return low is not None and draft.low is not None and low == draft.low and draft.high is None
+    return low is not None and (low, high) == (draft.low, draft.high)
 
 
 def _same_subject(a: str, b: str) -> bool:
