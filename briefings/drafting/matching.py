@@ -82,7 +82,8 @@ def match_existing(
 def _restates(draft: Draft, facts: Sequence[Fact], claims: Sequence[Claim]) -> bool:
     """Whether the situation already has a statement on the same words of the cable (the
     same cable drafted again), with the same value where the draft is a figure."""
-    for item in (*facts, *claims):
+    items: list[Fact | Claim] = [*facts, *claims]
+    for item in items:
         quote = item.quote
         if not quote or (quote not in draft.quote and draft.quote not in quote):
             continue
