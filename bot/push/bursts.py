@@ -51,6 +51,14 @@ class Bursts:
     async def to_ask(self) -> list[Burst]:
         """The bursts the editors have not been asked about, now marked asked: whoever calls
         this asks, and nobody asks twice (a start and a poll may call it together)."""
+        # Read first: nearly always there is none, and the writer is not taken for nothing.
+        if (
+            await self.db.fetch_value(
+                "SELECT 1 FROM bursts WHERE asked_at IS NULL AND decision IS NULL LIMIT 1"
+            )
+            is None
+        ):
+            return []
         async with self.db.transaction():
             rows = await self.db.fetch_all(
                 "SELECT * FROM bursts WHERE asked_at IS NULL AND decision IS NULL ORDER BY id"
