@@ -31,7 +31,7 @@ from bot.plumbing import callbacks, errors, flood
 from bot.plumbing.edits import edits_handler
 from bot.plumbing.inbox import Inbox, InboxQueue
 from bot.plumbing.interpreter import unfreeze_heap
-from bot.plumbing.send_budget import SendBudget
+from bot.plumbing.rate_limits import Place, TelegramLimits
 from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.profile import set_profile
@@ -56,13 +56,18 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
     """Build the Application for these settings; nothing connects until it starts (and the
     feed is never read without poll_feed: `cables-bot try`)."""
 
-    # Telegram's limits on sending, shared by every reply and push (bot/plumbing/send_budget.py).
-    budget = SendBudget()
+    async def tell_waiting(chat_id: int, seconds: int, place: Place) -> None:
+        """Tell a reader long unanswered in a rush that the answer is coming."""
+        text = app.bot_data.services.pages.render_page("rush_wait", seconds=seconds)
+        await app.bot.send_message(chat_id, text, rate_limit_args=place)
+
+    # Telegram's limits on sending, for every reply and push (bot/plumbing/rate_limits.py).
+    limits = TelegramLimits(settings.free_sends_per_second, notify=tell_waiting)
 
     async def post_init(app: App) -> None:
-        services = await Services.open(settings, app.bot, budget, webhook=webhook)
+        services = await Services.open(settings, app.bot, limits, webhook=webhook)
         app.bot_data.open(services)
-        await keep_updates(app, services.inbox)
+        await keep_updates(app, services.inbox, limits)
         # The command menus are not needed to answer: set them beside the first replies, not
         # before them (on a real network each call is a round trip to Telegram).
         services.set_menus = functools.partial(set_menus_and_profile, app, settings)
@@ -116,13 +121,18 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
     queue = InboxQueue(backlog=settings.update_backlog, webhook=webhook)
     if webhook:
         builder = builder.updater(None)  # the web server hands updates in (bot/web/)
+
+    def received(bodies: object) -> None:
+        queue.received(bodies)
+        limits.notices.arrived(bodies)  # who waits for an answer, from when
+
     app = (
         with_aiohttp(
             builder,
             before_get_updates=queue.before_get_updates,
-            budget=budget,
-            received=queue.received,
+            received=received,
         )
+        .rate_limiter(limits)
         .update_queue(queue)
         .concurrent_updates(PerChatUpdateProcessor())
         .defaults(
@@ -143,13 +153,18 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
     return app
 
 
-async def keep_updates(app: App, inbox: Inbox) -> None:
+async def keep_updates(app: App, inbox: Inbox, limits: TelegramLimits) -> None:
     """Keep each update in the inbox from now on, until handled; queue again, oldest first,
     those a hard kill left there (bot/plumbing/inbox.py)."""
     queue, processor = app.update_queue, app.update_processor
     assert isinstance(queue, InboxQueue) and isinstance(processor, PerChatUpdateProcessor)
     queue.inbox = inbox
-    processor.on_done = queue.handled
+
+    def done(update_id: int) -> None:
+        queue.handled(update_id)
+        limits.notices.handled(update_id)
+
+    processor.on_done = done
     waiting = await inbox.waiting(app.bot)
     for update in waiting:
         await queue.replay(update)

@@ -8,13 +8,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.desks import Desks
 from bot.plumbing.error_digest import ErrorDigest
 from bot.plumbing.inbox import Inbox
-from bot.plumbing.send_budget import SendBudget
+from bot.plumbing.rate_limits import RateLimitArgs, TelegramLimits
 from bot.push.daily import DailySchedule
 from bot.push.holds import HoldNotices
 from bot.push.messages import PushComposer
@@ -67,12 +66,17 @@ class Services:
 
     @classmethod
     async def open(
-        cls, settings: Settings, bot: Bot, budget: SendBudget, *, webhook: bool = False
+        cls,
+        settings: Settings,
+        bot: ExtBot[RateLimitArgs],
+        limits: TelegramLimits,
+        *,
+        webhook: bool = False,
     ) -> Services:
         """Open the database named in settings and build the services on it."""
         db = await open_database(settings.database_path, DELIVERY, STATS)
         try:
-            return await cls._build(settings, bot, budget, db, webhook=webhook)
+            return await cls._build(settings, bot, limits, db, webhook=webhook)
         except BaseException:
             # Each connection has a thread of its own that is no daemon: left open, the
             # process would never exit after the failed start.
@@ -81,7 +85,13 @@ class Services:
 
     @classmethod
     async def _build(
-        cls, settings: Settings, bot: Bot, budget: SendBudget, db: Database, *, webhook: bool
+        cls,
+        settings: Settings,
+        bot: ExtBot[RateLimitArgs],
+        limits: TelegramLimits,
+        db: Database,
+        *,
+        webhook: bool,
     ) -> Services:
         situations = Situations(db)
         pages = Pages()
@@ -103,7 +113,7 @@ class Services:
         )  # fmt: skip
         worker = PushWorker(
             outbox, bot, pushes.compose, settings.broadcast_rate, on_hold=notices.tell,
-            budget=budget, paid=settings.paid_broadcast,
+            limits=limits, paid=settings.paid_broadcast,
         )  # fmt: skip
         ingest = CableIngest(db, cables, settings.feed_url, page_hosts=settings.publish_hosts)
         return cls(
@@ -179,7 +189,9 @@ class BotData:
         return services
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+class BotContext(
+    CallbackContext[ExtBot[RateLimitArgs], dict[Any, Any], dict[Any, Any], BotData]
+):
     """The context every handler and job gets: the services as typed attributes."""
 
     @property
@@ -249,5 +261,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
 # The Application and JobQueue as built with this context (see bot/app.py).
 App = Application[
-    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[BotContext]
+    ExtBot[RateLimitArgs],
+    BotContext,
+    dict[Any, Any],
+    dict[Any, Any],
+    BotData,
+    JobQueue[BotContext],
 ]

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.plumbing.send_budget import FREE_SENDS_PER_SECOND
+from bot.plumbing.rate_limits import FREE_SENDS_PER_SECOND
 from briefings.rendering.telegram_html import button_url_problem
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     # Pushes sent with allow_paid_broadcast: up to 1,000 a second, 0.1 Star each (README).
     paid_broadcast: bool = False
+    # Telegram's limit on free messages a second, replies and pushes together; 0 paces
+    # nothing (for a Bot API without Telegram's limits, as the benchmarks' is).
+    free_sends_per_second: int = Field(default=FREE_SENDS_PER_SECOND, ge=0, le=100_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # How long a Bot API that cannot be reached at start is tried again before the bot exits
     # (a container's network may come up a moment after it; bot/lifecycle.py).

@@ -13,7 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.plumbing.telegram_http import AiohttpRequest
-from bot.push.worker import retry_after_seconds
+from bot.plumbing.rate_limits import retry_after_seconds
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 SECRET = TOKEN.split(":")[1]

@@ -8,7 +8,6 @@ every push is one call, so this is most of what a burst or a broadcast costs (BE
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import ipaddress
 import json
@@ -24,13 +23,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest, RequestData
 
-from bot.plumbing.send_budget import PUSHING, SEND_METHODS, SendBudget
-
 _JSON = {"Content-Type": "application/json"}
-# A reply Telegram answers with 429 is tried again this often, when the wait it names is no
-# longer than this (a reader waiting longer has moved on).
-REPLY_RETRIES = 3
-MAX_REPLY_WAIT_SECONDS = 10.0
 
 
 class AiohttpRequest(BaseRequest):
@@ -38,7 +31,7 @@ class AiohttpRequest(BaseRequest):
 
     __slots__ = (
         "_connect", "_media_write", "_pool", "_pool_size", "_proxies", "_read", "_session",
-        "_write", "before_request", "budget", "on_result",
+        "_write", "before_request", "on_result",
     )  # fmt: skip
 
     def __init__(
@@ -52,8 +45,6 @@ class AiohttpRequest(BaseRequest):
     ) -> None:
         # Awaited before each call (the inbox's write before a getUpdates, bot/app.py).
         self.before_request: Callable[[], Awaitable[None]] | None = None
-        # Counts every message sent against Telegram's limits (bot/plumbing/send_budget.py).
-        self.budget: SendBudget | None = None
         # Given each successful call's result as Telegram sent it, before PTB parses it (the
         # updates of a getUpdates, which the inbox keeps as they came).
         self.on_result: Callable[[Any], None] | None = None
@@ -100,30 +91,9 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized!")
         if self.before_request is not None:
             await self.before_request()
-        place = None
-        if self.budget is not None and request_data is not None:
-            params = request_data.parameters
-            paid = bool(params.get("allow_paid_broadcast"))
-            place = await self.budget.before_send(
-                url.rpartition("/")[2], params.get("chat_id"), paid
-            )
-        try:
-            # A reader's reply that meets Telegram's flood limit (429) is sent again once the
-            # wait Telegram names is over, rather than lost; pushes have the worker for that.
-            retries = REPLY_RETRIES if self._is_reply(url) else 0
-            for attempt in range(retries + 1):
-                status, payload = await self._request_once(
-                    url, method, request_data, read_timeout, write_timeout, connect_timeout,
-                    pool_timeout,
-                )  # fmt: skip
-                wait = _retry_after(payload) if status == 429 and attempt < retries else None
-                if wait is None or wait > MAX_REPLY_WAIT_SECONDS:
-                    break
-                await asyncio.sleep(wait)
-        finally:
-            if place is not None and self.budget is not None:
-                self.budget.answered(place)
-        return status, payload
+        return await self._request_once(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
 
     # PTB's docs invite overriding this (a static method there, always called through self);
     # post() itself is final.
@@ -132,13 +102,6 @@ class AiohttpRequest(BaseRequest):
         if self.on_result is not None and data.get("ok"):
             self.on_result(data.get("result"))
         return data
-
-    def _is_reply(self, url: str) -> bool:
-        return (
-            self.budget is not None
-            and url.rpartition("/")[2] in SEND_METHODS
-            and not PUSHING.get()
-        )
 
     async def _request_once(
         self,
@@ -245,15 +208,6 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def _retry_after(payload: bytes) -> float | None:
-    """The seconds a 429 answer asks to wait, if it names them."""
-    try:
-        value = json.loads(payload).get("parameters", {}).get("retry_after")
-    except (ValueError, AttributeError):
-        return None
-    return float(value) if isinstance(value, int | float) else None
-
-
 def _multipart(request_data: RequestData) -> aiohttp.FormData:
     """The parameters as form fields and the uploads as file parts, as Telegram takes them."""
     form = aiohttp.FormData(quote_fields=False)
@@ -273,16 +227,13 @@ AnyBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
 def with_aiohttp(
     builder: AnyBuilder,
     before_get_updates: Callable[[], Awaitable[None]] | None = None,
-    budget: SendBudget | None = None,
     received: Callable[[Any], None] | None = None,
 ) -> AnyBuilder:
-    """Give an Application this client: a pool for its calls, counted against budget where
-    one is given, and one connection for getUpdates (which awaits before_get_updates before
-    each call and hands each answer's updates, as Telegram sent them, to received, where
-    these are given)."""
+    """Give an Application this client: a pool for its calls (Telegram's limits are kept by
+    the rate limiter, bot/plumbing/rate_limits.py), and one connection for getUpdates (which
+    awaits before_get_updates before each call and hands each answer's updates, as Telegram
+    sent them, to received, where these are given)."""
     updates = AiohttpRequest(connection_pool_size=1)
     updates.before_request = before_get_updates
     updates.on_result = received
-    calls = AiohttpRequest()
-    calls.budget = budget
-    return builder.request(calls).get_updates_request(updates)
+    return builder.request(AiohttpRequest()).get_updates_request(updates)

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import re
 import time
-import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
-from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
+from telegram.ext import ExtBot
 
-from bot.plumbing.send_budget import PUSHING, Place, SendBudget
+from bot.plumbing.rate_limits import PUSH, RateLimitArgs, TelegramLimits, retry_after_seconds
 from bot.push.holds import OnHold
 from bot.push.messages import Push
 from bot.push.outbox import Delivery, Outbox, Outcome, Result
@@ -47,34 +43,27 @@ def is_content_refusal(error: BadRequest) -> bool:
     return bool(_CONTENT_REFUSAL.search(error.message))
 
 
-def retry_after_seconds(error: RetryAfter) -> float:
-    """Seconds to wait from a 429, whichever type this PTB version reports it in."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class PushWorker:
     """One background task that sends what the outbox holds, at a steady rate."""
 
     def __init__(
         self,
         outbox: Outbox,
-        bot: Bot,
+        bot: ExtBot[RateLimitArgs],
         compose: Compose,
         rate: float,
         on_hold: OnHold,
-        budget: SendBudget,
+        limits: TelegramLimits,
         paid: bool = False,
     ) -> None:
         self.outbox = outbox
         self.bot = bot
         self.compose = compose
         self.on_hold = on_hold
-        # Free pushes share Telegram's 30 a second with replies and leave readers their
-        # places; paid ones (allow_paid_broadcast) have a budget of their own.
-        self.budget = budget
+        # Free pushes share Telegram's 30 a second with replies, behind them (the bot's rate
+        # limiter); paid ones (allow_paid_broadcast) are counted apart. Asked here: each
+        # group's minute, so a group's row is deferred rather than held up.
+        self.limits = limits
         self.paid = paid
         # Cables refused for their content in this batch: the rest of it skips them.
         self._held: set[str] = set()
@@ -148,17 +137,17 @@ class PushWorker:
                     break
                 if delivery.cable_id in self._held:
                     continue  # refused for its content: the hold parks its rows, unsent
-                group_wait = self.budget.group_wait(delivery.chat_id)
+                group_wait = self.limits.group_wait(delivery.chat_id)
                 if group_wait > 0:  # the group had its 20 messages this minute
                     retry_at = time.time() + group_wait
                     self._results.append(Result(delivery, "deferred", "group limit", retry_at))
                     continue
-                # A place among the sends in flight first, then its slot: the budget counts a
-                # push when its slot is given, so the send must follow at once.
+                # A place among the sends in flight first, then its slot at this worker's rate;
+                # its place in Telegram's second the rate limiter gives, behind readers.
                 await self._in_flight.acquire()
-                place = await self._wait_for_slot()
+                await self._wait_for_slot()
                 task = asyncio.create_task(self._deliver(delivery))
-                task.add_done_callback(functools.partial(self._delivered, place))
+                task.add_done_callback(self._delivered)
                 tasks.add(task)
                 if len(self._results) >= self.flush_every:
                     await self._flush()
@@ -173,16 +162,12 @@ class PushWorker:
             log.info("push progress sent_batch=%d", sent)
         return sent
 
-    def _delivered(self, place: Place | None, _: object) -> None:
-        """A push's send is over, whatever came of it: its place in flight and its budget
-        place (a free send's, counted from now) are handed back."""
+    def _delivered(self, _: object) -> None:
+        """A push's send is over, whatever came of it: its place in flight is handed back."""
         self._in_flight.release()
-        if place is not None:
-            self.budget.answered(place)
 
-    async def _wait_for_slot(self) -> Place | None:
-        """Wait for the next push's slot at this worker's rate; a free send (not paid) also
-        takes its place in the send budget, returned."""
+    async def _wait_for_slot(self) -> None:
+        """Wait for the next push's slot at this worker's rate."""
         now = time.monotonic()
         slot = max(self._next_slot, now, self._paused_until)
         # Evenly spaced sends can still put rate+1 of them in one second when a few run
@@ -196,12 +181,10 @@ class PushWorker:
         self._next_slot = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
-        return None if self.paid else await self.budget.wait_for_push()
 
     async def _deliver(self, delivery: Delivery) -> None:
         if delivery.cable_id in self._held:
             return  # its row stays pending; the hold parks it
-        PUSHING.set(True)  # this task's send has its place already (wait_for_push)
         try:
             push = await self.compose(delivery)
             if push is None:
@@ -209,7 +192,7 @@ class PushWorker:
                 return
             await self.bot.send_message(
                 delivery.chat_id, push.text, reply_markup=push.markup,
-                allow_paid_broadcast=True if self.paid else None,
+                allow_paid_broadcast=True if self.paid else None, rate_limit_args=PUSH,
             )  # fmt: skip
         except RetryAfter as exc:
             wait = retry_after_seconds(exc)
