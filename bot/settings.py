@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65_535)
     webhook_secret: SecretStr | None = None
+    # Proxies (addresses or networks) whose X-Forwarded-For names the client: the TLS proxy
+    # in front of the webhook, so that each counted link's visitor is told apart (bot/web/).
+    webhook_trusted_proxies: Annotated[frozenset[str], NoDecode] = frozenset()
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -75,12 +79,29 @@ class Settings(BaseSettings):
     @field_validator("webhook_secret")
     @classmethod
     def _secret_shape(cls, secret: SecretStr | None) -> SecretStr | None:
-        # Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ and -.
+        # Telegram's rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ and -. Ours: 32
+        # at least, as only the secret keeps strangers' updates out of the bot.
         if secret is not None and not re.fullmatch(
-            r"[A-Za-z0-9_-]{1,256}", secret.get_secret_value()
+            r"[A-Za-z0-9_-]{32,256}", secret.get_secret_value()
         ):
-            raise ValueError("must be 1-256 letters, digits, _ or -")
+            raise ValueError(
+                "must be 32-256 letters, digits, _ or - (make one with"
+                " `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )
         return secret
+
+    @field_validator("webhook_trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, raw: object) -> object:
+        if isinstance(raw, str):
+            parts = [part.strip() for part in raw.split(",") if part.strip()]
+            try:
+                return frozenset(str(ipaddress.ip_network(part, strict=False)) for part in parts)
+            except ValueError:
+                raise ValueError(
+                    "must be IP addresses or networks separated by commas, e.g. 127.0.0.1"
+                ) from None
+        return raw
 
     @field_validator("telegram_api_url", "trial_url", "feed_url", "webhook_url")
     @classmethod

@@ -15,7 +15,7 @@ from tests import factories
 from tests.fake_telegram import FakeTelegram
 from tests.test_cli import cables_bot, cli_env
 
-SECRET = "s3cret-Token_42"
+SECRET = "s3cret-Token_42-long-enough-for-the-bot"
 
 
 def free_port() -> int:
@@ -24,17 +24,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def webhook_bot(
-    tmp_path: Path, telegram: FakeTelegram, path: str
-) -> tuple[str, asyncio.subprocess.Process]:
-    """`cables-bot run --webhook` on a free loopback port; the hook's URL and the process."""
+def webhook_env(
+    tmp_path: Path, telegram: FakeTelegram, path: str, **extra: str
+) -> tuple[str, dict[str, str]]:
+    """The environment of a webhook bot on a free loopback port, and the hook's URL."""
     port = free_port()
     hook = f"http://127.0.0.1:{port}{path}"
     env = cli_env(
         tmp_path, telegram, WEBHOOK_URL=hook, WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port), WEBHOOK_SECRET=SECRET,
+        WEBHOOK_PORT=str(port), WEBHOOK_SECRET=SECRET, **extra,
     )  # fmt: skip
+    return hook, env
+
+
+async def webhook_bot(
+    tmp_path: Path, telegram: FakeTelegram, path: str, **extra: str
+) -> tuple[str, asyncio.subprocess.Process]:
+    """`cables-bot run --webhook` on a free loopback port; the hook's URL and the process."""
+    hook, env = webhook_env(tmp_path, telegram, path, **extra)
     return hook, await cables_bot("run", "--webhook", env=env, cwd=tmp_path)
+
+
+async def stop(bot: asyncio.subprocess.Process) -> str:
+    """SIGTERM, as an operator stops it; the log it wrote."""
+    bot.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(bot.communicate(), 30)
+    return stderr.decode() if stderr is not None else ""
 
 
 async def test_webhook_with_and_without_the_secret(tmp_path: Path, telegram: FakeTelegram) -> None:
@@ -80,6 +95,19 @@ async def test_webhook_mode_needs_its_settings(tmp_path: Path, telegram: FakeTel
         "cables-bot: setting WEBHOOK_URL: not set (needed for --webhook)",
         "cables-bot: setting WEBHOOK_SECRET: not set (needed for --webhook)",
     ]
+
+
+async def test_a_short_webhook_secret_stops_the_start(
+    tmp_path: Path, telegram: FakeTelegram
+) -> None:
+    env = cli_env(tmp_path, telegram, WEBHOOK_URL="https://bot.example.org/hook",
+                  WEBHOOK_SECRET="s")  # fmt: skip
+    bot = await cables_bot("run", "--webhook", env=env, cwd=tmp_path)
+    _, stderr = await asyncio.wait_for(bot.communicate(), 30)
+    assert bot.returncode == 2
+    [line] = stderr.decode().splitlines()
+    assert line.startswith("cables-bot: setting WEBHOOK_SECRET: must be 32-256 letters")
+    assert telegram.calls_of("setWebhook") == []
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -11,12 +11,11 @@ import hmac
 import json
 import logging
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from telegram import Update
 
 from bot.context import App
-from bot.plumbing.inbox import InboxQueue
+from bot.plumbing.inbox import InboxQueue, read_update
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +41,22 @@ class UpdateEndpoint:
         if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
             return Response(status_code=413)
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_UPDATE_BYTES:
-                return Response(status_code=413)
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_UPDATE_BYTES:
+                    return Response(status_code=413)
+        except ClientDisconnect:  # gone, or cut off by the server's deadline (connections.py)
+            return Response(status_code=400)
         try:
             data = json.loads(body)
-            update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError) as exc:
-            log.warning("webhook: a body that is not an update (%s)", type(exc).__name__)
-            update = None
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
+            data = None
+        # Only what the inbox can keep and read again: one it could not would be replayed,
+        # and fail, at every start.
+        update = read_update(data, self.app.bot)
         if update is None:
+            log.warning("webhook: a body that is not an update, refused with 400")
             return Response(status_code=400)
         # The queue writes the update to the inbox before this returns: Telegram forgets it
         # once it has the 200.
