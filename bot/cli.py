@@ -13,7 +13,7 @@ from pathlib import Path
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot import draft_command
+from bot import draft_command, render_feed
 from bot.maintenance import BackupRefused, backup, health_problems
 from bot.plumbing.interpreter import favour_the_event_loop
 from bot.plumbing.logs import setup_logging
@@ -59,6 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return backup_to(settings, Path(args.file))
         if args.command == "try":
             return try_in_terminal(settings, args)
+        if args.section == "feed":
+            return render_feed.run(settings, args)
+        if args.sources:
+            print("cables-bot render: only `render feed` reads feeds", file=sys.stderr)
+            return EXIT_BAD_SETTINGS
         return asyncio.run(render(settings, args.section, args.png, args.situation))
     except BackupRefused as exc:
         print(f"cables-bot: backup: {exc}", file=sys.stderr)
@@ -163,7 +168,10 @@ def _parser() -> argparse.ArgumentParser:
     render_parser = commands.add_parser(
         "render", help="print a briefing exactly as the bot sends it"
     )
-    render_parser.add_argument("section", help="a section of the situation: brief, forces, ...")
+    render_parser.add_argument(
+        "section", help="a section of the situation: brief, forces, ...; or feed, with feeds"
+    )
+    render_feed.add_arguments(render_parser)
     render_parser.add_argument(
         "--situation", metavar="SLUG", help="another situation than the one readers get"
     )

@@ -56,7 +56,8 @@ def test_the_web_pages_trial_box_ends_the_teaser() -> None:
     teaser = make_teaser(fixture("web-preview-cable-001.html").decode(), None)
     assert teaser.paid is True
     assert "Keep reading" not in teaser.html and "Subscribe to" not in teaser.html
-    assert visible_text(teaser.html).endswith("Let us unpack.\n\nLukashenko’s calculus.")
+    # The heading the preview stops at has no text of its own in it: the teaser ends before.
+    assert visible_text(teaser.html).endswith("Let us unpack.")
 
 
 def test_a_long_preview_is_cut_at_a_sentence_end() -> None:

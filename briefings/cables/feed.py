@@ -11,6 +11,7 @@ from urllib.parse import urlparse, urlsplit
 
 import feedparser
 
+from briefings.cables.readable import repeats
 from briefings.cables.teaser import make_teaser, read_blocks
 
 # A subtitle is a line: longer ones are cut (a whole post given as a description would push
@@ -41,11 +42,11 @@ class FeedItem:
 
 def parse_feed(body: bytes) -> list[FeedItem]:
     """Parse a feed body; raise FeedError for garbage, an HTML page or an empty document."""
-    parsed = feedparser.parse(body)
+    parsed = _parse(body)
     if _broken(parsed):
         # Two common slips break a whole document, though nothing of it is missing: text
         # before "<?xml" (a newline, a BOM) and a bare "&". Mend those two, read it again.
-        parsed = feedparser.parse(_mended(body))
+        parsed = _parse(_mended(body))
     if not parsed.get("version"):
         reason = parsed.get("bozo_exception") or "no RSS or Atom document"
         raise FeedError(f"not a feed: {str(reason)[:200]}")
@@ -58,6 +59,13 @@ def parse_feed(body: bytes) -> list[FeedItem]:
         if item is not None:
             items.append(item)
     return items
+
+
+def _parse(body: bytes) -> feedparser.FeedParserDict:
+    # Items' HTML as the feed gives it, read by the teaser as a page shows it: feedparser's
+    # sanitiser leaves an iframe's fallback as text, turns 400 KB of unfinished "<a " into
+    # 140,000 links, and (with its relative-link pass) takes seconds on hostile markup.
+    return feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
 
 
 def _broken(parsed: feedparser.FeedParserDict) -> bool:
@@ -96,7 +104,7 @@ def _item(entry: feedparser.FeedParserDict) -> FeedItem | None:
     content = entry.get("content") or []
     preview = content[0].get("value", "") if content else entry.get("summary", "")
     teaser = make_teaser(preview, link)
-    if subtitle and _repeats(subtitle, teaser.html):
+    if subtitle and repeats(subtitle, teaser.html):
         # Feeds without content:encoded, and Substack's posts without a subtitle, give the
         # opening paragraph (or the whole post) as the description: the teaser has it.
         subtitle = None
@@ -113,13 +121,6 @@ def _item(entry: feedparser.FeedParserDict) -> FeedItem | None:
         teaser_html=teaser.html,
         paid=teaser.paid,
     )
-
-
-def _repeats(subtitle: str, teaser_html: str) -> bool:
-    """Whether the subtitle is the teaser's own opening (or the teaser is the subtitle's)."""
-    teaser = re.sub(r"\s+", " ", _plain(teaser_html)).strip()
-    shorter = min(len(subtitle), len(teaser), 200)
-    return shorter > 0 and subtitle[:shorter] == teaser[:shorter]
 
 
 def _plain(text: str) -> str:

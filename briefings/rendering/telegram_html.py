@@ -8,8 +8,11 @@ import re
 # Bot API limits: message text and media captions, counted after entity parsing.
 MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
+# Formatting entities (bold, italics, links ...) Telegram takes in one message.
+MAX_ENTITIES = 100
 
 _TAG = re.compile(r"<[^>]*>")
+_OPENING_TAG = re.compile(r"<[A-Za-z]")
 _URL = re.compile(
     r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>[^/?#:\s]*)(?::(?P<port>[^/?#]*))?"
 )
@@ -42,6 +45,11 @@ def button_url_problem(url: str) -> str | None:
 def visible_text(telegram_html: str) -> str:
     """Return the text a reader sees: tags dropped, entities decoded."""
     return html.unescape(_TAG.sub("", telegram_html))
+
+
+def entity_count(telegram_html: str) -> int:
+    """The formatting entities telegram_html makes: one per opening tag."""
+    return len(_OPENING_TAG.findall(telegram_html))
 
 
 def visible_length(telegram_html: str) -> int:
