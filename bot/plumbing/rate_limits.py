@@ -139,7 +139,6 @@ class TelegramLimits(BaseRateLimiter[RateLimitArgs]):
         self._paused_until = 0.0
         self._chat_paused: dict[int, float] = {}
         self._groups: dict[int, deque[float]] = {}
-        self._group_pending: dict[int, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._dispatcher: asyncio.Task[None] | None = None
         self.notices = WaitNotice(self)
@@ -369,6 +368,7 @@ class WaitNotice:
             self._waiting.pop(chat_id, None)
 
     def sends_per_update(self) -> float:
+        """Replies an update takes lately (/forces two: the chart, then its text)."""
         return min(3.0, max(1.0, self._replies / self._handled)) if self._handled >= 20 else 1.0
 
     async def _watch_waiting(self) -> None:
