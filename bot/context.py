@@ -23,6 +23,7 @@ from bot.push.schema import DELIVERY
 from bot.push.subscribers import SubscriberStore
 from bot.push.worker import PushWorker
 from bot.readers.keyboards import Keyboards
+from bot.readers.last_seen import LastSeen
 from bot.settings import Settings
 from bot.stats.links import Links, go_base
 from bot.stats.schema import STATS
@@ -56,6 +57,7 @@ class Services:
     inbox: Inbox
     stats: Stats
     links: Links
+    last_seen: LastSeen  # the version each reader last read ("Since you last looked")
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     menus: asyncio.Task[None] | None = None  # the command menus being set at start
     # Sets the command menus and the profile from the current situation (bot/app.py): at
@@ -137,6 +139,7 @@ class Services:
             inbox=await Inbox.open(settings.database_path, db),
             stats=Stats(db),
             links=links,
+            last_seen=LastSeen(db),
         )
 
     def is_editor(self, user_id: int | None) -> bool:
@@ -160,6 +163,7 @@ class Services:
 
     async def close(self) -> None:
         await self.stats.flush()
+        await self.last_seen.flush()
         await self.inbox.close()
         await self.ingest.close()
         await self.db.close()

@@ -26,5 +26,7 @@ async def settle_after_start(context: BotContext) -> None:
 
 
 async def write_stats(context: BotContext) -> None:
-    """Job: write the counts /stats reads, kept in memory since the last time."""
+    """Job: write the counts /stats reads and the versions readers last read, kept in memory
+    since the last time."""
     await context.stats.flush()
+    await context.services.last_seen.flush()

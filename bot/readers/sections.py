@@ -20,6 +20,7 @@ from bot.readers.keyboards import (
     start_keyboard,
 )
 from bot.readers.paging import page_row, show_in_place, split_pages
+from bot.readers.since_looked import opened_for
 from bot.settings import NEWSLETTER_URL
 from briefings.situations import Situation
 
@@ -106,8 +107,10 @@ async def send_briefing(
     chart first, and the text below it unless the chart's caption carried it all)."""
     desk = context.desks.get(situation.id)
     briefing = await desk.renderer.render(name)
-    context.stats.read(message.from_user.id if message.from_user else None, name)
+    reader = message.from_user.id if message.from_user else None
+    context.stats.read(reader, name)
     keyboard = context.keyboards.briefing(briefing)
+    briefing = await opened_for(reader, briefing, desk, context.services.last_seen)
     if briefing.section.kind == CHART_KIND and await reply_with_chart(
         message, briefing, keyboard, desk.forces_photo
     ):
@@ -125,9 +128,12 @@ async def section_button(update: Update, context: BotContext) -> None:
     if situation is None or situation.section(name) is None:
         await query.answer(context.pages.render_page("stale_button"))
         return
-    briefing = await context.desks.get(situation.id).renderer.render(name)
+    desk = context.desks.get(situation.id)
+    briefing = await desk.renderer.render(name)
     context.stats.read(query.from_user.id, name)
-    await show_in_place(query, briefing.text, context.keyboards.briefing(briefing))
+    keyboard = context.keyboards.briefing(briefing)
+    briefing = await opened_for(query.from_user.id, briefing, desk, context.services.last_seen)
+    await show_in_place(query, briefing.text, keyboard)
 
 
 async def situations(update: Update, context: BotContext) -> None:

@@ -40,16 +40,20 @@ async def stats(update: Update, context: BotContext) -> None:
 
 async def forget(update: Update, context: BotContext) -> None:
     """Erase what the bot keeps about this user: their private chat's subscription and daily
-    briefing, and the days they were seen. What was erased is the user's business: sent in a
-    group, the list goes to their private chat (left out when the bot cannot write there), and
-    the group gets one neutral line, with a word that the group's own subscription stays."""
+    briefing, the days they were seen, and the version of each situation they last read. What
+    was erased is the user's business: sent in a group, the list goes to their private chat
+    (left out when the bot cannot write there), and the group gets one neutral line, with a
+    word that the group's own subscription stays."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     subscribed = await context.subscribers.forget(user.id)
     days = await context.stats.forget(user.id)
-    log.info("forgot a user (subscription=%s, days=%d)", subscribed, days)
-    erased = context.pages.render_page("forget", subscription=subscribed, days=days, group=False)
+    versions = await context.services.last_seen.forget(user.id)
+    log.info("forgot a user (subscription=%s, days=%d, versions=%d)", subscribed, days, versions)
+    erased = context.pages.render_page(
+        "forget", subscription=subscribed, days=days, versions=versions, group=False
+    )
     if message.chat.type == ChatType.PRIVATE:
         await message.reply_html(erased)
         return

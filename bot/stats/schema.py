@@ -31,6 +31,18 @@ MIGRATIONS: tuple[str, ...] = (
         campaign TEXT NOT NULL
     )
     """,
+    # 2: the content version each reader last read, per situation ("Since you last looked",
+    # bot/readers/last_seen.py): kept as readers_seen is, dropped after RETENTION_DAYS
+    """
+    CREATE TABLE reader_versions (
+        user_id INTEGER NOT NULL,
+        situation_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        PRIMARY KEY (user_id, situation_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX reader_versions_by_day ON reader_versions (day)
+    """,
 )
 
 STATS = Schema("stats", MIGRATIONS)

@@ -38,10 +38,24 @@ class FactStore:
         self.situations = situations or Situations(db)
         # Goes up after every editors' write, so rendered briefings can be cached per version.
         self.version = 0
+        self._content: tuple[int, int] | None = None  # (version, content version) read last
 
     def changed(self) -> None:
         """Note that facts, claims or cables changed: cached briefings are stale."""
         self.version += 1
+
+    async def content_version(self) -> int:
+        """The situation's content version (briefings/facts/changes.py): its last history
+        row's id, 0 before any; read once per store version."""
+        if self._content is not None and self._content[0] == self.version:
+            return self._content[1]
+        version = self.version
+        found = int(await self.db.fetch_value(
+            "SELECT MAX(id) FROM changes WHERE situation_id = ?", (self.situation_id,)
+        ) or 0)  # fmt: skip
+        if version == self.version:  # nothing was written while we read
+            self._content = (version, found)
+        return found
 
     async def now(self) -> FactsNow:
         """The situation, its live facts and claims, and its cables, as they are now."""

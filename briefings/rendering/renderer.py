@@ -180,10 +180,30 @@ class BriefingRenderer(Pages):
         for briefing in briefings:
             self._cache[briefing.section.name] = (self.store.version, briefing)
 
-    def _render(self, section: Section, now: FactsNow) -> Briefing:
+    async def render_led(self, section_name: str, lead: str) -> Briefing | None:
+        """A section opened by lead (a reader's "Since you last looked"), never cached. The
+        lead counts toward the brief's one screen: the brief's usual cuts make room for it.
+        None where it cannot fit (the brief cut to its last, or a section past Telegram's
+        limit): the caller tries a shorter lead."""
+        now = await self.facts_now()
+        section = _section(now, section_name)
+        try:
+            briefing = self._render(section, now, lead)
+        except BriefingTooLong:
+            return None
+        if section.kind == "brief" and briefing.length > BRIEF_SCREEN:
+            return None
+        return briefing
+
+    def _render(self, section: Section, now: FactsNow, lead: str = "") -> Briefing:
         context = self._context(section, now)
         template = self.env.get_template(f"{section.kind}.html")
-        text = _tidy(template.render(context))
+
+        def text_of(context: dict[str, Any]) -> str:
+            body = template.render(context)
+            return _tidy(f"{lead}\n\n{body}" if lead else body)
+
+        text = text_of(context)
         if section.kind == "brief":
             # One phone screen: past it, the parts the sections also hold are left out, the
             # least pressing first; the brief's buttons still offer them.
@@ -191,7 +211,7 @@ class BriefingRenderer(Pages):
                 if visible_length(text) <= BRIEF_SCREEN:
                     break
                 context = {**context, **leave_out(context)}
-                text = _tidy(template.render(context))
+                text = text_of(context)
         length = visible_length(text)
         if length > MAX_MESSAGE_LENGTH:
             raise BriefingTooLong(section.name, length)
