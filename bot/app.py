@@ -118,19 +118,18 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
     )
-    queue = InboxQueue(backlog=settings.update_backlog, webhook=webhook)
+    # Who waits for an answer, from when: the limiter tells readers long unanswered.
+    queue = InboxQueue(
+        backlog=settings.update_backlog, webhook=webhook, on_arrival=limits.notices.arrived
+    )
     if webhook:
         builder = builder.updater(None)  # the web server hands updates in (bot/web/)
-
-    def received(bodies: object) -> None:
-        queue.received(bodies)
-        limits.notices.arrived(bodies)  # who waits for an answer, from when
 
     app = (
         with_aiohttp(
             builder,
             before_get_updates=queue.before_get_updates,
-            received=received,
+            received=queue.received,
         )
         .rate_limiter(limits)
         .update_queue(queue)

@@ -8,17 +8,22 @@ seconds, not the 80 that 30 a second needs; the smaller runs use Telegram's real
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.plumbing.rate_limits import NOTICE_AFTER_SECONDS
 from tests import factories
 from tests.conftest import RunningBot, running_bot
 from tests.fake_telegram import SEND_METHODS, Call, FakeTelegram
+from tests.test_cli import cables_bot
+from tests.test_webhook import SECRET, stop, webhook_env
 
 NOTICE = re.compile(r"Many readers are asking at once: your answer is coming, in about (\d+) ")
 
@@ -157,3 +162,36 @@ async def test_replies_that_meet_429s_are_paced_again_and_none_is_lost(
     assert set(replies) == set(readers)
     for got in replies.values():
         assert [what(call) for call in got if notice_seconds(call) is None] == expected
+
+
+async def test_in_webhook_mode_too_a_reader_who_waits_long_is_told(
+    tmp_path: Path, telegram: FakeTelegram
+) -> None:
+    # The notices learn of each arrival from the update queue, which both modes feed.
+    telegram.free_per_second = 2
+    readers = range(40_000, 40_016)
+    hook, env = webhook_env(tmp_path, telegram, "/hook", FREE_SENDS_PER_SECOND="2")
+    bot = await cables_bot("run", "--webhook", env=env, cwd=tmp_path)
+    try:
+        await telegram.wait_for(lambda: telegram.calls_of("setWebhook"), 30)
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with httpx.AsyncClient(timeout=30) as client:
+            for chat_id in readers:
+                body = factories.message("/start", factories.private_chat(chat_id))
+                answer = await client.post(
+                    hook, content=json.dumps({"update_id": chat_id, **body}), headers=headers
+                )
+                assert answer.status_code == 200
+        await telegram.wait_for(
+            lambda: all(any(notice_seconds(c) is None for c in telegram.sent(r)) for r in readers),
+            60,
+        )
+    finally:
+        await stop(bot)
+    told = [r for r in readers if any(notice_seconds(c) is not None for c in telegram.sent(r))]
+    # Two a second: the last readers wait past NOTICE_AFTER_SECONDS; the first do not.
+    assert told and told[0] != readers[0]
+    for chat_id in told:
+        first, *rest = telegram.sent(chat_id)
+        assert notice_seconds(first) is not None
+        assert all(notice_seconds(call) is None for call in rest)

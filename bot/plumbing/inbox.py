@@ -24,6 +24,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -218,8 +219,16 @@ class InboxQueue(asyncio.Queue[object]):
     than `backlog` updates are in hand (queued, waiting for their chat, or running) at once.
     """
 
-    def __init__(self, *, backlog: int, webhook: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        backlog: int,
+        webhook: bool = False,
+        on_arrival: Callable[[object], None] | None = None,
+    ) -> None:
         super().__init__()
+        # Told of each arrival in either mode (the rate limiter's notices to waiting readers).
+        self.on_arrival = on_arrival
         self.inbox: Inbox | None = None  # set once the database is open (post_init)
         # A webhook's update is confirmed when its request is answered, right after `put`.
         self.webhook = webhook
@@ -240,6 +249,8 @@ class InboxQueue(asyncio.Queue[object]):
         for body in bodies if isinstance(bodies, list) else [bodies]:
             if isinstance(body, dict) and isinstance(body.get("update_id"), int):
                 self._bodies[body["update_id"]] = body
+        if self.on_arrival is not None:
+            self.on_arrival(bodies)
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
