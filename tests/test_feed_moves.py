@@ -225,6 +225,11 @@ async def test_a_hold_outlives_a_restart_and_the_tap_after_it_pushes_once(
         await bot.services.publisher.resume()  # what every start does: nothing to ask
         assert len(questions(telegram, factories.EDITOR_ID)) == 1
         assert pushes_to(telegram, {901}) == []
+        listed = await bot.send(factories.editor_message("/cables"))
+        # /cables says why they wait, not that they were in the feed before the bot started.
+        text = visible_text(listed.params["text"])
+        assert text.count("Not pushed yet: one of 4 new cables found in one poll") == 4
+        assert text.count("before the bot started") == 1  # Post 1, in the first poll
         answer = await bot.tap(question, button_data(question)["📨 Push these 4"],
                                sender=factories.editor())  # fmt: skip
         assert "Pushing 4 held cables to 1 subscriber" in visible_text(answer.params["text"])
@@ -252,6 +257,8 @@ async def test_dont_push_keeps_the_cables_stored_for_publish_one_by_one(
         answer = await bot.tap(question, button_data(question)["Don't push"],
                                sender=factories.editor())  # fmt: skip
         assert "Not pushed: 4 held cables" in visible_text(answer.params["text"])
+        listed = visible_text((await bot.send(factories.editor_message("/cables"))).params["text"])
+        assert listed.count("an editor chose not to push the 4 new cables of its poll") == 4
         reply = await bot.send(factories.editor_message(f"/publish {OLD_HOST}/p/post-3"))
         assert "Pushing Post 3 to 1 subscriber" in visible_text(reply.params["text"])
         [push] = await telegram.wait_for(lambda: pushes_to(telegram, {902}))

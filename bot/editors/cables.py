@@ -62,11 +62,13 @@ async def _cables_page(
     (attach buttons for its cables, ‹ Prev / Next ›); None for no such page."""
     cables = await context.cables.latest(10)
     holds = await context.outbox.holds()
+    bursts = await context.publisher.bursts.of_cables([cable.id for cable in cables])
     rows: list[dict[str, Any]] = [
         {
             "cable": cable,
             "progress": await context.outbox.progress(cable.id),
             "held": holds.get(cable.id),
+            "burst": bursts.get(cable.id),
         }
         for cable in cables
     ]

@@ -80,6 +80,22 @@ class Bursts:
             )
         return cursor.rowcount == 1
 
+    async def of_cables(self, cable_ids: list[str]) -> dict[str, Burst]:
+        """The burst each of these cables was held in, for those held in one."""
+        if not cable_ids:
+            return {}
+        marks = ", ".join("?" * len(cable_ids))
+        rows = await self.db.fetch_all(
+            f"SELECT DISTINCT b.* FROM bursts b JOIN burst_cables c ON c.burst_id = b.id"
+            f" WHERE c.cable_id IN ({marks})",
+            tuple(cable_ids),
+        )
+        held: dict[str, Burst] = {}
+        for row in rows:
+            burst = await self._burst(row)
+            held.update((cable_id, burst) for cable_id in burst.cable_ids)
+        return held
+
     async def get(self, burst_id: int) -> Burst | None:
         row = await self.db.fetch_one("SELECT * FROM bursts WHERE id = ?", (burst_id,))
         return await self._burst(row) if row is not None else None
