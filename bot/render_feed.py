@@ -18,7 +18,8 @@ The readable form, a block per item:
     held: <why>                      (only for a push that would be held)
 
 With --json, one object a line per item: feed (the file or address given), link, title,
-text (the push's Telegram HTML), buttons ([{text, url}]) and held (why, or null).
+subtitle (as the push shows it, or null), teaser (its Telegram HTML), text (the push's
+Telegram HTML), buttons ([{text, url}]) and held (why, or null).
 """
 
 from __future__ import annotations
@@ -56,12 +57,15 @@ class RenderedPush:
     feed: str
     link: str
     title: str
+    subtitle: str | None
+    teaser: str
     text: str
     buttons: list[dict[str, str]]
     held: str | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"feed": self.feed, "link": self.link, "title": self.title, "text": self.text,
+        return {"feed": self.feed, "link": self.link, "title": self.title,
+                "subtitle": self.subtitle, "teaser": self.teaser, "text": self.text,
                 "buttons": self.buttons, "held": self.held}  # fmt: skip
 
     def readable(self) -> str:
@@ -135,7 +139,7 @@ async def render_item(
         held = "listed before in this run: a cable is stored once and never pushed twice"
         stored = await cables.by_address(item.link) or await cables.by_address(item.guid)
         if stored is None:
-            return RenderedPush(source, item.link, item.title, "", [], held)
+            return RenderedPush(source, item.link, item.title, None, "", "", [], held)
     push = cable_push(stored, pages, settings.trial_url)
     buttons = [
         {"text": button.text, "url": button.url or ""}
@@ -143,7 +147,8 @@ async def render_item(
         for button in row
     ]
     return RenderedPush(
-        feed=source, link=item.link, title=item.title, text=push.text, buttons=buttons,
+        feed=source, link=item.link, title=stored.title, subtitle=stored.subtitle,
+        teaser=stored.teaser_html, text=push.text, buttons=buttons,
         held=held or burst or push_problem(push),
     )  # fmt: skip
 

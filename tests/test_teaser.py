@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from briefings.cables.feed import FeedError, parse_feed
-from briefings.cables.teaser import make_teaser
-from briefings.rendering.telegram_html import visible_text
+from briefings.cables.feed import FeedError, FeedItem, parse_feed
+from briefings.cables.teaser import MAX_TEASER_ENTITIES, TEASER_BUDGET, make_teaser
+from briefings.rendering.telegram_html import entity_count, visible_text
 from tests.fake_feed import fixture
 from tests.telegram_html_check import check_html
 
@@ -231,3 +235,189 @@ def test_a_subtitle_that_repeats_the_teaser_is_dropped_and_a_long_one_cut() -> N
     [item] = parse_feed(feed("word " * 400, "<p>Body.</p>"))
     assert item.subtitle is not None and len(item.subtitle) <= MAX_SUBTITLE + 1
     assert item.subtitle.endswith("…")
+
+
+# Issue 27: each shape below is Substack's markup as it writes it (tests/fixtures/
+# substack-shapes.xml holds the same shapes as a whole feed, for `render feed`).
+POST = "https://thebismarckcables.substack.com/p/the-post"
+
+
+def one_item(description: str, content: str) -> FeedItem:
+    """The one item of a feed in Substack's shape, read as a poll reads it."""
+    body = (
+        "<?xml version='1.0' encoding='UTF-8'?><rss version='2.0' xmlns:content="
+        "'http://purl.org/rss/1.0/modules/content/'><channel><title>t</title><item>"
+        f"<title>The post</title><link>{POST}</link><guid isPermaLink='false'>{POST}</guid>"
+        f"<description><![CDATA[{description}]]></description>"
+        f"<content:encoded><![CDATA[{content}]]></content:encoded></item></channel></rss>"
+    ).encode()
+    [item] = parse_feed(body)
+    return item
+
+
+@pytest.mark.parametrize(
+    ("subtitle", "content"),
+    [
+        # The opening is a list: the teaser's "• " against the subtitle's plain text.
+        ("Three things to watch: the garrisons, the rail lines and Moscow's patience.",
+         "<ul><li><p>Three things to watch: the garrisons, the rail lines and Moscow's "
+         "patience.</p></li><li><p>Why each matters.</p></li></ul>"),
+        # Straight against curly apostrophes, a hyphen against a dash.
+        ("Minsk's rail lines - and Moscow's patience",
+         "<p>Minsk’s rail lines – and Moscow’s patience. Both matter.</p>"),
+        # A summary trimmed with "…" (mid-word) and with "Read More Here →".
+        ("The garrison at Mozyr doubled in a month, and the officers who came with it are no…",
+         "<p>The garrison at Mozyr doubled in a month, and the officers who came with it are "
+         "not the usual ones.</p>"),
+        ("The garrison at Mozyr doubled in a month. Read More Here →",
+         "<p>The garrison at Mozyr doubled in a month. Its officers are new.</p>"),
+        # Found inside the teaser, not at its start.
+        ("the garrison at Mozyr doubled in a month",
+         "<p>Before anything else: the garrison at Mozyr doubled in a month.</p>"),
+    ],
+)  # fmt: skip
+def test_a_subtitle_a_reader_reads_as_the_teaser_again_is_left_out(
+    subtitle: str, content: str
+) -> None:
+    assert one_item(subtitle, content).subtitle is None
+
+
+def test_a_subtitle_that_says_something_else_stays() -> None:
+    item = one_item("Why Lukashenko gambles", "<p>The garrison at Mozyr doubled.</p>")
+    assert item.subtitle == "Why Lukashenko gambles"
+
+
+YOUTUBE = (
+    '<div id="youtube2-x1" class="youtube-wrap" data-attrs="{&quot;videoId&quot;:&quot;x1'
+    '&quot;}" data-component-name="Youtube2ToDOM"><div class="youtube-inner"><iframe src='
+    '"https://www.youtube-nocookie.com/embed/x1?rel=0&amp;autoplay=0" frameborder="0" '
+    'allowfullscreen="true">Your browser does not support iframes.</iframe></div></div>'
+)
+
+
+def test_an_iframes_fallback_never_reaches_the_teaser_through_the_feed() -> None:
+    item = one_item("What the footage shows", YOUTUBE + "<p>Watch the columns above.</p>")
+    assert item.teaser_html == "Watch the columns above."
+    # Markup a sanitiser already flattened: the fallback glued to the next word.
+    flat = "<div><p>Your browser does not support iframes.Watch the columns above.</p></div>"
+    assert make_teaser(flat, POST).html == "Watch the columns above."
+    embedded = "<object data='x.swf'><p>Your browser does not support this.</p></object><p>A.</p>"
+    assert make_teaser(embedded, POST).html == "A."
+
+
+def test_a_figures_caption_and_image_credit_never_open_a_teaser() -> None:
+    figure = (
+        '<div class="captioned-image-container"><figure><a class="image-link image2" '
+        'href="https://substackcdn.com/image/fetch/b.jpg"><div class="image2-inset"><picture>'
+        '<img src="https://substackcdn.com/image/fetch/b.jpg" alt=""/></picture></div></a>'
+        '<figcaption class="image-caption">Columns near Mozyr. Image by Reuters</figcaption>'
+        "</figure></div>"
+    )
+    for credit in ("<p><em>Image by the Belarusian Ministry of Defence</em></p>",
+                   "<p>Photo: Reuters</p>", "<p>© Reuters, 2024</p>"):  # fmt: skip
+        item = one_item("Pictures", figure + credit + "<p>The pictures were taken on Tuesday.</p>")
+        assert item.teaser_html == "The pictures were taken on Tuesday.", credit
+
+
+SENTENCES = (
+    "The brigades moved at night, in columns that stretched for kilometres along the road. "
+    "Officials said the movement was an exercise. Nobody at the border believed them. "
+)
+
+
+def test_a_teaser_never_ends_on_a_substack_subhead() -> None:
+    preview = (
+        f"<p>{SENTENCES * 3}</p><p><strong>The northern front</strong></p><p>{SENTENCES * 4}</p>"
+    )
+    teaser = make_teaser(preview, POST, budget=700)
+    assert teaser.cut and "The northern front" not in teaser.html
+    assert teaser.html.endswith("believed them.")
+    # A subhead with text after it that fits stays, in bold, as a heading.
+    short = "<p>One.</p><p><strong>The northern front</strong></p><p>Two.</p>"
+    assert make_teaser(short, POST).html == "One.\n\n<b>The northern front</b>\n\nTwo."
+
+
+def test_substack_list_items_keep_their_bullets() -> None:
+    preview = (
+        "<p>Watch:</p><ul><li><p>The rail lines.</p></li><li><p><strong>Fuel</strong> depots."
+        "</p><p>Their second paragraph.</p></li></ul><ol><li><p>First.</p></li></ol>"
+    )
+    assert make_teaser(preview, POST).html == (
+        "Watch:\n\n• The rail lines.\n\n• <b>Fuel</b> depots.\n\nTheir second paragraph."
+        "\n\n• First."
+    )
+
+
+def test_a_long_first_heading_and_a_paragraph_that_does_not_fit_cut_at_a_sentence() -> None:
+    heading = "Belarus, its army and what the last month of movements tells us " * 6
+    preview = f"<h2>{heading}</h2><p>{SENTENCES * 5}</p>"
+    teaser = make_teaser(preview, POST)
+    text = visible_text(teaser.html)
+    heading_shown, paragraph = text.split("\n\n")
+    assert heading_shown == heading.strip() and paragraph.startswith("The brigades moved")
+    assert paragraph.endswith(("exercise.", "believed them.", "the road.")), paragraph
+    assert len(text) <= TEASER_BUDGET
+    # A heading that leaves no room for a sentence gives way to the paragraph.
+    crowded = f"<h2>{'A heading that goes on ' * 29}</h2><p>{SENTENCES * 5}</p>"
+    assert visible_text(make_teaser(crowded, POST).html).endswith("believed them.")
+
+
+def test_no_cut_after_a_lower_case_abbreviation_or_inside_a_quotation() -> None:
+    abbreviated = "<p>" + "A spokesman for the gov. said the units would go back. " * 4 + "</p>"
+    assert make_teaser(abbreviated, POST, budget=90).html.endswith("would go back.")
+    quoted = (
+        "<p>The minister said it plainly. He told the crowd “We will not attack. We have no "
+        "reason to. Our troops are here to train.” Few believed him.</p>"
+    )
+    teaser = make_teaser(quoted + "<p>" + SENTENCES * 9 + "</p>", POST, budget=120)
+    assert teaser.html == "The minister said it plainly."
+    whole = make_teaser(quoted + "<p>" + SENTENCES * 9 + "</p>", POST, budget=130)
+    assert whole.html.endswith("to train.”")
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<p>Hello there.</p>" + "<a " * 140_000,  # 400 KB of an unfinished tag
+        "<p>" + "".join(f'<a href="https://example.org/{n}">link {n} ' for n in range(20_000)),
+        "<p>" + "<b>a <i>b</b> c</i> " * 40_000 + "</p>",
+        "<p>" + "<b><i>x" * 30_000,
+        "<p>" + "<" * 200_000 + "</p>",
+    ],
+    ids=["unfinished-a", "unclosed-links", "misnested", "unclosed-marks", "bare-lt"],
+)
+def test_hostile_markup_is_never_shown_and_stays_within_telegrams_limits(hostile: str) -> None:
+    started = time.perf_counter()
+    item = one_item("Hostile", hostile)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2, elapsed  # linear: html.parser took minutes on the first of these
+    teaser = item.teaser_html
+    check_html(teaser)
+    assert entity_count(teaser) <= MAX_TEASER_ENTITIES
+    assert not re.search(r"<\s*/?\s*[a-z]", visible_text(teaser).replace("<<", ""))
+    assert "<a" not in visible_text(teaser)
+
+
+async def test_hostile_markup_parsed_beside_the_event_loop_holds_it_up_less_than_15_ms() -> None:
+    # As a poll parses it (asyncio.to_thread, with the bot's 1 ms switch interval), while the
+    # loop ticks every millisecond as it does answering readers.
+    body = (
+        "<?xml version='1.0'?><rss version='2.0' xmlns:content='http://purl.org/rss/1.0/"
+        f"modules/content/'><channel><title>t</title><item><title>x</title><link>{POST}</link>"
+        f"<content:encoded><![CDATA[<p>Hi.</p>{'<a ' * 140_000}]]></content:encoded></item>"
+        "</channel></rss>"
+    ).encode()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)
+    worst, parsed = 0.0, asyncio.create_task(asyncio.to_thread(parse_feed, body))
+    try:
+        last = time.perf_counter()
+        while not parsed.done():
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            worst, last = max(worst, now - last), now
+        [item] = await parsed
+    finally:
+        sys.setswitchinterval(interval)
+    assert item.teaser_html == "Hi."
+    assert worst < 0.015, worst
