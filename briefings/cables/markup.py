@@ -21,6 +21,7 @@ _TAG = re.compile(
     r"""((?>[^>"'=]++|=[\t\n\f\r ]*+(?>"[^"]*+"|'[^']*+')?|["'])*+)>"""
 )
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+_MAY_OPEN = re.compile(r"<[A-Za-z!?/]")
 # Elements whose content is never markup, and never shown as text where they are supported.
 _RAW = {"script", "style", "iframe", "noscript", "noembed", "noframes", "xmp", "textarea", "title"}
 
@@ -69,9 +70,10 @@ def tokens(markup: str) -> Iterator[Token]:
             if close < 0:
                 return
             position = close + 1
-        else:
-            yield "<"
-            position = start + 1
+        else:  # text up to the next "<" that may open something: "<<<<" is one step
+            found = _MAY_OPEN.search(markup, start + 1)
+            position = found.start() if found else end
+            yield html.unescape(markup[start:position])
 
 
 def _attributes(text: str) -> dict[str, str]:
