@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot import draft_command, render_feed
@@ -29,10 +29,6 @@ log = logging.getLogger("bot")
 
 EXIT_BAD_SETTINGS = 2
 EXIT_FAILED = 1
-# A Bot API that cannot be reached at start is tried again this many times, PTB's backoff
-# growing from 1 s by half each time (about 50 s in all): a network that comes up a moment
-# after the bot (a container's) is no reason to exit. A wrong token is not retried.
-BOOT_RETRIES = 8
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return check(settings, args.max_poll_age, args.skip_poll)
         if args.command == "backup":
-            return backup_to(settings, Path(args.file))
+            return backup_to(settings, args.file)
         if args.command == "try":
             return try_in_terminal(settings, args)
         if args.section == "feed":
@@ -75,7 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(settings: Settings, *, webhook: bool = False) -> int:
     """Run the bot with long polling (or a webhook) until interrupted."""
-    from bot.app import build_application  # imported here: `render` needs no Telegram stack
+    # imported here: `render` needs no Telegram stack
+    from bot.app import build_application
+    from bot.lifecycle import BotApiUnreachable, run_polling
 
     favour_the_event_loop()
 
@@ -87,11 +85,14 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
             from bot.web.server import serve_webhook  # the web server only where it serves
 
             log.info("webhook mode listen=%s:%s", settings.webhook_listen, settings.webhook_port)
-            asyncio.run(serve_webhook(app, settings, boot_retries=BOOT_RETRIES))
+            asyncio.run(serve_webhook(app, settings))
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=BOOT_RETRIES)
+            run_polling(app, settings.boot_retry_seconds)
     except InvalidToken:
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather")
+        return EXIT_FAILED
+    except BotApiUnreachable as exc:
+        log.error("%s", exc)  # each retry was logged as it came (bot/lifecycle.py)
         return EXIT_FAILED
     except NetworkError as exc:
         log.error("could not reach the Bot API at TELEGRAM_API_URL: %s", exc.message)
@@ -110,10 +111,14 @@ def check(settings: Settings, max_poll_age: float | None, skip_poll: bool) -> in
     return EXIT_FAILED if problems else 0
 
 
-def backup_to(settings: Settings, target: Path) -> int:
-    """Write a consistent copy of the database to target, even while the bot runs."""
-    pages = backup(settings.database_path, target)
-    print(f"backed up {settings.database_path} to {target} ({pages} pages)")
+def backup_to(settings: Settings, target: str) -> int:
+    """Write a consistent copy of the database to target, even while the bot runs: a file, or
+    a directory to put one in (named with a trailing slash, it is created)."""
+    where = Path(target)
+    if target.endswith(("/", os.sep)):
+        where.mkdir(parents=True, exist_ok=True)
+    written, pages = backup(settings.database_path, where)
+    print(f"backed up {settings.database_path} to {written} ({pages} pages)")
     return 0
 
 
@@ -191,7 +196,9 @@ def _parser() -> argparse.ArgumentParser:
     backup_parser = commands.add_parser(
         "backup", help="copy the database (safe while the bot runs)"
     )
-    backup_parser.add_argument("file", help="where to write the copy")
+    backup_parser.add_argument(
+        "file", help="where to write the copy: a file, or a directory to put a dated one in"
+    )
     try_parser = commands.add_parser(
         "try", help="chat with the bot in this terminal: no token, no network, no live data"
     )
