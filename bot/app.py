@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.context import App, BotContext, BotData, Services
-from bot.editors import bursts, cables
+from bot.editors import bursts, cables, review
 from bot.editors.add_flow import add_conversation
 from bot.jobs import poll_feed as poll_newsletter_feed
 from bot.jobs import queue_daily_briefings, settle_after_start, write_stats
@@ -179,6 +179,8 @@ def add_handlers(app: App, settings: Settings) -> None:
     app.add_handler(flood.FloodGuard(settings).handler(), group=-1)
     # The conversation first, so that while a draft is open its steps take the editor's text.
     app.add_handler(add_conversation())
+    # An editor's value or label typed after a review's Edit (bot/editors/review.py).
+    app.add_handler(MessageHandler(review.AwaitingEdit(app.user_data), review.take_edit))
 
     # Then the commonest: a section (of any situation; sections are data), before the rest.
     def section_names() -> frozenset[str]:
@@ -199,6 +201,7 @@ def add_handlers(app: App, settings: Settings) -> None:
     )
     app.add_handler(CallbackQueryHandler(cables.attach_cable, pattern=f"^{cables.ATTACH_PREFIX}"))
     app.add_handler(CallbackQueryHandler(bursts.decide_burst, pattern=bursts.PATTERN))
+    app.add_handler(CallbackQueryHandler(review.review_tap, pattern=review.PATTERN))
     app.add_handler(
         CallbackQueryHandler(subscriptions.subscribe_button, pattern=f"^{SUBSCRIBE_CALLBACK}$")
     )

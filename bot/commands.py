@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from telegram import BotCommand, Update
 
 from bot.context import BotContext
-from bot.editors import cables, facts, situations
+from bot.editors import cables, facts, review, situations
 from bot.editors.access import EditorHandler
 from bot.readers import latest, sections, subscriptions
 from bot.stats import commands as stats_commands
@@ -89,6 +89,7 @@ EDITOR_COMMANDS: tuple[Command, ...] = (
     Command("cables", "The latest cables and their delivery progress", cables.list_cables),
     Command("preview", "The last cable's push, sent to you alone", cables.preview),
     Command("publish", "Push a cable by hand: /publish <url>", cables.publish),
+    Command("drafts", "New cables' drafted statements waiting for review", review.list_drafts),
     Command("stats", "Readers, subscribers, deliveries, clicks; a chart", stats_commands.stats),
 )
 

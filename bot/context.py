@@ -11,6 +11,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.desks import Desks
+from bot.editors.drafts import CableDrafting
 from bot.plumbing.error_digest import ErrorDigest
 from bot.plumbing.inbox import Inbox
 from bot.plumbing.rate_limits import RateLimitArgs, TelegramLimits
@@ -31,6 +32,7 @@ from bot.stats.store import Stats
 from briefings.cables.ingest import CableIngest
 from briefings.cables.store import CableStore
 from briefings.database import Database
+from briefings.drafting.store import DraftStore
 from briefings.rendering.renderer import Pages
 from briefings.schema import open_database
 from briefings.situations import Situations
@@ -58,6 +60,7 @@ class Services:
     stats: Stats
     links: Links
     last_seen: LastSeen  # the version each reader last read ("Since you last looked")
+    drafting: CableDrafting  # each new cable's statements drafted for the editors' review
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     menus: asyncio.Task[None] | None = None  # the command menus being set at start
     # Sets the command menus and the profile from the current situation (bot/app.py): at
@@ -118,6 +121,10 @@ class Services:
             limits=limits, paid=settings.paid_broadcast,
         )  # fmt: skip
         ingest = CableIngest(db, cables, settings.feed_url, page_hosts=settings.publish_hosts)
+        background: set[asyncio.Task[Any]] = set()
+        drafting = CableDrafting(
+            DraftStore(db), cables, desks, ingest, bot, pages, settings.admin_ids, background
+        )
         return cls(
             settings=settings,
             db=db,
@@ -133,11 +140,21 @@ class Services:
             worker=worker,
             ingest=ingest,
             publisher=Publisher(
-                db, ingest, cables, outbox, pushes, notices.tell, worker.wake,
-                at_once=settings.new_cables_per_poll, ask=notices.ask,
-            ),  # fmt: skip
+                db,
+                ingest,
+                cables,
+                outbox,
+                pushes,
+                notices.tell,
+                worker.wake,
+                at_once=settings.new_cables_per_poll,
+                ask=notices.ask,
+                on_new_cable=drafting.cable_arrived,
+            ),
             inbox=await Inbox.open(settings.database_path, db),
             stats=Stats(db),
+            drafting=drafting,
+            background=background,
             links=links,
             last_seen=LastSeen(db),
         )

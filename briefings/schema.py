@@ -1,5 +1,6 @@
-"""The content's tables (situations, facts, claims, their history, cables and the feed's
-polling state) as numbered migrations, and opening a database with them, seeded."""
+"""The content's tables (situations, facts, claims, their history, cables, the feed's
+polling state and the drafts editors review) as numbered migrations, and opening a database
+with them, seeded."""
 
 from __future__ import annotations
 
@@ -170,6 +171,24 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE claims ADD COLUMN value_given TEXT;
     ALTER TABLE facts ADD COLUMN place TEXT;
     ALTER TABLE claims ADD COLUMN place TEXT
+    """,
+    # 7: statements drafted from each new cable, waiting for the editors' review, and the
+    # batch of changes a publish of them makes (one entry in /history, one /undo)
+    """
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,
+        cable_id TEXT NOT NULL REFERENCES cables(id),
+        position INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        draft_json TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'waiting'
+            CHECK (status IN ('waiting', 'accepted', 'skipped', 'published')),
+        situation_id TEXT,
+        decided_by INTEGER,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX drafts_by_cable ON drafts (cable_id, status, position);
+    ALTER TABLE changes ADD COLUMN batch INTEGER
     """,
 )
 

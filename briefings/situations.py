@@ -143,6 +143,10 @@ class Situations:
         assert created is not None
         return created
 
+    def forget(self) -> None:
+        """Read the situations afresh next time (a transaction that created one rolled back)."""
+        self._all = None
+
     async def _put(self, key: str, value: str) -> None:
         async with self.db.transaction():
             await self.db.execute(

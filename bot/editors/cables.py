@@ -175,3 +175,4 @@ async def publish(update: Update, context: BotContext) -> None:
         "editor_publish", problem=None, cable=cable, resent=published.resent, queued=queued
     )
     await message.reply_html(text)
+    await context.services.drafting.settled()  # its Review message, before the next reply

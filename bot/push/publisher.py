@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.push.bursts import PUSH, AskEditors, Burst, Bursts
@@ -57,6 +57,7 @@ class Publisher:
         *,
         at_once: int | None = None,
         ask: AskEditors | None = None,
+        on_new_cable: Callable[[str, str | None], Awaitable[object]] | None = None,
     ) -> None:
         self.db = db
         self.ingest = ingest
@@ -70,6 +71,9 @@ class Publisher:
         self.at_once = at_once
         self.ask = ask
         self.bursts = Bursts(db)
+        # Told of each new cable once it is stored, pushed or held (its drafting starts, in a
+        # task a poll waits for), with the address /publish read it from.
+        self.on_new_cable = on_new_cable
         self._held: list[tuple[str, str]] = []  # held by the check, editors not yet told
 
     async def poll_feed(self) -> PollResult:
@@ -85,6 +89,8 @@ class Publisher:
         for cable_id in result.new_cables:
             await self._fill(cable_id)
         await self._ask_about_bursts()
+        for drafting in self._arrived(*result.new_cables, *result.held_cables):
+            await drafting
         return result
 
     async def resume(self) -> None:
@@ -132,6 +138,7 @@ class Publisher:
             if cable_id is None:
                 raise PublishError("that cable was stored a moment ago: see /cables")
             await self._fill(cable_id)
+            self._arrived(cable_id, read_from=url)
             self._refuse_if_held(cable_id)
         elif stored.id in await self.outbox.holds():
             # Read it by its identity (the feed's guid), which a mended link leaves alone.
@@ -167,6 +174,10 @@ class Publisher:
         log.info("held cable released id=%s pushes=%d", cable_id, waiting)
         self.on_new_pushes()
         return Published(cable_id, resent=True)
+
+    def _arrived(self, *cable_ids: str, read_from: str | None = None) -> list[Awaitable[object]]:
+        hook = self.on_new_cable
+        return [hook(cable_id, read_from) for cable_id in cable_ids] if hook else []
 
     def _refuse_if_held(self, cable_id: str) -> None:
         for held in self._held:

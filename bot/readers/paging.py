@@ -50,12 +50,16 @@ def page_row(prefix: str, page: int, pages: int) -> list[list[InlineKeyboardButt
 
 
 async def show_in_place(
-    query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None
+    query: CallbackQuery,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None,
+    notice: str | None = None,
 ) -> None:
-    """Answer a tap by putting text and keyboard in place of the message tapped; where that
-    cannot be (a message too old for Telegram to hand us, a photo whose caption cannot become
-    text, one deleted meanwhile), send them as a new message."""
-    await query.answer()
+    """Answer a tap (with a short notice, if any) by putting text and keyboard in place of
+    the message tapped; where that cannot be (a message too old for Telegram to hand us, a
+    photo whose caption cannot become text, one deleted meanwhile), send them as a new
+    message."""
+    await query.answer(notice)
     message = query.message
     if isinstance(message, Message) and not message.photo:
         try:

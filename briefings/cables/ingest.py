@@ -228,6 +228,11 @@ class CableIngest:
         """The post at url as a cable: from the feed if it lists it, else from its page."""
         return await self._find_in_feed(url) or await self._read_post_page(url)
 
+    async def page(self, url: str) -> str:
+        """A post page's HTML, read as every page of the newsletter is (its own hosts only,
+        within the deadline and the size limit); IngestError or httpx's errors otherwise."""
+        return (await self._get(url, {})).text
+
     async def _find_in_feed(self, url: str) -> FeedItem | None:
         parsed = self._parsed
         try:

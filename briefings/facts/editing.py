@@ -56,6 +56,10 @@ class Change:
     editor_name: str | None
     changed_at: str
     undoes: int | None = None
+    # Statements changed at once (a publish of drafts): the batch is its first row's id, and
+    # /history shows it, and /undo reverts it, as one change of `size` statements.
+    batch: int | None = None
+    size: int = 1
 
     @property
     def before_value(self) -> Value | None:
@@ -209,13 +213,50 @@ class FactEditor:
             after["as_of"] = self.today().isoformat()
             return await self._record("claim", key, "edit", before, after, editor)
 
+    async def add_batch(
+        self, rows: list[tuple[Kind, dict[str, Any], str | None]], editor: Editor
+    ) -> Change:
+        """Add new statements (rows as statement_row makes them) as one change: one entry in
+        /history, reverted by one /undo. A row that names a live statement's key (its third
+        part) gives that statement its new value, words and source instead of being added.
+        Runs inside the caller's transaction, if any."""
+        if not rows:
+            raise InputError("there is nothing to add")
+        async with self._writing():
+            if editor.update_id is not None:
+                made = await self.store.db.fetch_value(
+                    "SELECT id FROM changes WHERE update_id = ?", (editor.update_id,)
+                )
+                if made is not None:
+                    return await self._batch_change(int(made))
+            batch: int | None = None
+            for kind, row, replaces in rows:
+                before = await self._row(kind, replaces) if replaces else None
+                if replaces and before is not None and before["retired_at"] is None:
+                    after = dict(before)
+                    after.update({column: row[column] for column in _REPLACED if column in row})
+                    await self._apply(kind, replaces, before, after)
+                    action = "set" if kind == "fact" else "edit"
+                    batch = await self._insert_change(kind, replaces, action, before, after,
+                                                      editor, batch)  # fmt: skip
+                    continue
+                key = await self._new_key(row.pop("key"))
+                row = {"key": key, **row, "position": await self._next_position(kind)}
+                await self._apply(kind, key, None, row)
+                batch = await self._insert_change(kind, key, "add", None, row, editor, batch)
+            assert batch is not None
+            await self._check_briefings_fit()
+            return await self._batch_change(batch)
+
     # ------------------------------------------------------------------ undo and history
     async def undo(self, editor: Editor) -> Change:
-        """Revert the editor's own last change that is not yet undone."""
+        """Revert the editor's own last change that is not yet undone (a batch as a whole)."""
         async with self._writing():
             target = await self._last_undoable(editor.id)
             if target is None:
                 raise InputError("you have no change left to undo")
+            if target.batch is not None:
+                return await self._undo_batch(target.batch, editor)
             current = await self._row(target.kind, target.key)
             if current != target.after:
                 raise InputError(
@@ -227,12 +268,15 @@ class FactEditor:
             )
 
     async def history(self, key: str | None = None, limit: int = 15) -> list[Change]:
-        """The latest changes, newest first, of one key or of everything."""
-        sql = "SELECT * FROM changes WHERE situation_id = ?"
+        """The latest changes, newest first, of one key or of everything (where a batch is
+        one change, shown by its first row)."""
         params: list[Any] = [self.store.situation_id]
         if key is not None:
-            sql += " AND key = ?"
+            sql = "SELECT * FROM changes WHERE situation_id = ? AND key = ?"
             params.append(key)
+        else:
+            sql = (f"SELECT *, {_BATCH_SIZE} FROM changes c WHERE situation_id = ?"
+                   " AND (batch IS NULL OR batch = id)")  # fmt: skip
         sql += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
         return [_change(row) for row in await self.store.db.fetch_all(sql, params)]
@@ -241,6 +285,44 @@ class FactEditor:
         row = await self.store.db.fetch_one("SELECT * FROM changes WHERE id = ?", (change_id,))
         assert row is not None
         return _change(row)
+
+    async def _batch_change(self, batch: int) -> Change:
+        """A batch as one change: its first row, with the number of statements."""
+        row = await self.store.db.fetch_one(
+            f"SELECT *, {_BATCH_SIZE} FROM changes c WHERE id = ?", (batch,)
+        )
+        assert row is not None
+        return _change(row)
+
+    async def _undo_batch(self, batch: int, editor: Editor) -> Change:
+        """Revert every statement of a batch, recorded as one batch of undos (inside
+        _writing); refused, whole, if any of them changed since."""
+        if editor.update_id is not None:  # the same /undo handled again: done already
+            made = await self.store.db.fetch_value(
+                "SELECT id FROM changes WHERE update_id = ?", (editor.update_id,)
+            )
+            if made is not None:
+                return await self._batch_change(int(made))
+        rows = await self.store.db.fetch_all(
+            "SELECT * FROM changes WHERE batch = ? ORDER BY id", (batch,)
+        )
+        targets = [_change(row) for row in rows]
+        for target in targets:
+            if await self._row(target.kind, target.key) != target.after:
+                raise InputError(
+                    f"{target.key!r} has changed since your change #{batch} (see /history): "
+                    "undo refused so nobody's later work is lost"
+                )
+        undo_batch: int | None = None
+        for target in targets:
+            await self._apply(target.kind, target.key, target.after, target.before)
+            undo_batch = await self._insert_change(
+                target.kind, target.key, "undo", target.after, target.before, editor,
+                undo_batch, undoes=target.id,
+            )  # fmt: skip
+        assert undo_batch is not None
+        await self._check_briefings_fit()
+        return await self._batch_change(undo_batch)
 
     # ------------------------------------------------------------------ internals
     async def _record(
@@ -266,10 +348,31 @@ class FactEditor:
             if made is not None:
                 return await self.change(int(made))
         await self._apply(kind, key, before, after)
+        change_id = await self._insert_change(kind, key, action, before, after, editor, None,
+                                              undoes=undoes, batched=False)  # fmt: skip
+        await self._check_briefings_fit()
+        return await self.change(change_id)
+
+    async def _insert_change(
+        self,
+        kind: Kind,
+        key: str,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        editor: Editor,
+        batch: int | None,
+        *,
+        undoes: int | None = None,
+        batched: bool = True,
+    ) -> int:
+        """Write one history row; batched, it joins batch (or starts one: the batch is its
+        first row's id, which alone keeps the update's id). Returns the row's id, or the
+        batch's."""
         cursor = await self.store.db.execute(
             "INSERT INTO changes (situation_id, kind, key, action, before_json, after_json,"
-            " editor_id, editor_name, changed_at, undoes, update_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " editor_id, editor_name, changed_at, undoes, update_id, batch)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.store.situation_id,
                 kind,
@@ -281,13 +384,16 @@ class FactEditor:
                 editor.name,
                 self._now(),
                 undoes,
-                editor.update_id,
+                editor.update_id if batch is None else None,
+                batch,
             ),
         )
         change_id = cursor.lastrowid
-        await self._check_briefings_fit()
         assert change_id is not None
-        return await self.change(change_id)
+        if batched and batch is None:
+            await self.store.db.execute("UPDATE changes SET batch = id WHERE id = ?", (change_id,))
+            return change_id
+        return batch if batched and batch is not None else change_id
 
     async def _apply(
         self, kind: Kind, key: str, before: dict[str, Any] | None, after: dict[str, Any] | None
@@ -468,7 +574,18 @@ def _dump(snapshot: Mapping[str, Any] | None) -> str | None:
     return json.dumps(snapshot, ensure_ascii=False, sort_keys=True) if snapshot else None
 
 
+# What a drafted statement gives the live one it changes: its value, words, voice and source.
+_REPLACED = (
+    "value_kind", "value_low", "value_high", "value_text", "approx", "unit", "value_given",
+    "quote", "source_cable_id", "source_url", "as_of", "updated_at", "edited_by", "voice",
+    "claimant", "note", "assessment",
+)  # fmt: skip
+# The number of statements in a row's batch (1 for a change of one), as the column size.
+_BATCH_SIZE = "(SELECT COUNT(*) FROM changes b WHERE b.batch = c.batch) AS size"
+
+
 def _change(row: RowLike) -> Change:
+    keys = row.keys()
     return Change(
         id=row["id"],
         kind=row["kind"],
@@ -480,4 +597,6 @@ def _change(row: RowLike) -> Change:
         editor_name=row["editor_name"],
         changed_at=row["changed_at"],
         undoes=row["undoes"],
+        batch=row["batch"],
+        size=max(1, row["size"]) if "size" in keys else 1,
     )
