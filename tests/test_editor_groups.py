@@ -19,6 +19,14 @@ PRIVATE_ANSWERS = {
     "/facts": "russian_troops_in_belarus",
     "/history": "History",
     "/preview": "nothing to preview",
+    # Commands that change what readers get answer with the change, the keys and the usage:
+    # the editors' too.
+    "/situation": "you work in it",
+    "/set": "Usage: /set",
+    "/retire": "Usage: /retire",
+    "/undo": "no change left to undo",
+    "/claim": "Usage: /claim",
+    "/publish": "Usage: /publish",
 }
 
 

@@ -155,7 +155,7 @@ async def preview(update: Update, context: BotContext) -> None:
         await context.bot.send_message(message.chat_id, push.text, reply_markup=push.markup)
 
 
-@editor_only("publish")
+@editor_only("publish", in_private=True)
 async def publish(update: Update, context: BotContext) -> None:
     """Push a cable by hand (for a late feed): /publish <url>. Once only, as from the feed."""
     message = update.effective_message

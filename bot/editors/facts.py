@@ -51,7 +51,7 @@ async def list_facts(update: Update, context: BotContext) -> None:
     await reply_long(message, text)
 
 
-@editor_only("set")
+@editor_only("set", in_private=True)
 async def set_fact(update: Update, context: BotContext) -> None:
     """Change a fact's value: /set <key> <value> [source URL] [as-of date] [by <who>]."""
     message = update.effective_message
@@ -87,7 +87,7 @@ async def set_fact(update: Update, context: BotContext) -> None:
     await apply_change(message, context, desk, "set", change)
 
 
-@editor_only("retire")
+@editor_only("retire", in_private=True)
 async def retire(update: Update, context: BotContext) -> None:
     """Take a fact or claim out of the briefings, keeping its history: /retire <key>."""
     message = update.effective_message
@@ -120,7 +120,7 @@ async def history(update: Update, context: BotContext) -> None:
     await reply_long(message, text)
 
 
-@editor_only("undo")
+@editor_only("undo", in_private=True)
 async def undo(update: Update, context: BotContext) -> None:
     """Revert your own last change; the undo is itself recorded."""
     message = update.effective_message
@@ -133,7 +133,7 @@ async def undo(update: Update, context: BotContext) -> None:
     await apply_change(message, context, desk, "undo", lambda: desk.editor.undo(editor_of(update)))
 
 
-@editor_only("claim")
+@editor_only("claim", in_private=True)
 async def claim(update: Update, context: BotContext) -> None:
     """Add a claim or change one of its fields."""
     message = update.effective_message

@@ -21,7 +21,7 @@ TITLE_LIMIT = 120
 PERIOD_LIMIT = 60
 
 
-@editor_only("situation")
+@editor_only("situation", in_private=True)
 async def situation(update: Update, context: BotContext) -> None:
     """Show, create or choose situations: /situation [slug], new <slug> <title>, current <slug>."""
     message, user = update.effective_message, update.effective_user
