@@ -26,7 +26,7 @@ from bot.context import App, BotContext, BotData, Services
 from bot.editors import bursts, cables, review
 from bot.editors.add_flow import add_conversation
 from bot.jobs import poll_feed as poll_newsletter_feed
-from bot.jobs import queue_daily_briefings, settle_after_start, write_stats
+from bot.jobs import queue_daily_briefings, queue_update_pushes, settle_after_start, write_stats
 from bot.plumbing import callbacks, errors, flood
 from bot.plumbing.edits import edits_handler
 from bot.plumbing.inbox import Inbox, InboxQueue
@@ -45,6 +45,9 @@ FEED_JOB = "feed-poll"
 DAILY_JOB = "daily-due"
 # How often due daily briefings are queued: a briefing goes out within this of its time.
 DAILY_CHECK_SECONDS = 30
+UPDATES_JOB = "updates-due"
+# How often settled changes are looked for: an update push goes out within this of its time.
+UPDATES_CHECK_SECONDS = 30
 STATS_JOB = "stats-write"
 # How often the counts /stats reads are written (kept in memory between).
 STATS_WRITE_SECONDS = 60
@@ -82,6 +85,7 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
         # its own task, as PTB advises.
         jobs = [
             (queue_daily_briefings, DAILY_CHECK_SECONDS, DAILY_JOB),
+            (queue_update_pushes, UPDATES_CHECK_SECONDS, UPDATES_JOB),
             (write_stats, STATS_WRITE_SECONDS, STATS_JOB),
         ]
         if poll_feed:

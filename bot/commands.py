@@ -57,7 +57,11 @@ PUBLIC_COMMANDS: tuple[Command, ...] = (
     # Then each section of the situation, from the data: /brief, /forces ... [situation].
     Command("situations", "The situations briefed on, and their sections", sections.situations),
     Command("latest", "The newest cables, with their links", latest.latest),
-    Command("subscribe", "Get each new cable as it comes out", subscriptions.subscribe),
+    Command(
+        "subscribe",
+        "Get each new cable; /subscribe updates: what changed too",
+        subscriptions.subscribe,
+    ),
     Command("unsubscribe", "Stop the pushes to this chat", subscriptions.unsubscribe),
     Command("status", "Whether this chat is subscribed, and to what", subscriptions.status),
     Command("forget", "Erase what the bot keeps about you", stats_commands.forget),

@@ -22,6 +22,7 @@ from bot.push.outbox import Outbox
 from bot.push.publisher import Publisher
 from bot.push.schema import DELIVERY
 from bot.push.subscribers import SubscriberStore
+from bot.push.updates import UpdatePushes
 from bot.push.worker import PushWorker
 from bot.readers.keyboards import Keyboards
 from bot.readers.last_seen import LastSeen
@@ -60,6 +61,7 @@ class Services:
     stats: Stats
     links: Links
     last_seen: LastSeen  # the version each reader last read ("Since you last looked")
+    updates: UpdatePushes  # what changed, pushed once the editors' changes settle
     drafting: CableDrafting  # each new cable's statements drafted for the editors' review
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     menus: asyncio.Task[None] | None = None  # the command menus being set at start
@@ -110,7 +112,7 @@ class Services:
         )
         cables = CableStore(db)
         outbox = Outbox(db)
-        pushes = PushComposer(pages, desks, cables, keyboards)
+        pushes = PushComposer(pages, desks, cables, keyboards, claim=outbox.claim)
         subscribers = SubscriberStore(db)
         notices = HoldNotices(
             bot, pages, cables, settings.admin_ids, subscribers=subscribers,
@@ -157,6 +159,7 @@ class Services:
             background=background,
             links=links,
             last_seen=LastSeen(db),
+            updates=UpdatePushes(db, situations, desks, settings.update_quiet_seconds),
         )
 
     def is_editor(self, user_id: int | None) -> bool:

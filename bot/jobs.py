@@ -14,7 +14,13 @@ async def poll_feed(context: BotContext) -> None:
 
 async def queue_daily_briefings(context: BotContext) -> None:
     """Job: put every daily briefing that is due in the outbox (once per chat and day)."""
-    if await context.daily.queue_due():
+    if await context.daily.queue_due((await context.situations.current()).id):
+        context.worker.wake()
+
+
+async def queue_update_pushes(context: BotContext) -> None:
+    """Job: put the update pushes that are due in the outbox (bot/push/updates.py)."""
+    if await context.services.updates.queue_due():
         context.worker.wake()
 
 

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # How long a Bot API that cannot be reached at start is tried again before the bot exits
     # (a container's network may come up a moment after it; bot/lifecycle.py).
     boot_retry_seconds: float = Field(default=60, ge=0, le=3600)
+    # What changed is pushed once no change came to the situation for this long (the
+    # editors' corrections settle first; bot/push/updates.py).
+    update_quiet_seconds: float = Field(default=900, ge=0, le=7 * 86_400)
     user_commands_per_minute: int = Field(default=20, ge=1, le=10_000)
     # Updates fetched and not yet handled, at most: beyond it the bot stops fetching and
     # Telegram keeps the rest (for up to 24 hours).

@@ -111,19 +111,40 @@ class DailySchedule:
                 (utc_now(), chat_id),
             )
 
-    async def queue_due(self) -> int:
-        """Queue every briefing due by now in the outbox; return how many were queued."""
+    async def queue_due(self, situation_id: str | None = None) -> int:
+        """Queue every briefing due by now in the outbox; return how many were queued.
+
+        With the situation the briefings are of, each row names the span of its content
+        versions since the chat's last daily (push_marks), to lead with what changed."""
         now = self.clock()
         async with self.db.transaction():
+            until = await self.db.fetch_value(
+                "SELECT COALESCE(MAX(id), 0) FROM changes WHERE situation_id = ?",
+                (situation_id,),
+            )
             # Once per chat and day: the dedupe key holds the chat's own date for that time.
             queued = await self.db.execute(
-                "INSERT INTO outbox (dedupe_key, kind, chat_id, created_at, late)"
-                " SELECT 'daily:' || daily_next_day || ':' || chat_id, 'daily', chat_id, ?,"
-                " ? - daily_next_at > ? FROM subscribers"
-                " WHERE daily_next_at <= ? AND subscribed = 1 AND blocked = 0"
+                "INSERT INTO outbox (dedupe_key, kind, chat_id, created_at, late, situation_id,"
+                " since_version, until_version, since_day)"
+                " SELECT 'daily:' || s.daily_next_day || ':' || s.chat_id, 'daily', s.chat_id,"
+                " ?, ? - s.daily_next_at > ?, ?, m.version, ?, m.day FROM subscribers s"
+                " LEFT JOIN push_marks m ON m.chat_id = s.chat_id AND m.kind = 'daily'"
+                " AND m.situation_id = ?"
+                " WHERE s.daily_next_at <= ? AND s.subscribed = 1 AND s.blocked = 0"
                 " ON CONFLICT (dedupe_key) DO NOTHING",
-                (utc_now(), now, LATE_AFTER_SECONDS, now),
-            )
+                (utc_now(), now, LATE_AFTER_SECONDS, situation_id,
+                 until if situation_id else None, situation_id, now),
+            )  # fmt: skip
+            if situation_id is not None:
+                # The next daily tells of what changes after this one.
+                await self.db.execute(
+                    "INSERT INTO push_marks (chat_id, situation_id, kind, version, day)"
+                    " SELECT chat_id, ?, 'daily', ?, daily_next_day FROM subscribers"
+                    " WHERE daily_next_at <= ? AND subscribed = 1 AND blocked = 0"
+                    " ON CONFLICT (chat_id, situation_id, kind) DO UPDATE"
+                    " SET version = excluded.version, day = excluded.day",
+                    (situation_id, until, now),
+                )
             # Every due row moves on to its next day (a chat that blocked the bot too, so it
             # gets no stale briefing when it returns); settings kept from before this
             # schedule existed get their first due time.

@@ -1,7 +1,9 @@
-"""What a push looks like: the cable's teaser with its two buttons, or the daily brief."""
+"""What a push looks like: the cable's teaser with its two buttons, the daily brief, or what
+changed."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -10,9 +12,13 @@ from bot.desks import Desks
 from bot.push.outbox import Delivery
 from bot.readers.keyboards import TRIAL_BUTTON_TEXT, Keyboard, Keyboards, LinkMaker
 from briefings.cables.store import CableStore, StoredCable
+from briefings.facts.changes import changes
 from briefings.rendering.links import tagged
-from briefings.rendering.renderer import BriefingRenderer, Pages
+from briefings.rendering.renderer import BriefingRenderer, Pages, credit_of
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
+
+# Update pushes kept composed, at most (one per span of versions; a broadcast has a few).
+_SPANS_KEPT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,33 +43,94 @@ def cable_push(
     return Push(text, markup)
 
 
-async def daily_push(renderer: BriefingRenderer, keyboards: Keyboards, *, late: bool) -> Push:
-    """The daily briefing: the default situation's brief as it stands, with its keyboard."""
-    brief = next(s.name for s in (await renderer.store.situation()).sections if s.kind == "brief")
+async def daily_push(
+    renderer: BriefingRenderer,
+    keyboards: Keyboards,
+    *,
+    late: bool,
+    since: int | None = None,
+    until: int | None = None,
+    since_day: str | None = None,
+) -> Push:
+    """The daily briefing: the default situation's brief as it stands, with its keyboard, led
+    by what changed since the chat's last daily (versions since to until); where nothing
+    did, one line saying so. A chat's first daily is the brief alone."""
+    situation = await renderer.store.situation()
+    brief = next(s.name for s in situation.sections if s.kind == "brief")
     briefing = await renderer.render(brief)
-    text = renderer.render_page("daily_push", briefing=briefing.text, late=late)
+    keyboard = keyboards.briefing(briefing, campaign="daily")
+    if since is None or until is None:
+        found = None
+    else:
+        found = await changes(renderer.store, since, until)
+        if not found:
+            text = renderer.render_page("daily_unchanged", situation=situation, day=since_day)
+            return Push(text, keyboard)
+    credit = credit_of(await renderer.facts_now())
+    text = renderer.render_page("daily_push", briefing=briefing.text, late=late, changes=found,
+                                credit=credit, since_day=since_day)  # fmt: skip
     if visible_length(text) > MAX_MESSAGE_LENGTH:
         text = briefing.text
-    return Push(text, keyboards.briefing(briefing, campaign="daily"))
+    return Push(text, keyboard)
+
+
+async def update_push(
+    renderer: BriefingRenderer, keyboards: Keyboards, since: int, until: int
+) -> Push | None:
+    """What changed in a situation between two versions, every change (as many as one
+    message holds), with the brief's keyboard; None where nothing did."""
+    found = await changes(renderer.store, since, until)
+    if not found:
+        return None
+    situation = await renderer.store.situation()
+    brief = next(s for s in situation.sections if s.kind == "brief")
+    briefing = await renderer.render(brief.name)
+    credit = credit_of(await renderer.facts_now())
+    shown = len(found)
+    while True:
+        text = renderer.render_page("update_push", situation=situation, brief=brief,
+                                    changes=found[-shown:], more=len(found) - shown,
+                                    credit=credit)  # fmt: skip
+        if visible_length(text) <= MAX_MESSAGE_LENGTH or shown == 1:
+            break
+        shown -= 1  # the oldest give way, counted
+    return Push(text, keyboards.briefing(briefing, campaign="update"))
 
 
 class PushComposer:
     """The message for each outbox row; a cable's push is rendered once and reused."""
 
     def __init__(
-        self, pages: Pages, desks: Desks, cables: CableStore, keyboards: Keyboards
+        self,
+        pages: Pages,
+        desks: Desks,
+        cables: CableStore,
+        keyboards: Keyboards,
+        claim: Callable[[Delivery], Awaitable[bool]] | None = None,
     ) -> None:
         self.pages = pages
         self.desks = desks
         self.cables = cables
         self.keyboards = keyboards
         self._cable_push: tuple[str, Push] | None = None  # one cable is broadcast at a time
+        self.claim = claim
+        # Update pushes by their span (situation, since, until): most chats share a few.
+        self._update_pushes: dict[tuple[str, int, int], Push | None] = {}
 
     async def compose(self, delivery: Delivery) -> Push | None:
         """The message for an outbox row, or None when there is nothing to send any more."""
         if delivery.kind == "daily":
             desk = await self.desks.current()
-            return await daily_push(desk.renderer, self.keyboards, late=delivery.late)
+            if (
+                delivery.situation_id is not None
+                and delivery.situation_id != desk.store.situation_id
+            ):
+                desk = self.desks.get(delivery.situation_id)
+            return await daily_push(desk.renderer, self.keyboards, late=delivery.late,
+                                    since=delivery.since, until=delivery.until,
+                                    since_day=delivery.since_day)  # fmt: skip
+        if delivery.kind == "update":
+            return await self._update(delivery)
         if delivery.cable_id is None:
             return None
         if self._cable_push is not None and self._cable_push[0] == delivery.cable_id:
@@ -74,6 +141,23 @@ class PushComposer:
         push = self.cable(cable)
         self._cable_push = (delivery.cable_id, push)
         return push
+
+    async def _update(self, delivery: Delivery) -> Push | None:
+        """An update push, composed once per span of versions; claimed before it goes (see
+        Outbox.claim): one claimed already may have arrived, and is not sent again."""
+        if delivery.situation_id is None or delivery.since is None or delivery.until is None:
+            return None
+        if self.claim is not None and not await self.claim(delivery):
+            return None
+        span = (delivery.situation_id, delivery.since, delivery.until)
+        if span not in self._update_pushes:
+            if len(self._update_pushes) > _SPANS_KEPT:
+                self._update_pushes.clear()
+            renderer = self.desks.get(delivery.situation_id).renderer
+            self._update_pushes[span] = await update_push(
+                renderer, self.keyboards, delivery.since, delivery.until
+            )
+        return self._update_pushes[span]
 
     def forget(self) -> None:
         """A cable was read again: its push is composed anew."""

@@ -37,6 +37,11 @@ class Delivery:
     chat_id: int
     attempts: int
     late: bool = False  # a daily briefing queued after its time (the bot was down)
+    # An update push or a daily: the situation and the span of its versions it tells of.
+    situation_id: str | None = None
+    since: int | None = None
+    until: int | None = None
+    since_day: str | None = None  # a daily: the chat's day of its last one
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +117,24 @@ class Outbox:
     async def due(self, limit: int, now: float | None = None) -> list[Delivery]:
         """Pending rows whose time has come, oldest first."""
         rows = await self.db.fetch_all(
-            "SELECT id, kind, cable_id, chat_id, attempts, late FROM outbox"
+            "SELECT id, kind, cable_id, chat_id, attempts, late, situation_id, since_version,"
+            " until_version, since_day FROM outbox"
             " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
             (time.time() if now is None else now, limit),
         )
-        return [Delivery(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
+        return [Delivery(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9])
+                for r in rows]  # fmt: skip
+
+    async def claim(self, delivery: Delivery) -> bool:
+        """Write, before it is sent, that a push is being sent; False where it already was
+        (a kill came between its send and its outcome: it may have arrived, so it is not
+        sent again). For pushes a second copy of which would be worse than none."""
+        async with self.db.transaction():
+            cursor = await self.db.execute(
+                "UPDATE outbox SET claimed_at = ? WHERE id = ? AND claimed_at IS NULL",
+                (utc_now(), delivery.id),
+            )
+        return cursor.rowcount == 1
 
     async def next_retry_at(self) -> float | None:
         row = await self.db.fetch_one(
@@ -189,9 +207,10 @@ class Outbox:
             return
         if result.outcome in ("retry", "deferred"):
             bump = 1 if result.outcome == "retry" else 0  # a 429 is Telegram's pacing, not a fault
+            # Not sent (Telegram said so): it may be claimed again.
             await self.db.execute(
-                "UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ?"
-                " WHERE id = ?",
+                "UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ?,"
+                " claimed_at = NULL WHERE id = ?",
                 (bump, result.retry_at, result.error, row_id),
             )
         else:
@@ -232,7 +251,7 @@ async def migrate_chat(db: Database, old_chat_id: int, new_chat_id: int) -> None
         await db.execute("DELETE FROM subscribers WHERE chat_id = ?", (old_chat_id,))
         # Pending pushes follow (once: the dedupe key names the chat, so rebuild it).
         await db.execute(
-            "UPDATE OR IGNORE outbox SET chat_id = ?,"
+            "UPDATE OR IGNORE outbox SET chat_id = ?, claimed_at = NULL,"
             " dedupe_key = replace(dedupe_key, ':' || ?, ':' || ?) WHERE chat_id = ?"
             " AND status = 'pending'",
             (new_chat_id, old_chat_id, new_chat_id, old_chat_id),

@@ -94,6 +94,57 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX burst_cables_by_burst ON burst_cables (burst_id)
     """,
+    # 7: what changed, pushed (bot/push/updates.py). A chat may ask for update pushes too
+    # (updates; nothing from before updates_from, the content version when it asked; at
+    # most one a day: update_pushed_at). Each chat's version of each situation at its last
+    # update push and last daily (push_marks). The outbox takes a third kind, 'update', and
+    # each update or daily row names the span of versions it tells of, fixed when queued
+    # (and the day of the chat's last daily, since_day);
+    # claimed_at is written before an update push is sent, so that a kill between Telegram's
+    # answer and the outcome's write never sends it twice. SQLite cannot change a CHECK in
+    # place: the outbox is copied into a new table.
+    """
+    ALTER TABLE subscribers ADD COLUMN updates INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscribers ADD COLUMN updates_from INTEGER;
+    ALTER TABLE subscribers ADD COLUMN update_pushed_at REAL;
+    CREATE INDEX subscribers_updates ON subscribers (chat_id) WHERE updates = 1;
+    CREATE TABLE push_marks (
+        chat_id INTEGER NOT NULL,
+        situation_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('update', 'daily')),
+        version INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        PRIMARY KEY (chat_id, situation_id, kind)
+    ) WITHOUT ROWID;
+    CREATE TABLE outbox_7 (
+        id INTEGER PRIMARY KEY,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('cable', 'daily', 'update')),
+        cable_id TEXT REFERENCES cables(id),
+        chat_id INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'sent', 'failed', 'blocked', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        late INTEGER NOT NULL DEFAULT 0,
+        situation_id TEXT,
+        since_version INTEGER,
+        until_version INTEGER,
+        since_day TEXT,
+        claimed_at TEXT
+    );
+    INSERT INTO outbox_7 (id, dedupe_key, kind, cable_id, chat_id, status, attempts,
+        next_attempt_at, last_error, created_at, sent_at, late)
+        SELECT id, dedupe_key, kind, cable_id, chat_id, status, attempts, next_attempt_at,
+        last_error, created_at, sent_at, late FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_7 RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
+    CREATE INDEX outbox_by_cable ON outbox (cable_id, status)
+    """,
 )
 
 DELIVERY = Schema("delivery", MIGRATIONS)

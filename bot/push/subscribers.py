@@ -17,6 +17,7 @@ class Subscriber:
     daily_time: str | None  # HH:MM in daily_tz, or None when the daily briefing is off
     daily_tz: str | None
     subscribed_at: str
+    updates: bool = False  # also what changed in the situations (bot/push/updates.py)
 
     @property
     def active(self) -> bool:
@@ -54,7 +55,7 @@ class SubscriberStore:
         async with self.db.transaction():
             cursor = await self.db.execute(
                 "UPDATE subscribers SET subscribed = 0, daily_time = NULL, daily_next_at = NULL,"
-                " updated_at = ?"
+                " updates = 0, updated_at = ?"
                 " WHERE chat_id = ? AND subscribed = 1",
                 (utc_now(), chat_id),
             )
@@ -77,11 +78,13 @@ class SubscriberStore:
 
     async def forget(self, user_id: int) -> bool:
         """Erase a user's private chat from the subscribers (its subscription, daily setting
-        and time zone) and its pending pushes; return whether there was anything."""
+        and time zone, what it last heard of each situation) and its pending pushes; return
+        whether there was anything."""
         async with self.db.transaction():
             await self.db.execute(
                 "DELETE FROM outbox WHERE chat_id = ? AND status = 'pending'", (user_id,)
             )
+            await self.db.execute("DELETE FROM push_marks WHERE chat_id = ?", (user_id,))
             cursor = await self.db.execute("DELETE FROM subscribers WHERE chat_id = ?", (user_id,))
         return cursor.rowcount == 1
 
@@ -102,4 +105,5 @@ def _subscriber(row: RowLike) -> Subscriber:
         daily_time=row["daily_time"],
         daily_tz=row["daily_tz"],
         subscribed_at=row["subscribed_at"],
+        updates=bool(row["updates"]),
     )

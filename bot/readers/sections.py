@@ -58,7 +58,7 @@ async def start(update: Update, context: BotContext) -> None:
         await subscriptions.welcome_back(message.chat.id, context)
     payload = context.args[0].lower() if context.args else ""
     if payload == "subscribe":
-        await subscriptions.subscribe(update, context)
+        await subscriptions.subscribe_chat(update, context)
         return
     # "<section>" or "<section>-<situation>": a section, of the default situation or another.
     name, _, slug = payload.partition("-")

@@ -1,4 +1,5 @@
-"""Readers' subscriptions: /subscribe, /unsubscribe, /status, /daily, and chats that leave."""
+"""Readers' subscriptions: /subscribe [updates], /unsubscribe, /status, /daily, and chats
+that leave."""
 
 from __future__ import annotations
 
@@ -56,7 +57,19 @@ async def _manager(update: Update, context: BotContext) -> tuple[Message, Chat] 
 
 
 async def subscribe(update: Update, context: BotContext) -> None:
-    """Subscribe this chat to new cables (in groups, administrators only)."""
+    """Subscribe this chat to new cables, and with `updates` to what changed in the
+    situations too (in groups, administrators only)."""
+    words = [word.lower() for word in context.args or []]
+    if words not in ([], ["updates"]):
+        message = update.effective_message
+        if message is not None:
+            await _reply(message, context, "subscribe_usage")
+        return
+    await subscribe_chat(update, context, updates=words == ["updates"])
+
+
+async def subscribe_chat(update: Update, context: BotContext, *, updates: bool = False) -> None:
+    """Subscribe the update's chat to new cables, and where asked to what changed too."""
     managed = await _manager(update, context)
     if managed is None:
         return
@@ -65,6 +78,12 @@ async def subscribe(update: Update, context: BotContext) -> None:
     if added:
         context.stats.count("joined")
         log.info("subscribed chat_id=%s type=%s", chat.id, chat.type)
+    if updates:
+        before = await context.subscribers.get(chat.id)
+        await context.services.updates.start_from_now(chat.id)
+        had = before is not None and before.updates
+        await _reply(message, context, "updates_already" if had else "updates_on")
+        return
     await _reply(message, context, "subscribed" if added else "already")
 
 
@@ -72,7 +91,7 @@ async def subscribe_button(update: Update, context: BotContext) -> None:
     """The Subscribe button under /start: as /subscribe, answered in the chat."""
     if update.callback_query is not None:
         await update.callback_query.answer()
-    await subscribe(update, context)
+    await subscribe_chat(update, context)
 
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
