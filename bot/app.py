@@ -24,6 +24,7 @@ from telegram.ext import (
 from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS, menu
 from bot.context import App, BotContext, BotData, Services
 from bot.editors import bursts, cables, review
+from bot.editors import situations as editors_situations
 from bot.editors.add_flow import add_conversation
 from bot.jobs import poll_feed as poll_newsletter_feed
 from bot.jobs import queue_daily_briefings, queue_update_pushes, settle_after_start, write_stats
@@ -216,6 +217,12 @@ def add_handlers(app: App, settings: Settings) -> None:
     )
     app.add_handler(
         CallbackQueryHandler(cables.cables_page, pattern=f"^{cables.CABLES_PAGE_PREFIX}")
+    )
+    app.add_handler(
+        CallbackQueryHandler(
+            editors_situations.situations_page,
+            pattern=f"^{editors_situations.SITUATIONS_PAGE_PREFIX}",
+        )
     )
     # Any other tap (an older version's button, a closed /add, forged data) is answered too.
     app.add_handler(callbacks.fallback_handler())

@@ -118,3 +118,41 @@ async def test_situations_come_in_pages(bot: RunningBot) -> None:
     page = assert_fits(second)
     assert "page 2 of 4" in page and "Situation 8: a long title" in page
     assert [b["text"] for b in buttons(second)][-2:] == ["‹ Prev", "Next ›"]
+
+
+async def test_a_huge_title_is_cut_where_the_cable_is_made(listed: RunningBot) -> None:
+    # Cut once, when read: every list, push and briefing naming the cable fits (/stats,
+    # /sources, the held-push notice), not only those whose templates cut it.
+    [newest] = await listed.services.cables.latest(1)
+    assert newest.title.startswith("Belarus Belarus") and newest.title.endswith("…")
+    assert len(newest.title) <= 300
+    assert_fits(await listed.send(factories.editor_message("/stats")))
+
+
+async def test_the_editors_situation_list_comes_in_pages(bot: RunningBot) -> None:
+    # 22 situations, each at the lengths /situation new allows: more than one message.
+    for n in range(22):
+        slug = f"situation-{n:02d}-" + "x" * (40 - 13)
+        title = (f"Situation {n} " + "title " * 30)[:118]
+        await bot.services.situations.create(slug, title, "p" * 58)
+    first = await bot.send(factories.editor_message("/situation"))
+    shown = assert_fits(first)
+    pages = int(shown.split("page 1 of ", 1)[1].split(maxsplit=1)[0].strip(":"))
+    assert pages >= 2
+    seen, call = shown, first
+    for number in range(2, pages + 1):
+        call = await turn(bot, call, f"situation:page:{number - 1}")
+        page = assert_fits(call)
+        assert f"page {number} of {pages}" in page
+        seen += page
+    assert all(f"situation-{n:02d}-" in seen for n in range(22))
+    # A page the list no longer has (forged, or from a longer list) is a stale button.
+    chat = factories.private_chat(factories.EDITOR_ID)
+    on_message = {"message_id": int(call.params["message_id"]), "date": 0, "chat": chat}
+    answered = len(bot.telegram.calls_of("answerCallbackQuery"))
+    stale = factories.callback_query("situation:page:99", on_message, factories.editor())
+    await bot.telegram.push_update(stale)
+    [answer] = await bot.telegram.wait_for(
+        lambda: bot.telegram.calls_of("answerCallbackQuery")[answered:] or None
+    )
+    assert "out of date" in answer.params.get("text", "")

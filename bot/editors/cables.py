@@ -13,7 +13,7 @@ from bot.editors.access import command_rest, editor_only
 from bot.plumbing.callbacks import MAX_ROW_ID, number_after
 from bot.push.publisher import PublishError
 from bot.readers.keyboards import BUTTON_TEXT_LENGTH
-from bot.readers.paging import page_row, show_in_place, split_pages
+from bot.readers.paging import page_named, page_row, split_pages, turn_page
 from briefings.cables.store import StoredCable
 from briefings.facts.editor_input import InputError, parse_source_url
 from briefings.rendering.shorten import shorten
@@ -48,11 +48,7 @@ async def cables_page(update: Update, context: BotContext) -> None:
     if query is None or user is None:
         return
     shown = await _cables_page(context, user.id, query.data)
-    if shown is None:  # a page the list no longer has, or a forged number
-        await query.answer(context.pages.render_page("stale_button"))
-        return
-    text, keyboard = shown
-    await show_in_place(query, text, keyboard)
+    await turn_page(query, shown, context.pages.render_page("stale_button"))
 
 
 async def _cables_page(
@@ -90,7 +86,7 @@ async def _cables_page(
         )
 
     parts = split_pages(rows, render, len(rows) or 1)
-    page = 0 if data is None else number_after(data, CABLES_PAGE_PREFIX, below=len(parts))
+    page = page_named(data, CABLES_PAGE_PREFIX, len(parts))
     if page is None:
         return None
     shown = parts[page]

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.editors.access import command_rest, editor_only, reply_usage
+from bot.readers.paging import page_named, page_row, split_pages, turn_page
 from briefings.facts.editor_input import InputError, clean_text, optional_text
-from briefings.situations import SLUG
+from briefings.situations import SLUG, Situation
 
 log = logging.getLogger(__name__)
 
 # The words /situation reads as what to do: never a slug, or "/situation new" would be read
 # two ways.
 NEW, CURRENT = "new", "current"
+# The list's ‹ Prev / Next › buttons (the readers' /situations has "situations:page:").
+SITUATIONS_PAGE_PREFIX = "situation:page:"
 SUBCOMMANDS = (NEW, CURRENT)
 TITLE_LIMIT = 120
 PERIOD_LIMIT = 60
@@ -62,14 +66,45 @@ async def situation(update: Update, context: BotContext) -> None:
     except InputError as exc:
         await reply_usage(message, context, "situation", str(exc))
         return
-    await message.reply_html(
-        context.pages.render_page(
-            "editor_situations",
-            situations=await registry.all(),
-            working=await registry.working(user.id),
-            current=await registry.current(),
-        )
-    )
+    first = await _situations_page(context, user.id, None)
+    assert first is not None  # there is always a first page
+    text, keyboard = first
+    await message.reply_html(text, reply_markup=keyboard)
+
+
+@editor_only("situation")
+async def situations_page(update: Update, context: BotContext) -> None:
+    """Turn the /situation list to the page its ‹ Prev or Next › button names."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    shown = await _situations_page(context, user.id, query.data)
+    await turn_page(query, shown, context.pages.render_page("stale_button"))
+
+
+async def _situations_page(
+    context: BotContext, editor_id: int, data: str | None
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """The page of the editors' situation list a button's data names (the first for None),
+    with ‹ Prev / Next › where the list is more than a message; None for no such page."""
+    registry = context.situations
+    situations = await registry.all()
+    working, current = await registry.working(editor_id), await registry.current()
+
+    def render(shown: Sequence[Situation], page: int = 0, pages: int = 1) -> str:
+        return context.pages.render_page(
+            "editor_situations", situations=shown, working=working, current=current,
+            page=page, pages=pages,
+        )  # fmt: skip
+
+    parts = split_pages(situations, render, len(situations) or 1)
+    page = page_named(data, SITUATIONS_PAGE_PREFIX, len(parts))
+    if page is None:
+        return None
+    keyboard = page_row(SITUATIONS_PAGE_PREFIX, page, len(parts))
+    return render(parts[page], page, len(parts)), InlineKeyboardMarkup(
+        keyboard
+    ) if keyboard else None
 
 
 def _slug(raw: str) -> str:

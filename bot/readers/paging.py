@@ -9,6 +9,7 @@ from typing import TypeVar
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
+from bot.plumbing.callbacks import number_after
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 
 T = TypeVar("T")
@@ -37,6 +38,24 @@ def split_pages(
         current = candidate
     pages.append(current)
     return pages
+
+
+def page_named(data: str | None, prefix: str, pages: int) -> int | None:
+    """The page (from 0) a ‹ Prev / Next › button's data names, the first for None (the
+    command itself); None for a page the list no longer has, or a forged number."""
+    return 0 if data is None else number_after(data, prefix, below=pages)
+
+
+async def turn_page(
+    query: CallbackQuery, shown: tuple[str, InlineKeyboardMarkup | None] | None, stale: str
+) -> None:
+    """Answer a ‹ Prev / Next › tap: the page shown in place, or the stale notice for a page
+    the list no longer has."""
+    if shown is None:
+        await query.answer(stale)
+        return
+    text, keyboard = shown
+    await show_in_place(query, text, keyboard)
 
 
 def page_row(prefix: str, page: int, pages: int) -> list[list[InlineKeyboardButton]]:

@@ -10,7 +10,6 @@ from telegram.constants import ChatType
 from telegram.ext import filters
 
 from bot.context import BotContext
-from bot.plumbing.callbacks import number_after
 from bot.readers import subscriptions
 from bot.readers.forces_photo import CHART_KIND, reply_with_chart
 from bot.readers.keyboards import (
@@ -19,7 +18,7 @@ from bot.readers.keyboards import (
     situations_keyboard,
     start_keyboard,
 )
-from bot.readers.paging import page_row, show_in_place, split_pages
+from bot.readers.paging import page_named, page_row, show_in_place, split_pages, turn_page
 from bot.readers.since_looked import opened_for
 from bot.settings import NEWSLETTER_URL
 from briefings.situations import Situation
@@ -154,11 +153,7 @@ async def situations_page(update: Update, context: BotContext) -> None:
     if query is None:
         return
     shown = await _situations_page(context, query.data)
-    if shown is None:  # a page the list no longer has, or a forged number
-        await query.answer(context.pages.render_page("stale_button"))
-        return
-    text, keyboard = shown
-    await show_in_place(query, text, keyboard)
+    await turn_page(query, shown, context.pages.render_page("stale_button"))
 
 
 async def _situations_page(
@@ -182,7 +177,7 @@ async def _situations_page(
         )
 
     parts = split_pages(situations, render, SITUATIONS_PER_PAGE)
-    page = 0 if data is None else number_after(data, SITUATIONS_PAGE_PREFIX, below=len(parts))
+    page = page_named(data, SITUATIONS_PAGE_PREFIX, len(parts))
     if page is None:
         return None
     shown = parts[page]

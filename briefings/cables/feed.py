@@ -13,9 +13,12 @@ import feedparser
 
 from briefings.cables.readable import repeats
 from briefings.cables.teaser import make_teaser, read_blocks
+from briefings.rendering.shorten import shorten
 
-# A subtitle is a line: longer ones are cut (a whole post given as a description would push
-# the message past Telegram's limit and the teaser out).
+# A title and a subtitle are lines: longer ones are cut where the cable is made, so that no
+# list, push or briefing that names it meets Telegram's limit (a whole post given as a
+# description, a hostile feed's megabyte of title).
+MAX_TITLE = 300
 MAX_SUBTITLE = 300
 
 
@@ -34,6 +37,12 @@ class FeedItem:
     published: str | None
     teaser_html: str
     paid: bool
+
+    def __post_init__(self) -> None:
+        # Frozen: the cut values are set once, here, for every way a cable is read.
+        object.__setattr__(self, "title", shorten(self.title, MAX_TITLE))
+        if self.subtitle is not None:
+            object.__setattr__(self, "subtitle", shorten(self.subtitle, MAX_SUBTITLE))
 
     @property
     def slug(self) -> str:
@@ -108,9 +117,6 @@ def _item(entry: feedparser.FeedParserDict) -> FeedItem | None:
         # Feeds without content:encoded, and Substack's posts without a subtitle, give the
         # opening paragraph (or the whole post) as the description: the teaser has it.
         subtitle = None
-    if subtitle and len(subtitle) > MAX_SUBTITLE:
-        cut = subtitle.rfind(" ", 0, MAX_SUBTITLE)
-        subtitle = subtitle[: cut if cut > 0 else MAX_SUBTITLE].rstrip(" ,;:") + "…"
     published = entry.get("published_parsed") or entry.get("updated_parsed")
     return FeedItem(
         guid=guid,
