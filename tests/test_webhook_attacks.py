@@ -178,6 +178,20 @@ async def test_a_failed_accept_is_logged_once_a_minute(caplog: pytest.LogCapture
 
 
 DEEP = "[" * 200_000 + "]" * 200_000
+
+
+def _message_with(**fields: Any) -> dict[str, Any]:
+    """A reader's /help, with fields put in place of its own."""
+    body = factories.message("/help", factories.private_chat(factories.READER_ID))
+    body["message"].update(fields)
+    return body
+
+
+def _tap() -> dict[str, Any]:
+    on = {"message_id": 1, "date": 0, "chat": factories.private_chat(factories.READER_ID)}
+    return factories.callback_query("section:brief", on)["callback_query"]
+
+
 WRONG_SHAPES: list[Any] = [
     '{"update_id": 1, "message": 5}',
     DEEP,
@@ -190,6 +204,30 @@ WRONG_SHAPES: list[Any] = [
     '{"update_id": 4, "message": {"text": "no date, no chat"}}',
     "null",
     '"an update"',
+    # Parsed by PTB without a complaint, with types Telegram never sends: a handler would
+    # fail on each (bot/plumbing/update_shape.py).
+    *(
+        json.dumps(typed)
+        for typed in (
+            {"update_id": 5, **_message_with(text=5)},
+            {"update_id": 6, **_message_with(chat={"id": "abc", "type": "private"})},
+            {
+                "update_id": 7,
+                **_message_with(**{"from": {"id": [1], "is_bot": False, "first_name": "R"}}),
+            },
+            {"update_id": 8, **_message_with(date="yesterday")},
+            {"update_id": 9, **_message_with(message_id=True)},
+            {"update_id": 10, "callback_query": {**_tap(), "data": 5}},
+            {"update_id": 11, "callback_query": {**_tap(), "id": 7}},
+            {
+                "update_id": 12,
+                "inline_query": {
+                    **factories.inline_query("forces")["inline_query"],
+                    "query": ["forces"],
+                },
+            },
+        )
+    ),
 ]
 
 

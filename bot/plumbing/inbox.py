@@ -30,6 +30,7 @@ from typing import Any
 
 from telegram import Bot, Update
 
+from bot.plumbing.update_shape import well_typed
 from briefings.database import Database, Schema, utc_now
 
 log = logging.getLogger(__name__)
@@ -73,16 +74,18 @@ _KEEP = "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?
 def read_update(body: object, bot: Bot) -> Update | None:
     """The update in a body as Telegram sends it, or None where it is not one: not an
     object, an update_id that is not a whole number SQLite can keep, or fields PTB cannot
-    read (`"message": 5`, a message without its date)."""
+    read (`"message": 5`, a message without its date) or whose types are not the Bot API's
+    (`"chat": {"id": "abc"}`: bot/plumbing/update_shape.py)."""
     if not isinstance(body, dict):
         return None
     update_id = body.get("update_id")
     if type(update_id) is not int or not 0 <= update_id <= _MAX_UPDATE_ID:
         return None
     try:
-        return Update.de_json(body, bot)
+        update = Update.de_json(body, bot)
     except Exception:  # PTB raises whatever a field's shape provokes
         return None
+    return update if well_typed(update) else None
 
 
 def inbox_path(database: Path) -> Path:
