@@ -12,8 +12,8 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.plumbing.telegram_http import AiohttpRequest
 from bot.plumbing.rate_limits import retry_after_seconds
+from bot.plumbing.telegram_http import AiohttpRequest
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 SECRET = TOKEN.split(":")[1]
