@@ -213,9 +213,7 @@ class BotData:
         return services
 
 
-class BotContext(
-    CallbackContext[ExtBot[RateLimitArgs], dict[Any, Any], dict[Any, Any], BotData]
-):
+class BotContext(CallbackContext[ExtBot[RateLimitArgs], dict[Any, Any], dict[Any, Any], BotData]):
     """The context every handler and job gets: the services as typed attributes."""
 
     @property
