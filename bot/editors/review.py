@@ -254,7 +254,7 @@ _CABLE_TAPS: Mapping[str, Callable[..., Awaitable[None]]] = {
 
 # ---------------------------------------------------------------------- an edit typed
 class AwaitingEdit(filters.MessageFilter):
-    """A text (not a command) from a user whose last review tap was Edit."""
+    """A text (not a command) from a user whose last review tap was Edit, in that chat."""
 
     def __init__(self, user_data: Mapping[int, dict[Any, Any]]) -> None:
         super().__init__(name="AwaitingEdit")
@@ -264,7 +264,8 @@ class AwaitingEdit(filters.MessageFilter):
         user = message.from_user
         if user is None or not message.text or message.text.startswith("/"):
             return False
-        return EDIT_KEY in self.user_data.get(user.id, {})
+        pending = self.user_data.get(user.id, {}).get(EDIT_KEY)
+        return pending is not None and pending[1] == message.chat.id
 
 
 @editor_only("review")
