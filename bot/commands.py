@@ -9,7 +9,7 @@ from telegram import BotCommand, Update
 from bot.context import BotContext
 from bot.editors import cables, facts, review, situations
 from bot.editors.access import EditorHandler
-from bot.readers import latest, sections, subscriptions
+from bot.readers import latest, sections, subscriptions, timeline
 from bot.stats import commands as stats_commands
 from briefings.situations import Section
 
@@ -57,6 +57,11 @@ PUBLIC_COMMANDS: tuple[Command, ...] = (
     # Then each section of the situation, from the data: /brief, /forces ... [situation].
     Command("situations", "The situations briefed on, and their sections", sections.situations),
     Command("latest", "The newest cables, with their links", latest.latest),
+    Command(
+        "timeline",
+        "A figure's values over time: /timeline <figure or section>",
+        timeline.timeline,
+    ),
     Command(
         "subscribe",
         "Get each new cable; /subscribe updates: what changed too",
