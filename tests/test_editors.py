@@ -20,7 +20,12 @@ HOSTILE = "<b>bold?</b> & \"q\" 'x' 🇺🇦 עברית \u202e'; DROP TABLE fact
 
 
 def text_of(call: Any) -> str:
-    return visible_text(call.params.get("text") or call.params["caption"])
+    """What a reply says, without a section's "Since you last looked" lead: the reader here
+    reads again after each change, and what changed is tested in tests/test_changes.py."""
+    text = visible_text(call.params.get("text") or call.params["caption"])
+    if text.startswith("Since you last looked\n"):
+        return text.split("\n\n", 1)[1]
+    return text
 
 
 def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
