@@ -41,7 +41,7 @@ async def test_an_editors_change_leads_a_readers_next_brief_once(bot: RunningBot
     assert led.startswith(SINCE + "\n")
     assert (
         "• Russian troops still in Belarus: around 10k → about 12,000 troops"
-        " (ISW, per the editors example.org, as of 2 Sep 2024)" in led
+        " (ISW, per the editors, from example.org, as of 2 Sep 2024)" in led
     )
     # The change line counts toward the brief's one screen, and the brief follows it.
     assert visible_length(call.params["text"]) <= BRIEF_SCREEN

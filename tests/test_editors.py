@@ -86,7 +86,7 @@ async def test_a_changed_value_carries_its_own_voice_not_the_cables(
     assert "example.org" in forces and "open intel analysts" not in forces
     await editor(bot, "/set russian_troops_in_belarus 12k https://www.example.net/r")
     forces = (await bot.say("/forces")).params["text"]
-    assert '(per the editors <a href="https://www.example.net/r">example.net</a>' in forces
+    assert '(per the editors, from <a href="https://www.example.net/r">example.net</a>' in forces
     with sqlite3.connect(settings.database_path) as conn:
         row = conn.execute(
             "SELECT voice, claimant, quote, source_cable_id FROM facts"
@@ -175,7 +175,7 @@ async def test_claims_can_be_added_and_changed(bot: RunningBot) -> None:
     claims = text_of(await bot.say("/claims"))
     assert (
         "Russia claims NATO troops are in Ukraine's north: 5,000 troops."
-        " (as the editors report it example.org)"
+        " (as the editors report it, from example.org)"
         " The editors' verdict: unsupported. No evidence offered."
     ) in claims
 
@@ -202,7 +202,7 @@ async def test_one_line_add(bot: RunningBot) -> None:
     belarus = forces.split("🇷🇺 Russia")[0]  # grouped with Belarus, which its label names
     assert (
         "Belarusian tanks at the border: about 300 tanks"
-        " (ISW, per the editors example.org, as of 2 Sep 2024)"
+        " (ISW, per the editors, from example.org, as of 2 Sep 2024)"
     ) in belarus
 
 
