@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 
 from telegram import BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -26,12 +27,12 @@ from bot.context import App, BotContext, BotData, Services
 from bot.editors import bursts, cables, review
 from bot.editors import situations as editors_situations
 from bot.editors.add_flow import add_conversation
+from bot.jobs import draw_chart_ahead, queue_daily_briefings, queue_update_pushes, write_stats
 from bot.jobs import poll_feed as poll_newsletter_feed
-from bot.jobs import queue_daily_briefings, queue_update_pushes, settle_after_start, write_stats
 from bot.plumbing import callbacks, errors, flood
 from bot.plumbing.edits import edits_handler
-from bot.plumbing.inbox import Inbox, InboxQueue
-from bot.plumbing.interpreter import unfreeze_heap
+from bot.plumbing.inbox import Inbox
+from bot.plumbing.inbox_store import inbox_path
 from bot.plumbing.rate_limits import Place, TelegramLimits
 from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
@@ -56,9 +57,22 @@ STATS_WRITE_SECONDS = 60
 CHART_WARMUP_DELAY = 2.0
 
 
-def build_application(settings: Settings, *, webhook: bool = False, poll_feed: bool = True) -> App:
+def build_application(
+    settings: Settings,
+    *,
+    webhook: bool = False,
+    poll_feed: bool = True,
+    after_start_up: Callable[[], None] | None = None,
+) -> App:
     """Build the Application for these settings; nothing connects until it starts (and the
-    feed is never read without poll_feed: `cables-bot try`)."""
+    feed is never read without poll_feed: `cables-bot try`). after_start_up is called once
+    start-up is over, the first chart drawn (`cables-bot run` tunes the interpreter there)."""
+
+    async def settle_after_start(context: BotContext) -> None:
+        """Job, once after start: the chart drawn ahead, then start-up is over."""
+        await draw_chart_ahead(context)
+        if after_start_up is not None:
+            after_start_up()
 
     async def tell_waiting(chat_id: int, seconds: int, place: Place) -> None:
         """Tell a reader long unanswered in a rush that the answer is coming."""
@@ -67,11 +81,20 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
 
     # Telegram's limits on sending, for every reply and push (bot/plumbing/rate_limits.py).
     limits = TelegramLimits(settings.free_sends_per_second, notify=tell_waiting)
+    # Each update kept from its arrival until handled (bot/plumbing/inbox.py); who waits for
+    # an answer, from when: the limiter tells readers long unanswered.
+    inbox = Inbox(
+        inbox_path(settings.database_path),
+        backlog=settings.update_backlog,
+        webhook=webhook,
+        on_arrival=limits.notices.arrived,
+        on_handled=limits.notices.handled,
+    )
 
     async def post_init(app: App) -> None:
         services = await Services.open(settings, app.bot, limits, webhook=webhook)
         app.bot_data.open(services)
-        await keep_updates(app, services.inbox, limits)
+        await inbox.initialize(app.bot)  # what a stop left is handled first
         # The command menus are not needed to answer: set them beside the first replies, not
         # before them (on a real network each call is a round trip to Telegram).
         services.set_menus = functools.partial(set_menus_and_profile, app, settings)
@@ -100,17 +123,14 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
         log.info("started bot=@%s database=%s", app.bot.username, settings.database_path)
 
     async def post_stop(app: App) -> None:
-        unfreeze_heap()
         if app.bot_data.is_open:
             await app.bot_data.services.stop_background()
-        queue = app.update_queue
-        if isinstance(queue, InboxQueue) and queue.inbox is not None:
-            await queue.inbox.flush()  # what was handled last leaves the inbox now
 
     async def post_shutdown(app: App) -> None:
         # After a start that failed (the Bot API unreachable), PTB leaves the bot's HTTP
         # sessions open; closing them here spares the "Unclosed client session" noise.
         await app.bot.shutdown()
+        await inbox.shutdown()  # what was handled last leaves the inbox now
         services = app.bot_data.close()
         if services is not None:
             await services.close()
@@ -123,22 +143,14 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
     )
-    # Who waits for an answer, from when: the limiter tells readers long unanswered.
-    queue = InboxQueue(
-        backlog=settings.update_backlog, webhook=webhook, on_arrival=limits.notices.arrived
-    )
     if webhook:
         builder = builder.updater(None)  # the web server hands updates in (bot/web/)
 
     app = (
-        with_aiohttp(
-            builder,
-            before_get_updates=queue.before_get_updates,
-            received=queue.received,
-        )
+        with_aiohttp(builder, get_updates=inbox.updates_request)
         .rate_limiter(limits)
-        .update_queue(queue)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .update_queue(inbox.queue)
+        .concurrent_updates(PerChatUpdateProcessor(on_done=inbox.handled))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -155,25 +167,6 @@ def build_application(settings: Settings, *, webhook: bool = False, poll_feed: b
     )
     add_handlers(app, settings)
     return app
-
-
-async def keep_updates(app: App, inbox: Inbox, limits: TelegramLimits) -> None:
-    """Keep each update in the inbox from now on, until handled; queue again, oldest first,
-    those a hard kill left there (bot/plumbing/inbox.py)."""
-    queue, processor = app.update_queue, app.update_processor
-    assert isinstance(queue, InboxQueue) and isinstance(processor, PerChatUpdateProcessor)
-    queue.inbox = inbox
-
-    def done(update_id: int) -> None:
-        queue.handled(update_id)
-        limits.notices.handled(update_id)
-
-    processor.on_done = done
-    waiting = await inbox.waiting(app.bot)
-    for update in waiting:
-        await queue.replay(update)
-    if waiting:
-        log.warning("handling again %d updates a stop left unhandled", len(waiting))
 
 
 def add_handlers(app: App, settings: Settings) -> None:

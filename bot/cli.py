@@ -15,7 +15,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import draft_command, render_feed
 from bot.maintenance import BackupRefused, backup, health_problems
-from bot.plumbing.interpreter import favour_the_event_loop
+from bot.plumbing.interpreter import favour_the_event_loop, freeze_startup_heap
 from bot.plumbing.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from briefings.database import DatabaseProblem
@@ -75,11 +75,14 @@ def run(settings: Settings, *, webhook: bool = False) -> int:
     from bot.app import build_application
     from bot.lifecycle import BotApiUnreachable, run_polling
 
-    favour_the_event_loop()
-
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     setup_logging(settings.log_level, secrets=[settings.token, secret])
-    app = build_application(settings, webhook=webhook)
+    # The interpreter tuned for the bot's event loop (bot/plumbing/interpreter.py): a thread
+    # lets go of the GIL sooner, and what start-up built is no longer walked by the garbage
+    # collector. Both act on the whole process, so they are set here, where the process is
+    # the bot's alone until it exits, and never by an Application (a test process runs many).
+    favour_the_event_loop()
+    app = build_application(settings, webhook=webhook, after_start_up=freeze_startup_heap)
     try:
         if webhook:
             from bot.web.server import serve_webhook  # the web server only where it serves

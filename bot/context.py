@@ -13,7 +13,6 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.desks import Desks
 from bot.editors.drafts import CableDrafting
 from bot.plumbing.error_digest import ErrorDigest
-from bot.plumbing.inbox import Inbox
 from bot.plumbing.rate_limits import RateLimitArgs, TelegramLimits
 from bot.push.daily import DailySchedule
 from bot.push.holds import HoldNotices
@@ -57,7 +56,6 @@ class Services:
     worker: PushWorker
     ingest: CableIngest
     publisher: Publisher
-    inbox: Inbox
     stats: Stats
     links: Links
     last_seen: LastSeen  # the version each reader last read ("Since you last looked")
@@ -153,7 +151,6 @@ class Services:
                 ask=notices.ask,
                 on_new_cable=drafting.cable_arrived,
             ),
-            inbox=await Inbox.open(settings.database_path, db),
             stats=Stats(db),
             drafting=drafting,
             background=background,
@@ -184,7 +181,6 @@ class Services:
     async def close(self) -> None:
         await self.stats.flush()
         await self.last_seen.flush()
-        await self.inbox.close()
         await self.ingest.close()
         await self.db.close()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.context import BotContext
-from bot.plumbing.interpreter import freeze_startup_heap
 from bot.readers.forces_photo import warm_chart
 
 
@@ -24,11 +23,9 @@ async def queue_update_pushes(context: BotContext) -> None:
         context.worker.wake()
 
 
-async def settle_after_start(context: BotContext) -> None:
-    """Job, once after start: the current situation's chart, drawn before anyone asks; then
-    start-up is over, and what it built is set aside from garbage collection."""
+async def draw_chart_ahead(context: BotContext) -> None:
+    """Job, once after start: the current situation's chart, drawn before anyone asks."""
     await warm_chart((await context.desks.current()).forces_photo)
-    freeze_startup_heap()
 
 
 async def write_stats(context: BotContext) -> None:

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.plumbing.inbox import inbox_path
+from bot.plumbing.inbox_store import inbox_path
 from bot.push.schema import DELIVERY
 from briefings.database import TABLE_TRACKED_VERSION
 from briefings.schema import CONTENT

@@ -54,6 +54,26 @@ async def test_render_prints_what_the_bot_sends(tmp_path: Path, telegram: FakeTe
     assert TOKEN not in log and TOKEN.partition(":")[2] not in log
 
 
+async def test_run_sets_what_start_up_built_aside_from_garbage_collection(
+    tmp_path: Path, telegram: FakeTelegram
+) -> None:
+    # `run` alone tunes the interpreter, once the chart is drawn ahead (bot/plumbing/
+    # interpreter.py); an Application built elsewhere leaves it alone (test_forces_chart.py).
+    bot = await cables_bot("run", env=cli_env(tmp_path, telegram), cwd=tmp_path)
+    assert bot.stderr is not None
+    line = b""
+    try:
+        async with asyncio.timeout(60):
+            while b"start-up over" not in line:
+                line = await bot.stderr.readline()
+                assert line, "the bot ended before start-up was over"
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(bot.communicate(), 30)
+    assert b"objects set aside from garbage collection" in line
+    assert bot.returncode == 0
+
+
 async def test_a_missing_token_stops_with_one_line(tmp_path: Path) -> None:
     process = await cables_bot("run", env=cli_env(tmp_path), cwd=tmp_path)
     _stdout, stderr = await asyncio.wait_for(process.communicate(), 30)

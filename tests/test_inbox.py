@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.plumbing.inbox import INBOX, inbox_path, read_update
+from bot.plumbing.inbox_store import INBOX, inbox_path
+from bot.plumbing.update_shape import read_update
 from bot.settings import Settings
 from briefings.database import Database, Schema
 from tests import factories

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from bot.maintenance import health_problems
-from bot.plumbing.inbox import InboxQueue, inbox_path
+from bot.plumbing.inbox import InboxQueue
+from bot.plumbing.inbox_store import inbox_path
 from briefings.database import DatabaseProblem
 from tests import factories
 from tests.conftest import RunningBot
@@ -225,10 +226,10 @@ async def test_the_inbox_keeps_an_update_as_telegram_sent_it(bot: RunningBot) ->
     try:
         await bot.telegram.wait_for(lambda: chat_id in bot.telegram.holding)
         queue = bot.app.update_queue
-        assert isinstance(queue, InboxQueue) and queue.inbox is not None
-        await queue.inbox.flush()
-        row = await queue.inbox.db.fetch_one("SELECT body FROM inbox WHERE update_id = ?",
-                                             (update_id,))  # fmt: skip
+        assert isinstance(queue, InboxQueue) and queue.inbox.store is not None
+        await queue.inbox.store.flush()
+        row = await queue.inbox.store.db.fetch_one("SELECT body FROM inbox WHERE update_id = ?",
+                                                   (update_id,))  # fmt: skip
     finally:
         release.set()
     assert row is not None and row[0] == json.dumps(dict(update, update_id=update_id))

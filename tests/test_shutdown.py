@@ -1,5 +1,5 @@
 """Stopping cuts no write in two: PTB cancels the getUpdates under way when polling stops (and
-does not wait for it), and that call begins with the inbox's write (bot/plumbing/inbox.py).
+does not wait for it), and that call begins with the inbox's write (bot/plumbing/inbox_store.py).
 A start that fails half-way still lets the process exit."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.plumbing.inbox import INBOX, Inbox
+from bot.plumbing.inbox_store import INBOX, InboxStore
 from bot.sandbox.tryout import TryOptions, try_bot
 from bot.settings import Settings
 from briefings.database import Database, Schema
@@ -74,7 +74,7 @@ async def test_an_inbox_write_whose_caller_is_cancelled_lands_and_the_next_one_t
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "cables.inbox.db"
-    inbox = Inbox(await Database.open(path, (INBOX,)))
+    inbox = InboxStore(await Database.open(path, (INBOX,)))
     started = asyncio.Event()
 
     async def get_updates() -> None:  # what the polling does before each getUpdates

@@ -103,7 +103,7 @@ async def test_a_full_backlog_stops_fetching_until_there_is_room(
             await telegram.push_update(slow_help)
 
         # The bot fetches until its backlog is full, then asks for no more: Telegram keeps them.
-        await telegram.wait_for(lambda: queue.in_hand >= 10 and not telegram.polling)
+        await telegram.wait_for(lambda: queue.inbox.in_hand >= 10 and not telegram.polling)
         fetched = telegram.fetched_up_to - first + 1
         assert 10 <= fetched <= 10 + 2 * 100  # the backlog, and at most the batches in flight
         assert telegram.pending_updates > 0
@@ -111,4 +111,4 @@ async def test_a_full_backlog_stops_fetching_until_there_is_room(
         release.set()
         await telegram.wait_for(lambda: len(telegram.sent(SLOW)) == 401, 60)
         await bot.settled()
-        assert queue.in_hand == 0
+        assert queue.inbox.in_hand == 0

@@ -15,8 +15,9 @@ Two of the interpreter's defaults hold a reader's reply up for work that is not 
   beside them costs readers far less (B7's p99 beside a feed parse a second: 13.0 ms at
   5 ms, 9.1 ms at 1 ms).
 
-Both act on the whole process: the freeze is undone at stop, and in one process (the tests)
-whichever application stops first undoes it for all.
+Both act on the whole process, so `cables-bot run` alone sets them (bot/cli.py): its process
+is the bot's until it exits. An Application never does: the tests run many in one process,
+and `cables-bot try` runs in an operator's.
 """
 
 from __future__ import annotations
@@ -37,15 +38,9 @@ def favour_the_event_loop() -> None:
 
 def freeze_startup_heap() -> None:
     """Once start-up is over (the first chart drawn): set every object alive aside from
-    future collections. Not collected first: that one full collection held readers' replies
-    85 ms (B4, where readers ask from the first second), so what start-up left as garbage is
-    kept until stop, the first chart's among it (its 6.5 MB drawing buffer, which only a full
-    collection frees)."""
+    future collections, until the process exits. Not collected first: that one full
+    collection held readers' replies 85 ms (B4, where readers ask from the first second), so
+    what start-up left as garbage is kept, the first chart's among it (its 6.5 MB drawing
+    buffer, which only a full collection frees)."""
     gc.freeze()
-    log.debug("heap: %d objects from start-up set aside from collection", gc.get_freeze_count())
-
-
-def unfreeze_heap() -> None:
-    """Return them to the collector (at stop: whatever of them is garbage by then is freed,
-    which matters where the process goes on, as in the tests)."""
-    gc.unfreeze()
+    log.info("start-up over: %d objects set aside from garbage collection", gc.get_freeze_count())

@@ -12,7 +12,6 @@ import functools
 import ipaddress
 import json
 import ssl
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import getproxies_environment, proxy_bypass
@@ -31,7 +30,7 @@ class AiohttpRequest(BaseRequest):
 
     __slots__ = (
         "_connect", "_media_write", "_pool", "_pool_size", "_proxies", "_read", "_session",
-        "_write", "before_request", "on_result",
+        "_write",
     )  # fmt: skip
 
     def __init__(
@@ -43,11 +42,6 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
     ) -> None:
-        # Awaited before each call (the inbox's write before a getUpdates, bot/app.py).
-        self.before_request: Callable[[], Awaitable[None]] | None = None
-        # Given each successful call's result as Telegram sent it, before PTB parses it (the
-        # updates of a getUpdates, which the inbox keeps as they came).
-        self.on_result: Callable[[Any], None] | None = None
         self._pool_size = connection_pool_size
         self._read = read_timeout
         self._write = write_timeout
@@ -89,31 +83,6 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        if self.before_request is not None:
-            await self.before_request()
-        return await self._request_once(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
-
-    # PTB's docs invite overriding this (a static method there, always called through self);
-    # post() itself is final.
-    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
-        data = BaseRequest.parse_json_payload(payload)
-        if self.on_result is not None and data.get("ok"):
-            self.on_result(data.get("result"))
-        return data
-
-    async def _request_once(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None,
-        read_timeout: object,
-        write_timeout: object,
-        connect_timeout: object,
-        pool_timeout: object,
-    ) -> tuple[int, bytes]:
-        assert self._session is not None
         uploads = request_data is not None and request_data.contains_files
         timeout = self._timeout(
             read_timeout, write_timeout, connect_timeout, pool_timeout, uploads=uploads
@@ -224,16 +193,9 @@ def _multipart(request_data: RequestData) -> aiohttp.FormData:
 AnyBuilder = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
 
 
-def with_aiohttp(
-    builder: AnyBuilder,
-    before_get_updates: Callable[[], Awaitable[None]] | None = None,
-    received: Callable[[Any], None] | None = None,
-) -> AnyBuilder:
+def with_aiohttp(builder: AnyBuilder, get_updates: BaseRequest | None = None) -> AnyBuilder:
     """Give an Application this client: a pool for its calls (Telegram's limits are kept by
-    the rate limiter, bot/plumbing/rate_limits.py), and one connection for getUpdates (which
-    awaits before_get_updates before each call and hands each answer's updates, as Telegram
-    sent them, to received, where these are given)."""
-    updates = AiohttpRequest(connection_pool_size=1)
-    updates.before_request = before_get_updates
-    updates.on_result = received
+    the rate limiter, bot/plumbing/rate_limits.py), and one connection for getUpdates
+    (get_updates where given: the inbox's, bot/plumbing/inbox.py)."""
+    updates = get_updates or AiohttpRequest(connection_pool_size=1)
     return builder.request(AiohttpRequest()).get_updates_request(updates)

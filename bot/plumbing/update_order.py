@@ -46,7 +46,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     __slots__ = ("_idle", "_in_hand", "_queues", "_running", "on_done")
 
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__(_PTB_SLOTS)
         self._running = asyncio.Semaphore(max_concurrent_updates)
         # A lock per chat with work in hand, and how many updates hold or await it; dropped
@@ -56,7 +60,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._idle = asyncio.Event()
         self._idle.set()
         # Told each update's id once it is handled (the inbox, bot/plumbing/inbox.py).
-        self.on_done: Callable[[int], None] | None = None
+        self.on_done = on_done
 
     async def wait_idle(self) -> None:
         """Return once no update is being processed (or waiting for its chat's turn)."""

@@ -3,7 +3,8 @@
 PTB's de_json builds objects from whatever a body holds: `"chat": {"id": "abc"}` or
 `"from": {"id": [1]}` become a Chat and a User whose ids are a string and a list, and a
 handler then fails on them (a set lookup, a comparison), at every replay after a kill too.
-Telegram never sends such a body; one that comes is refused before it is kept.
+Telegram never sends such a body; one that comes is refused before it is kept (read_update,
+for the webhook and the inbox alike).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import (
+    Bot,
     CallbackQuery,
     Chat,
     ChatMember,
@@ -20,6 +22,9 @@ from telegram import (
     Update,
     User,
 )
+
+# SQLite's INTEGER: an update_id past it cannot be kept.
+_MAX_UPDATE_ID = 2**63 - 1
 
 
 def _whole(value: object) -> bool:
@@ -101,3 +106,20 @@ def well_typed(update: Update) -> bool:
 def _member_change(chat: Chat, by: User, member: ChatMember) -> bool:
     status = _text(member.status, optional=False)
     return _chat(chat) and _user(by) and _user(member.user) and status
+
+
+def read_update(body: object, bot: Bot) -> Update | None:
+    """The update in a body as Telegram sends it, or None where it is not one: not an
+    object, an update_id that is not a whole number SQLite can keep, or fields PTB cannot
+    read (`"message": 5`, a message without its date) or whose types are not the Bot API's
+    (`"chat": {"id": "abc"}`)."""
+    if not isinstance(body, dict):
+        return None
+    update_id = body.get("update_id")
+    if type(update_id) is not int or not 0 <= update_id <= _MAX_UPDATE_ID:
+        return None
+    try:
+        update = Update.de_json(body, bot)
+    except Exception:  # PTB raises whatever a field's shape provokes
+        return None
+    return update if well_typed(update) else None

@@ -113,7 +113,7 @@ class Chat:
         self._sent += 1
         queue = self.app.update_queue
         assert isinstance(queue, InboxQueue)
-        await queue.wait_handled(self._sent)
+        await queue.inbox.wait_handled(self._sent)
 
     def show(self) -> None:
         """Print what the bot sent since the last time."""

@@ -15,7 +15,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from bot.context import App
-from bot.plumbing.inbox import InboxQueue, read_update
+from bot.plumbing.inbox import InboxQueue
+from bot.plumbing.update_shape import read_update
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,6 @@ class UpdateEndpoint:
         # once it has the 200.
         queue = self.app.update_queue
         if isinstance(queue, InboxQueue):
-            queue.received(data)
+            queue.inbox.received(data)
         await queue.put(update)
         return Response(status_code=200)
