@@ -8,7 +8,7 @@ from telegram import BotCommand, Update
 
 from bot.context import BotContext
 from bot.editors import cables, facts, review, situations
-from bot.editors.access import EditorHandler
+from bot.editors.access import USAGES, EditorHandler
 from bot.readers import latest, sections, subscriptions, timeline
 from bot.stats import commands as stats_commands
 from briefings.situations import Section
@@ -51,6 +51,13 @@ async def nothing_to_cancel(update: Update, context: BotContext) -> None:
         await message.reply_html(context.pages.render_page("nothing_to_cancel"))
 
 
+def editor_command(name: str, summary: str, callback: EditorHandler | None) -> Command:
+    """An editor command, described by what it does and then its usage: the very line a
+    mistake in it shows (USAGES, bot/editors/access.py), so that the two cannot differ."""
+    usage = USAGES[name].usage if name in USAGES else f"/{name}"
+    return Command(name, summary if usage == f"/{name}" else f"{summary}: {usage}", callback)
+
+
 PUBLIC_COMMANDS: tuple[Command, ...] = (
     Command("start", "What this bot is, and the sections", sections.start),
     Command("help", "Every command, one line each", help_command),
@@ -80,26 +87,24 @@ PUBLIC_COMMANDS: tuple[Command, ...] = (
 
 # Shown only to editors: in their own command menu and in their /help.
 EDITOR_COMMANDS: tuple[Command, ...] = (
-    Command("facts", "List facts with keys and sources: /facts [section]", facts.list_facts),
-    Command("set", "Change a fact: /set <key> <value> [link] [date] [by <who>]", facts.set_fact),
-    Command("add", "Add a fact or claim, guided (or one line with |)", None),
-    Command(
-        "claim", "Add or change a claim: /claim new ... or /claim <key> <field> ...", facts.claim
+    editor_command("facts", "List facts with keys and sources", facts.list_facts),
+    editor_command("set", "Change a fact", facts.set_fact),
+    editor_command("add", "Add a fact or claim", None),
+    editor_command("claim", "Add or change a claim", facts.claim),
+    editor_command("retire", "Take a fact or claim out of the briefings", facts.retire),
+    editor_command("history", "Who changed what, and when", facts.history),
+    editor_command("undo", "Revert your own last change", facts.undo),
+    editor_command("cancel", "Stop the guided /add", nothing_to_cancel),
+    editor_command("situation", "Work in a situation", situations.situation),
+    editor_command("cables", "The latest cables and their delivery progress", cables.list_cables),
+    editor_command("preview", "The last cable's push, sent to you alone", cables.preview),
+    editor_command("publish", "Push a cable by hand", cables.publish),
+    editor_command(
+        "drafts", "New cables' drafted statements waiting for review", review.list_drafts
     ),
-    Command("retire", "Take a fact or claim out of the briefings: /retire <key>", facts.retire),
-    Command("history", "Who changed what, and when: /history [key]", facts.history),
-    Command("undo", "Revert your own last change", facts.undo),
-    Command("cancel", "Stop the guided /add", nothing_to_cancel),
-    Command(
-        "situation",
-        "Work in a situation: /situation [slug], new <slug> <title>, current <slug>",
-        situations.situation,
+    editor_command(
+        "stats", "Readers, subscribers, deliveries, clicks; a chart", stats_commands.stats
     ),
-    Command("cables", "The latest cables and their delivery progress", cables.list_cables),
-    Command("preview", "The last cable's push, sent to you alone", cables.preview),
-    Command("publish", "Push a cable by hand: /publish <url>", cables.publish),
-    Command("drafts", "New cables' drafted statements waiting for review", review.list_drafts),
-    Command("stats", "Readers, subscribers, deliveries, clicks; a chart", stats_commands.stats),
 )
 
 

@@ -376,6 +376,19 @@ async def test_malformed_editor_commands_get_their_usage(
     assert snapshot(settings.database_path) == before
 
 
+async def test_an_editor_command_shows_one_usage_in_help_and_on_a_mistake(
+    bot: RunningBot,
+) -> None:
+    help_text = text_of(await editor(bot, "/help"))
+    mistakes = ("/facts weather", "/set", "/add forces | only a label", "/claim", "/retire",
+                "/history a b", "/situation new", "/publish not-a-link")  # fmt: skip
+    for mistake in mistakes:
+        name = mistake.split()[0]
+        shown = text_of(await editor(bot, mistake)).split("Usage: ", 1)[1].split("\n", 1)[0]
+        [line] = [line for line in help_text.splitlines() if line.startswith(f"{name} – ")]
+        assert line.endswith(f": {shown}"), (line, shown)
+
+
 async def test_non_editors_are_refused_and_nothing_changes(
     bot: RunningBot, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:

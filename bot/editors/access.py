@@ -33,7 +33,8 @@ EditorHandler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """The one-line usage shown on any mistake, with an example. A key in the example is the
+    """The one-line usage shown on any mistake, with an example; the command's line in the
+    menu and /help ends with the same usage (bot/commands.py). A key in the example is the
     editor's situation's own, as it stands: {fact} a live fact's (a number's where there is
     one), {claim} a live claim's; an example naming no live key is left out."""
 
@@ -48,23 +49,24 @@ USAGES: dict[str, Usage] = {
         "/set {fact} ~12k https://example.org/report 2024-09-02 by ISW",
     ),
     "add": Usage(
-        "/add  (guided)  or  /add <section> | <label> | <value> | <claimant> "
+        "/add (guided) or /add <section> | <label> | <value> | <claimant> "
         "[| <source URL>] [| <as-of date>]",
         "/add forces | Belarusian tanks at the border | ~300 tanks | Ukrainian border guard",
     ),
     "claim": Usage(
         "/claim new <claimant> | <claim> [| figure] [| verdict] [| reasoning] [| source URL]"
-        "  or  /claim <key> <field> <text>",
+        " or /claim <key> <field> <text>",
         "/claim {claim} verdict false",
     ),
     "retire": Usage("/retire <key>", "/retire {fact}"),
     "history": Usage("/history [key]", "/history {fact}"),
     "undo": Usage("/undo", "/undo"),
     "situation": Usage(
-        "/situation [slug]  or  /situation new <slug> <title> [| period]  or  "
+        "/situation [slug] or /situation new <slug> <title> [| period] or "
         "/situation current <slug>",
         "/situation new gaza-2025 Gaza ceasefire talks | January 2025",
     ),
+    "publish": Usage("/publish <url of the cable>"),
 }
 
 

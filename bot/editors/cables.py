@@ -9,7 +9,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.editors.access import command_rest, editor_only
+from bot.editors.access import command_rest, editor_only, reply_usage
 from bot.plumbing.callbacks import MAX_ROW_ID, number_after
 from bot.push.publisher import PublishError
 from bot.readers.keyboards import BUTTON_TEXT_LENGTH
@@ -161,14 +161,14 @@ async def publish(update: Update, context: BotContext) -> None:
         url = parse_source_url(command_rest(message))
         published = await context.publisher.publish_url(url)
     except (InputError, PublishError) as exc:
-        await message.reply_html(context.pages.render_page("editor_publish", problem=str(exc)))
+        await reply_usage(message, context, "publish", str(exc))
         return
     cable = await context.cables.get(published.cable_id)
     progress = await context.outbox.progress(published.cable_id)
     log.info("editor published cable id=%s resent=%s", published.cable_id, published.resent)
     queued = progress.get("pending", 0) if published.resent else sum(progress.values())
     text = context.pages.render_page(
-        "editor_publish", problem=None, cable=cable, resent=published.resent, queued=queued
+        "editor_publish", cable=cable, resent=published.resent, queued=queued
     )
     await message.reply_html(text)
     await context.services.drafting.settled()  # its Review message, before the next reply
