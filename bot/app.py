@@ -29,6 +29,7 @@ from bot.editors import situations as editors_situations
 from bot.editors.add_flow import add_conversation
 from bot.jobs import draw_chart_ahead, queue_daily_briefings, queue_update_pushes, write_stats
 from bot.jobs import poll_feed as poll_newsletter_feed
+from bot.keyboards import SECTION_CALLBACK_PREFIX, SUBSCRIBE_CALLBACK
 from bot.plumbing import callbacks, errors, flood
 from bot.plumbing.edits import edits_handler
 from bot.plumbing.inbox import Inbox
@@ -38,7 +39,6 @@ from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.profile import set_profile
 from bot.readers import inline, sections, subscriptions
-from bot.readers.keyboards import SECTION_CALLBACK_PREFIX, SUBSCRIBE_CALLBACK
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

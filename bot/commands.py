@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from telegram import BotCommand, Update
 
 from bot.context import BotContext
-from bot.editors import cables, facts, review, situations
+from bot.editors import cables, facts, review, situations, stats
 from bot.editors.access import USAGES, EditorHandler
-from bot.readers import latest, sections, subscriptions, timeline
-from bot.stats import commands as stats_commands
+from bot.readers import forget, latest, sections, subscriptions, timeline
 from briefings.situations import Section
 
 
@@ -76,7 +75,7 @@ PUBLIC_COMMANDS: tuple[Command, ...] = (
     ),
     Command("unsubscribe", "Stop the pushes to this chat", subscriptions.unsubscribe),
     Command("status", "Whether this chat is subscribed, and to what", subscriptions.status),
-    Command("forget", "Erase what the bot keeps about you", stats_commands.forget),
+    Command("forget", "Erase what the bot keeps about you", forget.forget),
     Command(
         "daily",
         "The briefing every day: /daily on [HH:MM] [time zone], or off",
@@ -102,9 +101,7 @@ EDITOR_COMMANDS: tuple[Command, ...] = (
     editor_command(
         "drafts", "New cables' drafted statements waiting for review", review.list_drafts
     ),
-    editor_command(
-        "stats", "Readers, subscribers, deliveries, clicks; a chart", stats_commands.stats
-    ),
+    editor_command("stats", "Readers, subscribers, deliveries, clicks; a chart", stats.stats),
 )
 
 

@@ -11,10 +11,11 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.desks import Desks
-from bot.editors.drafts import CableDrafting
+from bot.keyboards import Keyboards
 from bot.plumbing.error_digest import ErrorDigest
 from bot.plumbing.rate_limits import RateLimitArgs, TelegramLimits
 from bot.push.daily import DailySchedule
+from bot.push.drafts import CableDrafting
 from bot.push.holds import HoldNotices
 from bot.push.messages import PushComposer
 from bot.push.outbox import Outbox
@@ -23,9 +24,8 @@ from bot.push.schema import DELIVERY
 from bot.push.subscribers import SubscriberStore
 from bot.push.updates import UpdatePushes
 from bot.push.worker import PushWorker
-from bot.readers.keyboards import Keyboards
-from bot.readers.last_seen import LastSeen
 from bot.settings import Settings
+from bot.stats.last_seen import LastSeen
 from bot.stats.links import Links, go_base
 from bot.stats.schema import STATS
 from bot.stats.store import Stats

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.readers.forces_photo import ForcesPhoto
+from bot.forces_photo import ForcesPhoto
 from briefings.database import Database
 from briefings.facts.editing import FactEditor
 from briefings.facts.store import FactStore

@@ -37,6 +37,7 @@ from briefings.drafting.preview import (
     preview_from_html,
     preview_from_text,
 )
+from briefings.drafting.review import whose
 from briefings.facts.models import Claim, Fact
 from briefings.facts.store import FactStore
 from briefings.schema import open_database
@@ -139,11 +140,3 @@ def readable(cable: CableRef, drafts: list[Draft]) -> str:
                      f" ({whose(draft)}){change}")  # fmt: skip
         lines.append(f"    “{' '.join(draft.quote.split())}”")
     return "\n".join(lines)
-
-
-def whose(draft: Draft) -> str:
-    if draft.voice == "side":
-        return f"{draft.who} claims"
-    if draft.voice == "cited":
-        return f"{draft.who}, per the cable"
-    return "per the editors" if draft.voice == "editors" else "per the cable"

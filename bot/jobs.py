@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import BotContext
-from bot.readers.forces_photo import warm_chart
+from bot.forces_photo import warm_chart
 
 
 async def poll_feed(context: BotContext) -> None:

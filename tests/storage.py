@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 
 from bot.desks import Desks
+from bot.keyboards import Keyboards
 from bot.push.messages import PushComposer
 from bot.push.outbox import Outbox
 from bot.push.publisher import Publisher
 from bot.push.schema import DELIVERY
-from bot.readers.keyboards import Keyboards
 from briefings.cables.ingest import CableIngest
 from briefings.cables.store import CableStore
 from briefings.database import Database

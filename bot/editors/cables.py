@@ -10,10 +10,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.editors.access import command_rest, editor_only, reply_usage
+from bot.keyboards import BUTTON_TEXT_LENGTH
 from bot.plumbing.callbacks import MAX_ROW_ID, number_after
+from bot.plumbing.paging import page_named, page_row, split_pages, turn_page
 from bot.push.publisher import PublishError
-from bot.readers.keyboards import BUTTON_TEXT_LENGTH
-from bot.readers.paging import page_named, page_row, split_pages, turn_page
 from briefings.cables.store import StoredCable
 from briefings.facts.editor_input import InputError, parse_source_url
 from briefings.rendering.shorten import shorten

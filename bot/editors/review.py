@@ -24,20 +24,19 @@ from telegram.error import BadRequest
 from telegram.ext import filters
 
 from bot.context import BotContext
-from bot.draft_command import whose
 from bot.editors.access import editor_of, editor_only
-from bot.editors.drafts import REVIEW_PREFIX
 from bot.editors.review_publish import (
     SituationRemoved,
     living_situation,
     model_cable,
     publish_accepted,
 )
+from bot.keyboards import BUTTON_TEXT_LENGTH
 from bot.plumbing.callbacks import MAX_ROW_ID, number_after
-from bot.readers.keyboards import BUTTON_TEXT_LENGTH
-from bot.readers.paging import show_in_place
+from bot.plumbing.paging import show_in_place
+from bot.push.drafts import REVIEW_PREFIX
 from briefings.cables.store import StoredCable
-from briefings.drafting.review import as_statement, draft_row, edited, next_voice
+from briefings.drafting.review import as_statement, draft_row, edited, next_voice, whose
 from briefings.drafting.store import ACCEPTED, SKIPPED, WAITING, DraftStore, StoredDraft
 from briefings.facts.editing import Editor
 from briefings.facts.editor_input import InputError
@@ -51,7 +50,7 @@ log = logging.getLogger(__name__)
 PATTERN = "^rv:"
 # A draft's buttons, each with the draft's id: accept, edit, voice, skip.
 ACCEPT, EDIT, VOICE, SKIP = "rv:a:", "rv:e:", "rv:v:", "rv:s:"
-# A cable's buttons, each with the cable's row: review (bot/editors/drafts.py), stop, publish,
+# A cable's buttons, each with the cable's row: review (bot/push/drafts.py), stop, publish,
 # accept the rest, choose the situation; then "rv:to:<cable's row>:<situation's row, 0: new>".
 STOP, PUBLISH, REST, INTO, TO = "rv:x:", "rv:p:", "rv:all:", "rv:in:", "rv:to:"
 # Where an editor's pending edit is kept (their user_data): the draft, the card's chat and id.

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.editors.access import command_rest, editor_only, reply_usage
-from bot.readers.paging import page_named, page_row, split_pages, turn_page
+from bot.plumbing.paging import page_named, page_row, split_pages, turn_page
 from briefings.facts.editor_input import InputError, clean_text, optional_text
 from briefings.situations import SLUG, Situation
 

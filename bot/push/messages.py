@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.desks import Desks
+from bot.keyboards import TRIAL_BUTTON_TEXT, Keyboard, Keyboards, LinkMaker
 from bot.push.outbox import Delivery
-from bot.readers.keyboards import TRIAL_BUTTON_TEXT, Keyboard, Keyboards, LinkMaker
 from briefings.cables.store import CableStore, StoredCable
 from briefings.facts.changes import changes
 from briefings.rendering.links import tagged

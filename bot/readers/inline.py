@@ -18,7 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.readers.keyboards import card_keyboard
+from bot.keyboards import card_keyboard
 from briefings.rendering.renderer import BriefingRenderer
 from briefings.situations import Section, Situation
 

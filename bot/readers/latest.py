@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.readers.keyboards import TRIAL_BUTTON_TEXT
+from bot.keyboards import TRIAL_BUTTON_TEXT
 
 LATEST_COUNT = 5
 

@@ -10,15 +10,15 @@ from telegram.constants import ChatType
 from telegram.ext import filters
 
 from bot.context import BotContext
-from bot.readers import subscriptions
-from bot.readers.forces_photo import CHART_KIND, reply_with_chart
-from bot.readers.keyboards import (
+from bot.forces_photo import CHART_KIND, reply_with_chart
+from bot.keyboards import (
     SECTION_CALLBACK_PREFIX,
     deep_link,
     situations_keyboard,
     start_keyboard,
 )
-from bot.readers.paging import page_named, page_row, show_in_place, split_pages, turn_page
+from bot.plumbing.paging import page_named, page_row, show_in_place, split_pages, turn_page
+from bot.readers import subscriptions
 from bot.readers.since_looked import opened_for
 from bot.settings import NEWSLETTER_URL
 from briefings.situations import Situation

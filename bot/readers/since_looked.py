@@ -5,7 +5,7 @@ read the situation gets none; once shown, a change is not shown again."""
 from __future__ import annotations
 
 from bot.desks import Desk
-from bot.readers.last_seen import LastSeen
+from bot.stats.last_seen import LastSeen
 from briefings.facts.changes import changes
 from briefings.rendering.renderer import Briefing, credit_of
 

@@ -32,7 +32,7 @@ MIGRATIONS: tuple[str, ...] = (
     )
     """,
     # 2: the content version each reader last read, per situation ("Since you last looked",
-    # bot/readers/last_seen.py): kept as readers_seen is, dropped after RETENTION_DAYS
+    # bot/stats/last_seen.py): kept as readers_seen is, dropped after RETENTION_DAYS
     """
     CREATE TABLE reader_versions (
         user_id INTEGER NOT NULL,

@@ -30,6 +30,15 @@ CABLE_CLAIMANT = "The Bismarck Cables"
 Voice = tuple[str, str | None]  # the voice, and whose words where they are someone's
 
 
+def whose(draft: Draft) -> str:
+    """Whose words a draft gives, as the editors read it in a review and `cables-bot draft`."""
+    if draft.voice == "side":
+        return f"{draft.who} claims"
+    if draft.voice == "cited":
+        return f"{draft.who}, per the cable"
+    return "per the editors" if draft.voice == "editors" else "per the cable"
+
+
 def voices_allowed(draft: Draft, situation: Situation | None) -> list[Voice]:
     """The voices the draft's sentence allows, in turn: the cable's, each one it names
     (cited, then as a side), the editors'."""

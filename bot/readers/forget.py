@@ -1,9 +1,7 @@
-"""/stats for editors (one message and a chart), /forget for any reader."""
+"""/forget for any reader: what the bot keeps about them, erased."""
 
 from __future__ import annotations
 
-import asyncio
-import html
 import logging
 
 from telegram import Update
@@ -11,31 +9,8 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden
 
 from bot.context import BotContext
-from bot.editors.access import editor_only
-from bot.stats.chart import render_stats_chart, stats_caption
 
 log = logging.getLogger(__name__)
-
-
-@editor_only("stats", in_private=True)
-async def stats(update: Update, context: BotContext) -> None:
-    """Readers, subscribers, each recent cable's delivery and clicks, daily briefings."""
-    message = update.effective_message
-    if message is None:
-        return
-    figures = await context.stats.figures()
-    counted = context.services.links.counted  # links go through /go/ in webhook mode only
-    text = context.pages.render_page("editor_stats", figures=figures, clicks_counted=counted)
-    try:
-        png = await asyncio.to_thread(render_stats_chart, figures)
-    except Exception:  # the figures must still go out
-        log.exception("stats chart not drawn")
-        png = None
-    if png is not None:
-        # The chart says what it shows and the period it covers, in the image and here.
-        caption = html.escape(stats_caption(figures), quote=False)
-        await message.reply_photo(png, caption=caption, filename="stats.png")
-    await message.reply_html(text)
 
 
 async def forget(update: Update, context: BotContext) -> None:
