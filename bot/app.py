@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from telegram import BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -38,6 +39,7 @@ from bot.plumbing.rate_limits import Place, TelegramLimits
 from bot.plumbing.telegram_http import with_aiohttp
 from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.profile import set_profile
+from bot.push.outbox import migrate_chat
 from bot.readers import inline, sections, subscriptions
 from bot.settings import Settings
 
@@ -171,10 +173,20 @@ def build_application(
 
 def add_handlers(app: App, settings: Settings) -> None:
     """Register every handler. Order matters: known commands before the fallbacks."""
+
+    def page(name: str, **values: Any) -> str:
+        """A reply from its template, for plumbing's handlers (the services are open once
+        updates are handled)."""
+        return app.bot_data.services.pages.render_page(name, **values)
+
+    async def move_chat(old_chat_id: int, new_chat_id: int) -> None:
+        await migrate_chat(app.bot_data.services.db, old_chat_id, new_chat_id)
+
     # Group -2 runs first: edits are not commands (bot/plumbing/edits.py). Then group -1: a
     # flooding user is stopped before any handler spends a send.
     app.add_handler(edits_handler(), group=-2)
-    app.add_handler(flood.FloodGuard(settings).handler(), group=-1)
+    guard = flood.FloodGuard(settings.user_commands_per_minute, settings.admin_ids)
+    app.add_handler(guard.handler(lambda: page("slow_down")), group=-1)
     # The conversation first, so that while a draft is open its steps take the editor's text.
     app.add_handler(add_conversation())
     # An editor's value or label typed after a review's Edit (bot/editors/review.py).
@@ -218,7 +230,7 @@ def add_handlers(app: App, settings: Settings) -> None:
         )
     )
     # Any other tap (an older version's button, a closed /add, forged data) is answered too.
-    app.add_handler(callbacks.fallback_handler())
+    app.add_handler(callbacks.fallback_handler(lambda: page("stale_button")))
     app.add_handler(InlineQueryHandler(inline.inline_briefings))
     app.add_handler(
         ChatMemberHandler(subscriptions.chat_membership, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -232,7 +244,16 @@ def add_handlers(app: App, settings: Settings) -> None:
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, sections.text_hint
         )
     )
-    app.add_error_handler(errors.on_error)
+    app.add_error_handler(
+        errors.ErrorHandler(
+            token=settings.token,
+            editors=settings.admin_ids,
+            is_open=lambda: app.bot_data.is_open,
+            page=page,
+            digest=lambda: app.bot_data.services.error_digest,
+            move_chat=move_chat,
+        )
+    )
 
 
 async def set_menus_and_profile(app: App, settings: Settings) -> None:

@@ -36,7 +36,7 @@ def work(guard: FloodGuard, user_id: int) -> tuple[Verdict, int]:
 
 async def test_work_per_update_does_not_grow_with_readers(settings: Any) -> None:
     clock = Clock()
-    guard = FloodGuard(settings, clock=clock)
+    guard = FloodGuard(settings.user_commands_per_minute, settings.admin_ids, clock=clock)
     readers = 20_000
     for user_id in range(readers):
         clock.now = user_id / readers  # all within one second
@@ -60,7 +60,8 @@ async def test_work_per_update_does_not_grow_with_readers(settings: Any) -> None
 
 async def test_the_limit_holds_within_the_window_and_lifts_after_it(make_settings: Any) -> None:
     clock = Clock()
-    guard = FloodGuard(make_settings(user_commands_per_minute=3), clock=clock)
+    settings = make_settings(user_commands_per_minute=3)
+    guard = FloodGuard(settings.user_commands_per_minute, settings.admin_ids, clock=clock)
     assert [guard.judge(1) for _ in range(5)] == [
         Verdict.ALLOW, Verdict.ALLOW, Verdict.ALLOW, Verdict.WARN, Verdict.STOP,
     ]  # fmt: skip

@@ -10,11 +10,11 @@ error.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
-
-from bot.context import BotContext
+from telegram.ext import CallbackContext, CallbackQueryHandler
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +37,15 @@ def number_after(data: str | None, prefix: str, *, below: int) -> int | None:
     return number if number < below else None
 
 
-async def answer_unhandled(update: Update, context: BotContext) -> None:
-    """Answer a tap no other handler took: the button is out of date."""
-    query = update.callback_query
-    if query is None:
-        return
-    log.info("button tap nobody handles user_id=%s", query.from_user.id)
-    await query.answer(context.pages.render_page("stale_button"))
+def fallback_handler(stale: Callable[[], str]) -> CallbackQueryHandler[Any, None]:
+    """The last callback handler of its group: takes whatever tap the others left, and
+    answers it with stale(), the words for a button out of date."""
 
+    async def answer_unhandled(update: Update, _: CallbackContext[Any, Any, Any, Any]) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        log.info("button tap nobody handles user_id=%s", query.from_user.id)
+        await query.answer(stale())
 
-def fallback_handler() -> CallbackQueryHandler[BotContext, None]:
-    """The last callback handler of its group: takes whatever tap the others left."""
     return CallbackQueryHandler(answer_unhandled)

@@ -9,21 +9,20 @@ most bots do, the bot ignores edits everywhere: a corrected command is sent anew
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, TypeHandler
-
-from bot.context import BotContext
+from telegram.ext import ApplicationHandlerStop, CallbackContext, TypeHandler
 
 log = logging.getLogger(__name__)
 
 
-async def ignore_edits(update: Update, context: BotContext) -> None:
+async def ignore_edits(update: Update, _: CallbackContext[Any, Any, Any, Any]) -> None:
     """Stop an edited message (or channel post) before any handler sees it."""
     if update.edited_message is not None or update.edited_channel_post is not None:
         log.debug("edit ignored update_id=%s", update.update_id)
         raise ApplicationHandlerStop
 
 
-def edits_handler() -> TypeHandler[Update, BotContext, None]:
+def edits_handler() -> TypeHandler[Update, Any, None]:
     return TypeHandler(Update, ignore_edits)

@@ -13,14 +13,12 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from enum import Enum
+from typing import Any
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, TypeHandler
-
-from bot.context import BotContext
-from bot.settings import Settings
+from telegram.ext import ApplicationHandlerStop, CallbackContext, TypeHandler
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +35,25 @@ class Verdict(Enum):
 
 
 class FloodGuard:
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = settings.user_commands_per_minute
-        self.exempt = settings.admin_ids
+    def __init__(
+        self, limit: int, exempt: Collection[int], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit  # commands a minute per user
+        self.exempt = exempt  # users never limited (the editors)
         self.clock = clock
         # Each reader's counted requests within the window, the reader counted longest ago first.
         self._recent: OrderedDict[int, deque[float]] = OrderedDict()
         self._warned: set[int] = set()
 
-    def handler(self) -> TypeHandler[Update, BotContext, None]:
-        return TypeHandler(Update, self.check)
+    def handler(self, slow_down: Callable[[], str]) -> TypeHandler[Update, Any, None]:
+        """The guard as a handler; slow_down() gives the words of its one warning."""
 
-    async def check(self, update: Update, context: BotContext) -> None:
+        async def check(update: Update, _: CallbackContext[Any, Any, Any, Any]) -> None:
+            await self.check(update, slow_down)
+
+        return TypeHandler(Update, check)
+
+    async def check(self, update: Update, slow_down: Callable[[], str]) -> None:
         """Let the update through, or stop it (after one warning) if its user floods."""
         user = update.effective_user
         if user is None or user.id in self.exempt or not _is_request(update):
@@ -57,7 +62,7 @@ class FloodGuard:
         if verdict is Verdict.ALLOW:
             return
         query = update.callback_query
-        text = context.pages.render_page("slow_down") if verdict is Verdict.WARN else None
+        text = slow_down() if verdict is Verdict.WARN else None
         if verdict is Verdict.WARN:
             log.warning("flood limit reached user_id=%s", user.id)
         if query is not None:

@@ -10,24 +10,30 @@ moves it), then the command is handled again as sent there.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-
-from bot.context import BotContext
-from bot.push.outbox import migrate_chat
+from telegram.ext import CallbackContext
 
 log = logging.getLogger(__name__)
 
 
-async def answer_in_new_chat(update: Update, context: BotContext, new_chat_id: int) -> None:
-    """Move the old group's subscription to new_chat_id and handle update's message again
-    there. Only a group's message is handled again: a supergroup never migrates, so this
-    happens once, and a button tap (already answered) is not handled twice."""
+async def answer_in_new_chat(
+    update: Update,
+    context: CallbackContext[Any, Any, Any, Any],
+    new_chat_id: int,
+    move_chat: Callable[[int, int], Awaitable[None]],
+) -> None:
+    """Move the old group's subscription to new_chat_id (move_chat(old, new)) and handle
+    update's message again there. Only a group's message is handled again: a supergroup
+    never migrates, so this happens once, and a button tap (already answered) is not handled
+    twice."""
     chat = update.effective_chat
-    if chat is None or not context.bot_data.is_open:
+    if chat is None:
         return
-    await migrate_chat(context.services.db, chat.id, new_chat_id)
+    await move_chat(chat.id, new_chat_id)
     log.info("chat migrated chat_id=%s to=%s (a reply to its old id)", chat.id, new_chat_id)
     if chat.type != ChatType.GROUP or update.message is None:
         return
