@@ -13,24 +13,27 @@ import gc
 import os
 import platform
 import signal
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import factories
+from bench.fake_feed import FakeFeed, fixture
+from bench.storage import open_store, publisher_on, write
 from bot.plumbing.rate_limits import TelegramLimits
+from bot.sandbox.bot_api import SEND_METHODS, TOKEN
+from bot.sandbox.bot_api import LocalBotApi as FakeTelegram
 from briefings.database import Database
-from tests import factories
-from tests.fake_feed import FakeFeed, fixture
-from tests.fake_telegram import SEND_METHODS, TOKEN, FakeTelegram
-from tests.storage import open_store, publisher_on, write
+from briefings.facts.changes import latest_version
 
 ROOT = Path(__file__).parent.parent
-GROUPS = ["b1", "b3", "b4", "b5", "b7", "b8"]
+GROUPS = ["b1", "b3", "b4", "b5", "b7", "b8", "b8u"]
 # The floor is stock PTB (httpx); the same echo bot on our HTTP client shows what is the
 # client's doing and what is the bot's own work.
 STOCK, SAME_CLIENT = "stock PTB, httpx", "PTB on our aiohttp client"
@@ -54,16 +57,23 @@ class Sizes:
     # B8: subscribers pushed at the free ceiling while readers send commands (per second).
     b8_subscribers: int = 10_000
     b8_readers_per_second: int = 5
+    # B8u: update subscribers (/subscribe updates) one editor's change is pushed to, and
+    # the seconds of that push measured at the free ceiling (B8's readers beside it).
+    b8u_subscribers: int = 100_000
+    b8u_push_seconds: float = 60
 
 
 QUICK = Sizes(burst=50, latency_seconds=1, broadcast_fast=200, broadcast_free=30,
               memory_subscribers=20_000, feed_items=10, repeats=2, b7_rate=10, b7_seconds=1,
-              b7_subscribers=500, b8_subscribers=150)  # fmt: skip
+              b7_subscribers=500, b8_subscribers=150, b8u_subscribers=12_000,
+              b8u_push_seconds=2)  # fmt: skip
 
 
 @dataclass
 class Report:
     rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # Figures one group compares with another's in the same run (B8u with B4's).
+    figures: dict[str, float] = field(default_factory=dict)
 
     def add(self, name: str, figure: str, target: str, verdict: bool | None) -> None:
         mark = "n/a" if verdict is None else ("met" if verdict else "MISSED")
@@ -532,6 +542,7 @@ async def b4(report: Report, sizes: Sizes, tmp: Path) -> None:
     finally:
         await telegram.stop()
         await feed.stop()
+    report.figures.update(b4_row_us=write_seconds / subscribers * 1e6, b4_rss_mb=rss)
     report.add(f"B4 outbox rows for {subscribers:,} written by the bot",
                f"{write_seconds:.2f} s", "< 10 s", write_seconds < 10)  # fmt: skip
     readers_p99 = p99(latencies)
@@ -544,6 +555,20 @@ async def b4(report: Report, sizes: Sizes, tmp: Path) -> None:
 
 B8_COMMANDS = ["/forces", "/brief", "/claims", "/calculus", "/start", "/help"]
 FREE_CEILING = 30
+
+
+async def offer_commands(
+    telegram: FakeTelegram, rate: int, offered: dict[int, float], done: Callable[[], bool]
+) -> None:
+    """Readers send B8's commands at rate per second, each from its own chat (ids from
+    500,001 up), until done(); offered gets each one's chat and when it was sent."""
+    chat_id = 500_000
+    while not done():
+        chat_id += 1
+        text = B8_COMMANDS[chat_id % len(B8_COMMANDS)]
+        offered[chat_id] = time.monotonic()
+        await telegram.push_update(factories.message(text, factories.private_chat(chat_id)))
+        await asyncio.sleep(1 / rate)  # pacing the load generator, not synchronisation
 
 
 async def b8(report: Report, sizes: Sizes, tmp: Path, timeline: Path) -> None:
@@ -565,13 +590,8 @@ async def b8(report: Report, sizes: Sizes, tmp: Path, timeline: Path) -> None:
 
         await telegram.wait_for(lambda: pushes() >= 1, 60)
         offered: dict[int, float] = {}
-        chat_id, interval = 500_000, 1 / sizes.b8_readers_per_second
-        while pushes() < subscribers:
-            chat_id += 1
-            text = B8_COMMANDS[chat_id % len(B8_COMMANDS)]
-            offered[chat_id] = time.monotonic()
-            await telegram.push_update(factories.message(text, factories.private_chat(chat_id)))
-            await asyncio.sleep(interval)  # pacing the load generator, not synchronisation
+        await offer_commands(telegram, sizes.b8_readers_per_second, offered,
+                             lambda: pushes() >= subscribers)  # fmt: skip
         await telegram.wait_for(
             lambda: all(telegram.sent(c) for c in list(offered)[-5:]), 60
         )  # the last readers answered too
@@ -621,6 +641,184 @@ async def b8(report: Report, sizes: Sizes, tmp: Path, timeline: Path) -> None:
     )
     draw_timeline(timeline, start_at, pushed, replies, first_reply, offered)
     report.add("B8 timeline", f"[{timeline.name}]({timeline.name})", "", None)
+
+
+UPDATE_SUBSCRIBERS_FROM = 1_000_000
+
+
+async def add_update_subscribers(db: Database, count: int) -> None:
+    """count chats that sent `/subscribe updates` now (UpdatePushes.start_from_now: nothing
+    from before), chat ids from 1,000,000 up, in one transaction."""
+    since = await latest_version(db)
+    async with db.transaction():
+        await db.executemany(
+            "INSERT INTO subscribers (chat_id, chat_type, subscribed_at, updated_at, updates,"
+            " updates_from) VALUES (?, 'private', 'now', 'now', 1, ?)",
+            ((UPDATE_SUBSCRIBERS_FROM + i, since) for i in range(count)),
+        )
+
+
+@dataclass
+class RowsWritten:
+    """When the bot's update rows showed in the outbox, as seen from another connection."""
+
+    first_at: float  # the first chunk's commit
+    first_rows: int  # its rows
+    done_at: float  # the last chunk's commit
+
+    def row_seconds(self, total: int) -> float | None:
+        """Seconds a row, over the chunks after the first (whose start is not seen)."""
+        if total <= self.first_rows:
+            return None
+        return (self.done_at - self.first_at) / (total - self.first_rows)
+
+
+async def watch_rows(database: Path, total: int) -> RowsWritten:
+    """Wait until total new outbox rows are committed, looking every 5 ms (a read of the
+    newest row id: the bot's writes never wait for it, in WAL mode)."""
+    reader = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+
+        def newest() -> int:
+            return int(reader.execute("SELECT MAX(id) FROM outbox").fetchone()[0] or 0)
+
+        baseline, first = newest(), None
+        while True:
+            rows, at = newest() - baseline, time.monotonic()
+            if rows and first is None:
+                first = (at, rows)
+            if rows >= total:
+                assert first is not None
+                return RowsWritten(first[0], first[1], at)
+            await asyncio.sleep(0.005)  # polling another process's database: no event
+    finally:
+        reader.close()
+
+
+async def b8u(report: Report, sizes: Sizes, tmp: Path) -> None:
+    """An update push (issue 26) to every `/subscribe updates` chat, at the free ceiling,
+    while readers send B8's commands: one editor's change settles, the bot's update job
+    writes a row for each chat (in chunks, as a cable's), then pushes for a window of
+    b8u_push_seconds. The rows' write against B4's (time a row, readers meanwhile, peak
+    RSS), and readers' latency during the push against B8's targets."""
+    telegram, feed = FakeTelegram(), FakeFeed()
+    await telegram.start()
+    await feed.start()
+    subscribers = sizes.b8u_subscribers
+    pushed_chats = range(UPDATE_SUBSCRIBERS_FROM, UPDATE_SUBSCRIBERS_FROM + subscribers)
+    try:
+        database = tmp / "b8u.db"
+        await primed(database, feed, 0)
+        store = await open_store(database)
+        try:
+            await add_update_subscribers(store.db, subscribers)
+        finally:
+            await store.db.close()
+        # The quiet period is 1 s: the change settles by the update job's next run (every
+        # UPDATES_CHECK_SECONDS in the bot), which writes the rows.
+        env = bot_env(telegram, database, BROADCAST_RATE=str(FREE_CEILING), FEED_URL=feed.url,
+                      UPDATE_QUIET_SECONDS="1", ADMIN_IDS=str(factories.EDITOR_ID))  # fmt: skip
+        ours = await start(["-m", "bot", "run"], env)
+        await polling(telegram)
+        await readers_forces(telegram, 5, 1, 90_000, _set(asyncio.Event()))  # warm: the chart
+        pushed_from = len(telegram.calls)
+
+        def pushes() -> list[Any]:
+            return [c for c in telegram.calls[pushed_from:] if c.method in SEND_METHODS
+                    and c.params.get("_accepted")
+                    and int(c.params["chat_id"]) in pushed_chats]  # fmt: skip
+
+        offered: dict[int, float] = {}
+        window_over = asyncio.Event()
+        readers = asyncio.create_task(
+            offer_commands(telegram, sizes.b8_readers_per_second, offered, window_over.is_set)
+        )
+        await editor_says(
+            telegram, factories.EDITOR_ID, "/set fortified_zone text: a fortified zone"
+        )
+        written = await watch_rows(database, subscribers)
+        rss_written = peak_rss_mb(ours.pid)
+        await telegram.wait_for(pushes, 60)
+        await asyncio.sleep(sizes.b8u_push_seconds)  # the window measured, not synchronisation
+        window_over.set()
+        await readers
+        await telegram.wait_for(lambda: all(telegram.sent(c) for c in list(offered)[-5:]), 60)
+        rss = peak_rss_mb(ours.pid)
+        await stop(ours)
+    finally:
+        await telegram.stop()
+        await feed.stop()
+
+    pushed = pushes()
+    first_reply: dict[int, float] = {}
+    replies = []
+    for call in telegram.calls[pushed_from:]:
+        chat = int(call.params.get("chat_id", 0))
+        if call.method in SEND_METHODS and call.params.get("_accepted") and chat in offered:
+            first_reply.setdefault(chat, call.at)
+            replies.append(call)
+
+    def waits(start_at: float, end_at: float) -> list[float]:
+        return [(first_reply[c] - offered[c]) * 1000 for c in first_reply
+                if start_at <= offered[c] <= end_at]  # fmt: skip
+
+    row_seconds = written.row_seconds(subscribers)
+    if row_seconds is None:
+        write_figure, row_met, write_started = "n/a (one chunk: its start is not seen)", None, 0.0
+    else:
+        write_seconds = row_seconds * subscribers
+        write_started = written.done_at - write_seconds
+        write_figure = (
+            f"{write_seconds:.2f} s, {row_seconds * 1e6:.1f} µs a row (measured"
+            f" over the {subscribers - written.first_rows:,} after the first chunk)"
+        )
+        row_met = row_seconds * 1e6 < 10
+        if "b4_row_us" in report.figures:
+            b4_row = report.figures["b4_row_us"]
+            write_figure += (
+                f"; B4's cable rows {b4_row:.1f} µs a row: {row_seconds * 1e6 / b4_row:.1f}x"
+            )
+    report.add(f"B8u update rows for {subscribers:,} written by the bot", write_figure,
+               "< 10 µs a row (B4's 10 s a million)", row_met)  # fmt: skip
+    before, during = waits(0, write_started), waits(write_started, written.done_at)
+    before_p99 = f"p99 {p99(before):.0f} ms" if before else "none"
+    report.add(
+        "B8u readers while the update rows are written",
+        f"p99 {p99(during):.0f} ms ({len(during)} readers; before the job: {before_p99},"
+        f" {len(before)} readers)" if during else "none offered",
+        "< 50 ms (B4's)",
+        p99(during) < 50 if during else None,
+    )  # fmt: skip
+    rss_figure = f"{rss:.0f} MB ({rss_written:.0f} MB once the rows were written)"
+    if "b4_rss_mb" in report.figures:
+        b4_rss = report.figures["b4_rss_mb"]
+        rss_figure += f"; B4's {b4_rss:.0f} MB: {rss / b4_rss:.2f}x"
+    report.add(f"B8u peak RSS, {subscribers:,} update rows queued, {len(pushed):,} pushed",
+               rss_figure, "< 250 MB (B4's)", rss < 250)  # fmt: skip
+
+    start_at, end_at = pushed[0].at, pushed[-1].at
+    latencies = waits(start_at, end_at)
+    lost = len(offered) - len(first_reply)
+    reader_429s = sum(n for c, n in telegram.throttled_chats.items() if c in offered)
+    duration = end_at - start_at
+    push_rate = (len(pushed) - 1) / duration
+    reply_rate = sum(1 for c in replies if start_at <= c.at <= end_at) / duration
+    share = push_rate / (FREE_CEILING - reply_rate)
+    report.add(
+        f"B8u readers during the update push to {subscribers:,} at the free ceiling",
+        f"p99 {p99(latencies):.0f} ms, p50 {statistics.median(latencies):.0f} ms,"
+        f" {len(latencies)} commands in {duration:.0f} s, {lost} unanswered,"
+        f" {reader_429s} 429s met",
+        "p99 < 1 s, none lost, no 429 (B8's)",
+        p99(latencies) < 1000 and lost == 0 and reader_429s == 0,
+    )
+    report.add(
+        "B8u update push rate beside them",
+        f"{push_rate:.1f}/s pushes + {reply_rate:.1f}/s replies = {share:.2f} of what readers"
+        f" leave ({FREE_CEILING} - {reply_rate:.1f})",
+        ">= 0.9 (B8's)",
+        share >= 0.9,
+    )
 
 
 def draw_timeline(
@@ -712,6 +910,9 @@ async def main(sizes: Sizes, output: Path | None, only: set[str]) -> None:
             timeline = output.with_name("BENCHMARKS-b8.png") if output else tmp / "b8.png"
             with fake_uncollected():
                 await b8(report, sizes, tmp, timeline)
+        if "b8u" in only:
+            with fake_uncollected():
+                await b8u(report, sizes, tmp)
     if output is not None:
         write_markdown(report, output)
 

@@ -19,5 +19,5 @@ async def test_the_benchmark_command_runs_every_benchmark() -> None:
     )  # fmt: skip
     stdout, stderr = await asyncio.wait_for(process.communicate(), 300)
     assert process.returncode == 0, stderr.decode()[-3000:]
-    for name in ("B1", "B2", "B3", "B4", "B5", "B6", "Fake Bot API ceiling"):
+    for name in ("B1", "B2", "B3", "B4", "B5", "B6", "B8u", "Fake Bot API ceiling"):
         assert name in stdout.decode()
