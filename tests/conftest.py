@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from bench import factories
+from bench.fake_feed import FakeFeed
 from bot.app import build_application
 from bot.context import App, Services
 from bot.desks import Desk
 from bot.lifecycle import start_polling_app, stop_app
 from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.settings import Settings
-from tests import factories
-from tests.fake_feed import FakeFeed
-from tests.fake_telegram import TOKEN, Call, FakeTelegram
+from tests.auxil.fake_telegram import TOKEN, Call, FakeTelegram
 
 # CI explores the same examples on every run, so a landing never hangs on a lucky draw;
 # developers' runs keep exploring new ones.

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from bench import factories
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
+from tests.auxil.fake_telegram import TOKEN, FakeTelegram
 from tests.conftest import RunningBot, start_bot, stop_bot
-from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.telegram_html_check import check_html
 from tests.test_cli import cables_bot, cli_env
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from bench import factories
 from bot.commands import PUBLIC_COMMANDS
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
+from tests.auxil.fake_telegram import BOT_USERNAME
 from tests.conftest import RunningBot
-from tests.fake_telegram import BOT_USERNAME
 
 TRIAL = "https://thebismarckcables.substack.com/subscribe?coupon=tg7"
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import factories
 from bot.plumbing.errors import APOLOGY
 from bot.settings import Settings
-from tests import factories
+from tests.auxil.fake_telegram import Call, FakeTelegram
 from tests.conftest import RunningBot, running_bot
-from tests.fake_telegram import Call, FakeTelegram
 
 HUGE = str(10**30)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import factories
 from briefings.facts.changes import changes
 from briefings.rendering.renderer import BRIEF_SCREEN
 from briefings.rendering.telegram_html import visible_length, visible_text
-from tests import factories
 from tests.conftest import RunningBot
 
 SINCE = "Since you last looked"

@@ -12,6 +12,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
+from bench.storage import open_store, write
 from briefings.facts.editing import Editor, FactDraft, FactEditor
 from briefings.facts.store import FactStore
 from briefings.facts.values import Value
@@ -26,8 +27,7 @@ from briefings.rendering.chart import (
 )  # fmt: skip
 from briefings.rendering.chart_data import Bar, ForcesChart, Group, load_forces_chart
 from briefings.rendering.renderer import BriefingRenderer
-from tests.fake_telegram import png_size
-from tests.storage import open_store, write
+from tests.auxil.fake_telegram import png_size
 
 EDITOR = Editor(id=1, name="Edith")
 

@@ -8,11 +8,11 @@ import signal
 import sys
 from pathlib import Path
 
+from bench import factories
+from bench.storage import open_store
 from briefings.rendering.chart import render_forces_chart
 from briefings.rendering.chart_data import load_forces_chart
-from tests import factories
-from tests.fake_telegram import TOKEN, FakeTelegram, png_size
-from tests.storage import open_store
+from tests.auxil.fake_telegram import TOKEN, FakeTelegram, png_size
 
 
 def cli_env(tmp_path: Path, telegram: FakeTelegram | None = None, **extra: str) -> dict[str, str]:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 
+from bench import factories
 from bot.stats.clicks import PER_ADDRESS, ClickCounter, address_key
-from tests import factories
-from tests.fake_telegram import FakeTelegram
+from tests.auxil.fake_telegram import FakeTelegram
 from tests.test_conversion import url_buttons
 from tests.test_webhook import SECRET, stop, webhook_bot
 

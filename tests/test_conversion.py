@@ -12,13 +12,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from bench import factories
+from bench.fake_feed import FakeFeed
 from bot.profile import profile_texts
 from briefings.rendering.renderer import Pages
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
+from tests.auxil.fake_telegram import FakeTelegram, png_size
 from tests.conftest import RunningBot, running_bot
-from tests.fake_feed import FakeFeed
-from tests.fake_telegram import FakeTelegram, png_size
 from tests.test_cli import cables_bot, cli_env
 from tests.test_webhook import SECRET, free_port
 

@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bench.fake_feed import FakeFeed, fixture
+from bench.storage import open_store, publisher_on, write
 from bot.push.subscribers import SubscriberStore
+from tests.auxil.fake_telegram import TOKEN, FakeTelegram
 from tests.conftest import RunningBot, start_bot, stop_bot
-from tests.fake_feed import FakeFeed, fixture
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.storage import open_store, publisher_on, write
 
 NEW_CABLE = "https://thebismarckcables.substack.com/p/fixture-cable-c"
 

@@ -6,8 +6,8 @@ import asyncio
 import json
 from pathlib import Path
 
+from bench.fake_feed import FIXTURES, FakeFeed, fixture
 from briefings.facts.seed import SEED_DIR
-from tests.fake_feed import FIXTURES, FakeFeed, fixture
 from tests.test_cli import cables_bot, cli_env
 
 SEED_TEXT = SEED_DIR / "cable-001-belarus-troops.txt"

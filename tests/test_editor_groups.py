@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from bench import factories
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
+from tests.auxil.fake_telegram import BOT_USERNAME
 from tests.conftest import RunningBot
-from tests.fake_telegram import BOT_USERNAME
 
 # Each editor command whose answer is the editors' alone, with words only that answer holds.
 PRIVATE_ANSWERS = {

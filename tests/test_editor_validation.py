@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from bench import factories
+from bench.storage import open_store
 from bot.maintenance import backup
 from bot.push.daily import find_zone
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
 from tests.conftest import RunningBot
-from tests.storage import open_store
 from tests.test_cli import cables_bot, cli_env
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from bench import factories
 from bot.commands import EDITOR_COMMANDS
 from bot.settings import Settings
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
 from tests.conftest import RunningBot
 from tests.test_bot_commands import buttons
 

@@ -6,9 +6,9 @@ import sqlite3
 import time
 from typing import Any
 
+from bench import factories
 from bot.settings import Settings
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
 from tests.conftest import RunningBot
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests import factories
+from bench import factories
+from bench.fake_feed import FakeFeed
+from tests.auxil.fake_telegram import FakeTelegram
 from tests.conftest import RunningBot, start_bot, stop_bot
-from tests.fake_feed import FakeFeed
-from tests.fake_telegram import FakeTelegram
 from tests.test_delivery_at_scale import chats_reached, delivery_ready
 
 READERS = range(7000, 7006)

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
+from bench import factories
+from bench.fake_feed import FakeFeed
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length, visible_text
-from tests import factories
+from tests.auxil.fake_telegram import Call, FakeTelegram
 from tests.conftest import RunningBot, running_bot
-from tests.fake_feed import FakeFeed
-from tests.fake_telegram import Call, FakeTelegram
 
 OLD_HOST = "https://thebismarckcables.substack.com"
 NEW_HOST = "https://bismarckcables.com"  # the newsletter's own domain, after the move

@@ -12,16 +12,16 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
+from bench import factories
+from bench.storage import open_store
 from bot.settings import Settings
 from briefings.facts.editing import Editor
 from briefings.facts.values import Value
 from briefings.rendering.chart import render_forces_chart
 from briefings.rendering.chart_data import load_forces_chart
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
+from tests.auxil.fake_telegram import TOKEN, Call, FakeTelegram, png_size
 from tests.conftest import RunningBot, running_bot
-from tests.fake_telegram import TOKEN, Call, FakeTelegram, png_size
-from tests.storage import open_store
 from tests.test_bot_commands import buttons
 
 READER = factories.READER_ID

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from bench import factories
 from bot.plumbing.inbox_store import INBOX, inbox_path
 from bot.plumbing.update_shape import read_update
 from bot.settings import Settings
 from briefings.database import Database, Schema
-from tests import factories
+from tests.auxil.fake_telegram import FakeTelegram
 from tests.conftest import running_bot
-from tests.fake_telegram import FakeTelegram
 
 # The inbox as the version before set-aside updates wrote it.
 INBOX_BEFORE = Schema("inbox", INBOX.migrations[:1])

@@ -10,11 +10,11 @@ import pytest
 from telegram import Bot, InlineQueryResultArticle, InputTextMessageContent
 from telegram.error import BadRequest
 
+from bench import factories
 from bot.readers.inline import INLINE_CACHE_SECONDS
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
+from tests.auxil.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram
 from tests.conftest import RunningBot, start_bot, stop_bot
-from tests.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram
 
 TRIAL = "https://thebismarckcables.substack.com/subscribe?coupon=tg7"
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from bench import factories
+from bench.fake_feed import FakeFeed, fixture
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length, visible_text
-from tests import factories
+from tests.auxil.fake_telegram import FakeTelegram
 from tests.conftest import RunningBot, running_bot
-from tests.fake_feed import FakeFeed, fixture
-from tests.fake_telegram import FakeTelegram
 
 HUGE_TITLE = "Belarus " * 131_072  # 1 MB
 POST = "https://thebismarckcables.substack.com/p/"

@@ -3,9 +3,9 @@ its subscription follows, and nobody gets an error report."""
 
 from __future__ import annotations
 
+from bench import factories
 from bot.sandbox.bot_api import Call
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
 from tests.conftest import RunningBot
 
 OLD, NEW = -4001, -1004001

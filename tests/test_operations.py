@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
+from bench import factories
+from bench.storage import open_store
 from bot.maintenance import health_problems
 from bot.plumbing.inbox import InboxQueue
 from bot.plumbing.inbox_store import inbox_path
 from briefings.database import DatabaseProblem
-from tests import factories
+from tests.auxil.fake_telegram import FakeTelegram
 from tests.conftest import RunningBot
-from tests.fake_telegram import FakeTelegram
-from tests.storage import open_store
 from tests.test_cli import cables_bot, cli_env
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.lifecycle import pauses_within
-from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.auxil.fake_telegram import TOKEN, FakeTelegram
 from tests.test_cli import cables_bot, cli_env
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,6 +14,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.storage import open_store
 from briefings.cables.feed import FeedError, parse_feed
 from briefings.cables.teaser import make_teaser
 from briefings.facts.editing import Editor, FactEditor
@@ -32,7 +33,6 @@ from briefings.rendering.telegram_html import (
     visible_length,
     visible_text,
 )
-from tests.storage import open_store
 from tests.telegram_html_check import check_html
 
 TROOPS = Value.number(20000, "troops", approx=True)

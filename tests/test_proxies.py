@@ -10,9 +10,9 @@ import signal
 import sys
 from pathlib import Path
 
-from tests import factories
-from tests.fake_feed import FakeFeed
-from tests.fake_telegram import TOKEN, FakeTelegram
+from bench import factories
+from bench.fake_feed import FakeFeed
+from tests.auxil.fake_telegram import TOKEN, FakeTelegram
 
 ROOT = Path(__file__).parent.parent
 # Nothing listens on the discard port: a request sent through this proxy fails at once.

@@ -13,13 +13,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from bench import factories
+from bench.fake_feed import FakeFeed, fixture
+from bench.storage import publisher_on
 from bot.settings import Settings
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
+from tests.auxil.fake_telegram import BOT_ID, FakeTelegram
 from tests.conftest import RunningBot, running_bot, start_bot, stop_bot
-from tests.fake_feed import FakeFeed, fixture
-from tests.fake_telegram import BOT_ID, FakeTelegram
-from tests.storage import publisher_on
 
 TRIAL = "https://thebismarckcables.substack.com/subscribe?coupon=tg7"
 NEW_CABLE = "https://thebismarckcables.substack.com/p/fixture-cable-c"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bench import factories
+from bench.storage import open_store, write
 from briefings.facts.store import FactStore
 from briefings.rendering.renderer import BriefingRenderer, BriefingTooLong, format_as_of
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
-from tests.storage import open_store, write
 from tests.telegram_html_check import check_html
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\" 🇺🇦 עברית \u202e; DROP TABLE facts;--"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bench.fake_feed import FIXTURES, FakeFeed, fixture
 from briefings.cables.readable import repeats
 from briefings.rendering.telegram_html import (
     MAX_ENTITIES,
@@ -18,7 +19,6 @@ from briefings.rendering.telegram_html import (
     entity_count,
     visible_text,
 )
-from tests.fake_feed import FIXTURES, FakeFeed, fixture
 from tests.telegram_html_check import check_html
 from tests.test_cli import cables_bot, cli_env
 

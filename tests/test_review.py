@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
+from bench import factories
+from bench.fake_feed import FakeFeed
 from bot.sandbox.bot_api import Call
 from briefings.facts.seed import SEED_DIR
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
 from tests import test_seed as seed_checks
+from tests.auxil.fake_telegram import FakeTelegram
 from tests.conftest import RunningBot, running_bot
-from tests.fake_feed import FakeFeed
-from tests.fake_telegram import FakeTelegram
 
 SECOND_EDITOR = 5550098
 FIRST_CABLE = SEED_DIR / "cable-001-belarus-troops.txt"

@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
+from bench import factories
 from bot.plumbing.rate_limits import NOTICE_AFTER_SECONDS
-from tests import factories
+from tests.auxil.fake_telegram import SEND_METHODS, Call, FakeTelegram
 from tests.conftest import RunningBot, running_bot
-from tests.fake_telegram import SEND_METHODS, Call, FakeTelegram
 from tests.test_cli import cables_bot
 from tests.test_webhook import SECRET, stop, webhook_env
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from tests.fake_telegram import TOKEN
+from tests.auxil.fake_telegram import TOKEN
 
 ALL_SETTINGS = (
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_PATH", "ADMIN_IDS", "TRIAL_URL",

@@ -19,7 +19,7 @@ from bot.plumbing.inbox_store import INBOX, InboxStore
 from bot.sandbox.tryout import TryOptions, try_bot
 from bot.settings import Settings
 from briefings.database import Database, Schema
-from tests.fake_telegram import FakeTelegram
+from tests.auxil.fake_telegram import FakeTelegram
 from tests.test_cli import cables_bot, cli_env
 
 NUMBERS = Schema("numbers", ("CREATE TABLE numbers (n INTEGER NOT NULL)",))

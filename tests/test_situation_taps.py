@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from bench import factories
+from bench.storage import open_store
 from briefings.facts.seed import apply_seeds
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
+from tests.auxil.fake_telegram import BOT_USERNAME, FakeTelegram
 from tests.conftest import RunningBot, running_bot
-from tests.fake_telegram import BOT_USERNAME, FakeTelegram
-from tests.storage import open_store
 
 SECOND = Path(__file__).parent / "fixtures" / "situation-test-strait.toml"
 SLUG = "test-strait"

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from bench import factories
 from bot.commands import EDITOR_COMMANDS, PUBLIC_COMMANDS
-from tests import factories
+from tests.auxil.fake_telegram import BOT_USERNAME, FakeTelegram
 from tests.conftest import RunningBot, start_bot, stop_bot
-from tests.fake_telegram import BOT_USERNAME, FakeTelegram
 
 UPDATES = 3000
 SEED = 20261125

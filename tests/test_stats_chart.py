@@ -8,13 +8,13 @@ from datetime import date, timedelta
 
 from PIL import Image
 
+from bench import factories
 from bot.stats.chart import HEIGHT, render_stats_chart, stats_caption, stats_figure
 from bot.stats.store import DayFigures, Figures
 from briefings.rendering.chart import BACKGROUND, DPI, WIDTH
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
+from tests.auxil.fake_telegram import png_size
 from tests.conftest import RunningBot
-from tests.fake_telegram import png_size
 
 LAST = date(2026, 12, 6)
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.storage import open_store, write
 from bot.push.schema import DELIVERY
 from briefings.database import TABLE_TRACKED_VERSION, Database, DatabaseProblem, Schema
 from briefings.facts.values import Value
 from briefings.schema import CONTENT
-from tests.storage import open_store, write
 
 NEWSLETTER_HOME = "https://thebismarckcables.substack.com"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.fake_feed import fixture
 from briefings.cables.feed import FeedError, FeedItem, parse_feed
 from briefings.cables.teaser import MAX_TEASER_ENTITIES, TEASER_BUDGET, make_teaser
 from briefings.rendering.telegram_html import entity_count, visible_text
-from tests.fake_feed import fixture
 from tests.telegram_html_check import check_html
 
 # A real Substack feed (pennspark.substack.com, 18 free posts), copied from shared/feeds.
@@ -119,8 +119,8 @@ def test_a_post_pages_meta_tags_are_read_as_browsers_read_them() -> None:
 
 
 def test_common_slips_do_not_cost_a_whole_feed() -> None:
+    from bench.fake_feed import fixture
     from briefings.cables.feed import FeedError, parse_feed
-    from tests.fake_feed import fixture
 
     good = fixture("bismarck-feed-v2.xml")
     titles = [item.title for item in parse_feed(good)]

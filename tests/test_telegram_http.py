@@ -14,7 +14,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.plumbing.rate_limits import retry_after_seconds
 from bot.plumbing.telegram_http import AiohttpRequest
-from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.auxil.fake_telegram import TOKEN, FakeTelegram
 
 SECRET = TOKEN.split(":")[1]
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 
-from tests import factories
+from bench import factories
+from bench.fake_feed import FakeFeed, fixture
+from tests.auxil.fake_telegram import TOKEN, FakeTelegram
 from tests.conftest import RunningBot, running_bot
-from tests.fake_feed import FakeFeed, fixture
-from tests.fake_telegram import TOKEN, FakeTelegram
 
 GROUP = -100777
 

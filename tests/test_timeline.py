@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import factories
 from briefings.rendering.telegram_html import visible_text
 from briefings.rendering.timeline import render_timeline
 from briefings.rendering.timeline_data import timeline_of
-from tests import factories
+from tests.auxil.fake_telegram import png_size
 from tests.conftest import RunningBot
-from tests.fake_telegram import png_size
 
 KEY = "russian_troops_in_belarus"
 

@@ -9,14 +9,14 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bench import factories
+from bench.fake_feed import FakeFeed
 from bot.profile import profile_texts
 from briefings.rendering.plurals import counted
 from briefings.rendering.renderer import Pages
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
+from tests.auxil.fake_telegram import TOKEN, FakeTelegram
 from tests.conftest import RunningBot, running_bot
-from tests.fake_feed import FakeFeed
-from tests.fake_telegram import TOKEN, FakeTelegram
 
 
 def text_of(call: Any) -> str:

@@ -10,7 +10,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from tests.storage import open_store
+from bench.storage import open_store
 
 ROOT = Path(__file__).parent.parent
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import factories
 from bot.plumbing.inbox import InboxQueue
 from bot.plumbing.update_order import MAX_CONCURRENT_UPDATES
-from tests import factories
+from tests.auxil.fake_telegram import FakeTelegram
 from tests.conftest import RunningBot, running_bot
-from tests.fake_telegram import FakeTelegram
 
 SLOW, OTHER, THIRD = 7001, 7002, 7003
 

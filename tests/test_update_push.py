@@ -15,15 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import factories
+from bench.storage import open_store
 from bot.app import DAILY_JOB, UPDATES_JOB
 from briefings.facts.editing import Editor, FactEditor
 from briefings.facts.values import Value
 from briefings.rendering.renderer import BriefingRenderer
 from briefings.rendering.telegram_html import visible_text
-from tests import factories
+from tests.auxil.fake_telegram import TOKEN, FakeTelegram
 from tests.conftest import RunningBot, running_bot
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.storage import open_store
 
 QUIET = 900
 HEAD = "What changed: Belarus masses troops on the Ukrainian border"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from tests import factories
-from tests.fake_telegram import FakeTelegram
+from bench import factories
+from tests.auxil.fake_telegram import FakeTelegram
 from tests.test_cli import cables_bot, cli_env
 
 SECRET = "s3cret-Token_42-long-enough-for-the-bot"

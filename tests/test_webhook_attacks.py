@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from bench import factories
 from bot.web.connections import Connections, quiet_repeated_lines
-from tests import factories
-from tests.fake_telegram import FakeTelegram
+from tests.auxil.fake_telegram import FakeTelegram
 from tests.test_webhook import SECRET, stop, webhook_bot, webhook_env
 
 IDLE = 1_100

@@ -4,7 +4,8 @@ run the real bot against.
 It speaks the Bot API's HTTP protocol well enough for python-telegram-bot: long-polled
 getUpdates, the methods the bot calls, Telegram's limits on sending, and Telegram's own 400s
 for what Telegram would refuse (so a reply Telegram would refuse shows as its error). It
-records every call, and the tests can tell it to answer the next calls with faults.
+records every call. The tests' controls (faults, holds, slow paths, blocked and migrated
+chats) are a subclass of it: tests/auxil/fake_telegram.py.
 """
 
 from __future__ import annotations
@@ -22,15 +23,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.plumbing.rate_limits import SEND_METHODS
 from bot.sandbox.html_rules import HtmlRejected, check_html, check_reply_markup
 from briefings.rendering.telegram_html import MAX_CAPTION_LENGTH, MAX_MESSAGE_LENGTH
-
-# The methods that send a message: what Telegram's limits count.
-SEND_METHODS = frozenset({
-    "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendAnimation", "sendVideo",
-    "sendAudio", "sendVoice", "sendSticker", "sendLocation", "sendPoll", "copyMessage",
-    "forwardMessage",
-})  # fmt: skip
 
 # The token the local API takes (it is no secret: nothing else accepts it).
 TOKEN = "123456789:AAEfakeTOKENforTESTSonly_abcdefghijk"
@@ -68,21 +63,6 @@ class Refused(Exception):
         self.migrate_to = migrate_to
 
 
-@dataclass
-class Fault:
-    """A scripted error answer for the next matching calls."""
-
-    method: str
-    status: int
-    description: str
-    retry_after: int | None = None
-    remaining: int = 1
-    # "answer" with the error; "drop" the connection without a word; "hang" past the
-    # client's timeout before answering.
-    action: str = "answer"
-    chats: frozenset[int] | None = None  # only calls to these chats (None: any)
-
-
 class LocalBotApi:
     """The server. Start it, point the bot at base_url, push updates, read calls."""
 
@@ -104,12 +84,9 @@ class LocalBotApi:
         # Every photo uploaded, by each file_id Telegram gave it: what a file_id re-sends.
         self._photos: dict[str, list[dict[str, Any]]] = {}
         self._uploads = itertools.count(1)
-        self._faults: list[Fault] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
-        # Telegram's behaviour the tests can set: a flood limit, chats that blocked the bot,
-        # and each group's administrators.
         # Telegram's limits on sending (None: not enforced): free messages a second across
         # all chats, paid ones (allow_paid_broadcast) a second, and messages a minute to any
         # one group.
@@ -118,11 +95,6 @@ class LocalBotApi:
         self.group_per_minute: int | None = 20
         self.paid_sent = 0
         self.throttled_chats: collections.Counter[int] = collections.Counter()  # 429s by chat
-        self.blocked: set[int] = set()
-        # Sends to these chats reach the fake this much later than they left: a slow path on
-        # the way (Telegram counts a send against its limits when it arrives).
-        self.slow_path: dict[int, float] = {}
-        self.migrated: dict[int, int] = {}  # groups that became supergroups: old id -> new
         self.admins: dict[int, set[int]] = {}
         self.inline_mode = True  # BotFather's /setinline, as getMe reports it
         self.throttled = 0
@@ -130,11 +102,6 @@ class LocalBotApi:
         self._recent_sends: collections.deque[float] = collections.deque()
         self._paid_sends: collections.deque[float] = collections.deque()
         self._group_sends: dict[int, collections.deque[float]] = {}
-        self._holds: dict[int, asyncio.Event] = {}
-        self.holding: set[int] = set()  # chats whose held call has arrived and waits
-        # Messages users deleted (chat id, message id): a reply to one is refused, as
-        # Telegram does, unless it allows sending without the reply.
-        self.deleted: set[tuple[int, int]] = set()
         self.port = 0
         # Link hosts Telegram refuses on buttons (it flags some): BUTTON_URL_INVALID.
         self.refused_hosts: frozenset[str] = frozenset()
@@ -183,26 +150,6 @@ class LocalBotApi:
             self._updates.append(update)
             self._changed.notify_all()
         return int(update["update_id"])
-
-    def hold_next_message(self, chat_id: int) -> asyncio.Event:
-        """Keep the next sendMessage or sendPhoto to chat_id unanswered until the event is set."""
-        self._holds[chat_id] = asyncio.Event()
-        return self._holds[chat_id]
-
-    def fail_next(
-        self,
-        method: str,
-        status: int,
-        description: str,
-        *,
-        retry_after: int | None = None,
-        times: int = 1,
-        action: str = "answer",
-        chats: frozenset[int] | None = None,
-    ) -> None:
-        """Answer the next `times` calls of method (to those chats) with an error (or drop,
-        or hang)."""
-        self._faults.append(Fault(method, status, description, retry_after, times, action, chats))
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait until predicate() is truthy (re-checked on every call); return its value."""
@@ -253,25 +200,15 @@ class LocalBotApi:
     # ------------------------------------------------------------------ HTTP
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return _error(401, "Unauthorized")
+            return error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await _params(request)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
-            return _error(404, "Not Found")
-        delay = self.slow_path.get(int(params.get("chat_id") or 0))
-        if delay:
-            await asyncio.sleep(delay)  # the fault under test: a send on a slow path
-        fault = self._take_fault(method, params)
-        if fault is not None:
-            await self._record(Call(method, params))
-            if fault.action == "drop":
-                assert request.transport is not None
-                request.transport.close()
-                raise asyncio.CancelledError  # nothing is written back
-            if fault.action == "hang":
-                await asyncio.sleep(fault.retry_after or 30)
-            return _error(fault.status, fault.description, fault.retry_after)
+            return error(404, "Not Found")
+        scripted = await self._scripted(request, method, params)
+        if scripted is not None:
+            return scripted
         throttled = self._flood_control(method, params)
         if throttled is not None:
             return throttled
@@ -279,25 +216,26 @@ class LocalBotApi:
             result = await handler(params)
         except Refused as exc:
             await self._record(Call(method, params))
-            return _error(exc.status, exc.description, migrate_to=exc.migrate_to)
+            return error(exc.status, exc.description, migrate_to=exc.migrate_to)
         except HtmlRejected as exc:
             self.rejections.append((method, str(exc)))
             await self._record(Call(method, params))
-            return _error(400, f"Bad Request: {exc}")
+            return error(400, f"Bad Request: {exc}")
         params["_accepted"] = True  # answered ok, as Telegram would
         if method != "getUpdates" or result:
             await self._record(Call(method, params))
         return web.json_response({"ok": True, "result": result})
 
-    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
-        chat = params.get("chat_id")
-        for fault in self._faults:
-            if fault.chats is not None and (chat is None or int(chat) not in fault.chats):
-                continue
-            if fault.method == method and fault.remaining > 0:
-                fault.remaining -= 1
-                return fault
+    async def _scripted(
+        self, request: web.Request, method: str, params: dict[str, Any]
+    ) -> web.Response | None:
+        """An answer a subclass scripts for this call ahead of Telegram's own (the tests'
+        faults); None: answer as Telegram would."""
         return None
+
+    async def _to_chat(self, method: str, chat_id: int, params: dict[str, Any]) -> None:
+        """Before a message goes to chat_id: a subclass raises Refused where that chat would
+        not take it, or keeps the call waiting (the tests' blocked chats and holds)."""
 
     async def _record(self, call: Call) -> None:
         async with self._changed:
@@ -401,11 +339,11 @@ class LocalBotApi:
             self.throttled += 1
             self.throttled_chats[chat_id] += 1
             wait = math.ceil(group[0] + 60.0 - now)
-            return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+            return error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         if limit is not None and len(sends) >= limit:
             self.throttled += 1
             self.throttled_chats[chat_id] += 1
-            return _error(429, "Too Many Requests: retry after 1", retry_after=1)
+            return error(429, "Too Many Requests: retry after 1", retry_after=1)
         sends.append(now)
         if group is not None:
             group.append(now)
@@ -422,30 +360,15 @@ class LocalBotApi:
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
-        if chat_id in self.blocked:
-            raise Refused(403, "Forbidden: bot was blocked by the user")
-        if chat_id in self.migrated:
-            raise Refused(
-                400, "Bad Request: group chat was upgraded to a supergroup chat",
-                migrate_to=self.migrated[chat_id],
-            )  # fmt: skip
-        await self._held(chat_id)
+        await self._to_chat("sendMessage", chat_id, params)
         text = str(params.get("text", ""))
         self._check_text(params, text)
         check_reply_markup(params.get("reply_markup"), self.refused_hosts)
-        self._check_reply_target(chat_id, params.get("reply_parameters"))
         message_id = next(self._message_ids)
         self.messages[(chat_id, message_id)] = {
             "text": text, "reply_markup": params.get("reply_markup"),
         }  # fmt: skip
         return self._message_json(chat_id, message_id, text)
-
-    def _check_reply_target(self, chat_id: int, reply: object) -> None:
-        if not isinstance(reply, dict):
-            return
-        gone = (int(reply.get("chat_id", chat_id)), int(reply["message_id"])) in self.deleted
-        if gone and not reply.get("allow_sending_without_reply"):
-            raise Refused(400, "Bad Request: message to be replied not found")
 
     async def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
@@ -465,20 +388,9 @@ class LocalBotApi:
         stored.update(text=text, reply_markup=params.get("reply_markup"))
         return self._message_json(chat_id, message_id, text)
 
-    async def _held(self, chat_id: int) -> None:
-        hold = self._holds.pop(chat_id, None)
-        if hold is not None:
-            async with self._changed:
-                self.holding.add(chat_id)
-                self._changed.notify_all()
-            await hold.wait()  # a slow round trip to this one chat, as long as the test likes
-            self.holding.discard(chat_id)
-
     async def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
-        if chat_id in self.blocked:
-            raise Refused(403, "Forbidden: bot was blocked by the user")
-        await self._held(chat_id)
+        await self._to_chat("sendPhoto", chat_id, params)
         photo = params.get("photo")
         if isinstance(photo, bytes):
             sizes = self._store_upload(photo)
@@ -629,7 +541,7 @@ def _scope_key(params: dict[str, Any]) -> str:
     return json.dumps(scope, sort_keys=True) + "|" + str(params.get("language_code") or "")
 
 
-def _error(
+def error(
     status: int, description: str, retry_after: int | None = None, migrate_to: int | None = None
 ) -> web.Response:
     body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}

@@ -1,5 +1,6 @@
 """A feed server on loopback: serves a body with an ETag, answers conditional GETs with 304,
-and can be told to be down, slow, or to serve garbage."""
+and can be told to be down, slow, or to serve garbage. The benchmark and the tests both serve
+their feeds with it; its bodies are the tests' fixtures (tests/fixtures, data only)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "tests" / "fixtures"
 
 
 def fixture(name: str) -> bytes:

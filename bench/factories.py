@@ -1,4 +1,5 @@
-"""Small factories for Bot API update objects, as Telegram would send them."""
+"""Small factories for Bot API update objects, as Telegram would send them (the benchmark's
+readers and editors, and the tests'), and the shipped situation the tests read."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Real databases for tests that work below the bot: opened as the bot opens them."""
+"""Real databases for the benchmark and the tests that work below the bot: opened as the bot
+opens them."""
 
 from __future__ import annotations
 

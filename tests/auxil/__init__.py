@@ -1,0 +1,1 @@
+"""The tests' own machinery (PTB keeps its fakes in tests/auxil too)."""
