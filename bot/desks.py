@@ -40,11 +40,6 @@ class Desks:
             self._desks[situation_id] = desk
         return desk
 
-    def changed_all(self) -> None:
-        """Something every situation's briefings may show changed (a cable's attachment)."""
-        for desk in self._desks.values():
-            desk.store.changed()
-
     async def current(self) -> Desk:
         """The desk of the situation readers get by default."""
         return self.get((await self.situations.current()).id)

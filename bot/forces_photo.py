@@ -1,5 +1,6 @@
-"""The /forces chart on Telegram: drawn once per facts version, uploaded once, then re-sent
-by the file_id Telegram gave it. Whatever goes wrong with it, the reader still gets the text."""
+"""The /forces chart on Telegram: drawn once per stamp of the content (briefings/stamp.py),
+uploaded once, then re-sent by the file_id Telegram gave it. Whatever goes wrong with it,
+the reader still gets the text."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from telegram.error import BadRequest, TelegramError
 from briefings.rendering.chart_data import ForcesChart, chart_of
 from briefings.rendering.renderer import Briefing, BriefingRenderer
 from briefings.rendering.telegram_html import MAX_CAPTION_LENGTH, visible_length
+from briefings.stamp import stamp_to_keep
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +32,17 @@ class ChartUnavailable(Exception):
 
 @dataclass(frozen=True, slots=True)
 class DrawnChart:
-    version: int  # the FactStore.version it was drawn from
+    stamp: int | None  # of the content it was drawn from (None: read inside a transaction)
     chart: ForcesChart
     png: bytes
     caption: str  # the short caption, for a briefing too long to ride under the photo
 
 
 class ForcesPhoto:
-    """Keeps the current chart's PNG and its Telegram file_id, one of each per facts version."""
+    """Keeps the current chart's PNG and its Telegram file_id, one of each per stamp."""
 
     def __init__(self, renderer: BriefingRenderer) -> None:
-        self.store = renderer.store
+        self.db = renderer.store.db
         self.renderer = renderer
         self._drawn: DrawnChart | None = None
         self._file_id: tuple[int, str] | None = None
@@ -51,43 +53,44 @@ class ForcesPhoto:
 
     async def draw(self) -> DrawnChart:
         """The chart of the facts as they are now, drawn in a thread the first time."""
-        if self._drawn is not None and self._drawn.version == self.store.version:
+        stamp = await stamp_to_keep(self.db)
+        if stamp is not None and self._drawn is not None and self._drawn.stamp == stamp:
             return self._drawn
         async with self._drawing:
-            version = self.store.version
-            if self._drawn is not None and self._drawn.version == version:
+            stamp = await stamp_to_keep(self.db)
+            if stamp is not None and self._drawn is not None and self._drawn.stamp == stamp:
                 return self._drawn
             try:
                 chart = chart_of(await self.renderer.facts_now())
                 if self._drawn is not None and self._drawn.chart == chart:
                     # A change elsewhere (a fortification, a claim's wording): same picture, so
                     # keep its PNG and the file_id Telegram gave it; no redraw, no upload.
-                    return self._carry_forward(version)
+                    return self._carry_forward(stamp)
                 png = await asyncio.to_thread(_draw, chart)
             except Exception as exc:  # matplotlib's failures are many; the text must still go
                 raise ChartUnavailable(f"{type(exc).__name__}: {exc}") from exc
             caption = self.renderer.render_page("forces_caption", chart=chart)
             if visible_length(caption) > MAX_CAPTION_LENGTH:  # a title or source gone wild
                 caption = self.renderer.render_page("forces_caption_short")
-            drawn = DrawnChart(version, chart, png, caption)
-            if version == self.store.version:  # nothing changed while it was drawn
+            drawn = DrawnChart(stamp, chart, png, caption)
+            if stamp is not None:  # not read inside a transaction, which may roll back
                 self._drawn = drawn
             return drawn
 
-    def _carry_forward(self, version: int) -> DrawnChart:
-        """The drawn chart, now vouched for at version too (its file_id with it)."""
+    def _carry_forward(self, stamp: int | None) -> DrawnChart:
+        """The drawn chart, now vouched for at stamp too (its file_id with it)."""
         assert self._drawn is not None
-        drawn = replace(self._drawn, version=version)
-        if self._file_id is not None and self._file_id[0] == self._drawn.version:
-            self._file_id = (version, self._file_id[1])
-        if version == self.store.version:
+        drawn = replace(self._drawn, stamp=stamp)
+        if stamp is not None:
+            if self._file_id is not None and self._file_id[0] == self._drawn.stamp:
+                self._file_id = (stamp, self._file_id[1])
             self._drawn = drawn
         return drawn
 
     async def reply(
         self, message: Message, drawn: DrawnChart, caption: str, markup: Markup
     ) -> Message:
-        """Reply with the chart: by file_id once Telegram has this version, else upload it."""
+        """Reply with the chart: by file_id once Telegram has this one, else upload it."""
         file_id = self._known(drawn)
         if file_id is None:
             try:
@@ -112,7 +115,7 @@ class ForcesPhoto:
             return await self._upload(message, drawn, caption, markup)
 
     def _known(self, drawn: DrawnChart) -> str | None:
-        if self._file_id is not None and self._file_id[0] == drawn.version:
+        if self._file_id is not None and self._file_id[0] == drawn.stamp:  # never None
             return self._file_id[1]
         return None
 
@@ -122,8 +125,8 @@ class ForcesPhoto:
         sent = await message.reply_photo(
             drawn.png, caption=caption, reply_markup=markup, filename=_FILENAME
         )
-        if sent.photo:  # the largest size last; any of its file_ids re-sends the photo
-            self._file_id = (drawn.version, sent.photo[-1].file_id)
+        if sent.photo and drawn.stamp is not None:  # the largest size last: any of its file_ids
+            self._file_id = (drawn.stamp, sent.photo[-1].file_id)  # re-sends the photo
         return sent
 
 

@@ -72,6 +72,7 @@ class Database:
         self._writer = writer
         self._readers = tuple(readers)
         self._turns = itertools.cycle(self._readers)
+        self._peeker: sqlite3.Connection | None = None  # see peek()
         # One write transaction at a time: coroutines share the writer, and two interleaved
         # BEGIN...COMMIT blocks on it would merge into one.
         self._write_lock = asyncio.Lock()
@@ -103,6 +104,7 @@ class Database:
                 await reader.execute("PRAGMA query_only = ON")  # a reader never writes
             db._readers = tuple(readers)
             db._turns = itertools.cycle(db._readers)
+            db._peeker = _connect_peeker(db_path)
         except BaseException:
             for conn in (writer, *readers):
                 await conn.close()
@@ -110,6 +112,8 @@ class Database:
         return db
 
     async def close(self) -> None:
+        if self._peeker is not None:
+            self._peeker.close()
         for conn in (*self._readers, self._writer):
             await conn.close()
 
@@ -187,6 +191,26 @@ class Database:
         row = await self.fetch_one(sql, params)
         return row[0] if row is not None else None
 
+    async def peek(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        """fetch_value for a tiny read on the hot path (a row of a one-row table), answered on
+        the event loop's own thread: 3 µs against 120 µs through a reader's thread, and a
+        reader in WAL mode waits for no writer. Where it would wait all the same (another
+        process recovering the log) it asks a reader; inside a transaction, the writer."""
+        if self._peeker is not None and not self._in_transaction.get():
+            try:
+                # All of them: a statement not run to its end would keep its read open.
+                rows = self._peeker.execute(sql, tuple(params)).fetchall()
+            except sqlite3.OperationalError:  # busy: wait off the loop, as any read does
+                pass
+            else:
+                return rows[0][0] if rows else None
+        return await self.fetch_value(sql, params)
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether the caller's task has a transaction open (what it reads may roll back)."""
+        return self._in_transaction.get()
+
     def _reader(self) -> aiosqlite.Connection:
         if self._in_transaction.get() or not self._readers:
             return self._writer
@@ -257,6 +281,13 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
+def _connect_peeker(path: Path) -> sqlite3.Connection:
+    # timeout=0: a read that would wait for a lock fails at once, and peek() waits off the loop.
+    conn = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
 def _make_writable_place(path: Path) -> None:
     """Create the file's folder, or refuse in one line naming the path and the user: SQLite's
     own words for a folder or file the process may not write ("Permission denied", "unable to
@@ -296,6 +327,15 @@ async def _check_integrity(conn: aiosqlite.Connection) -> None:
 
 
 def _statements(script: str) -> list[str]:
-    # executescript() would COMMIT our open transaction first; run statement by statement.
-    # Migrations therefore keep semicolons out of string literals and triggers.
-    return [s.strip() for s in script.split(";") if s.strip()]
+    # executescript() would COMMIT our open transaction first; run statement by statement,
+    # each ending at the semicolon that completes it (not one inside a trigger or a string).
+    found, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\n;"):
+                found.append(pending.strip())
+            pending = ""
+    if pending.strip(" \t\n;"):
+        found.append(pending.strip())
+    return found

@@ -9,6 +9,23 @@ import os
 from briefings.database import Database, Schema
 from briefings.facts.seed import apply_seeds
 
+# What readers are shown is made of these tables, as migration 8 counts their writes (one
+# added later gets its triggers in a migration of its own).
+_SHOWN = ("situations", "situation_sides", "situation_sections", "cables", "facts", "claims",
+          "changes")  # fmt: skip
+
+
+def _counting_writes(table: str, key: str | None = None) -> str:
+    """Triggers that count each row written to table in content_writes (of app_state, the
+    row with this key alone)."""
+    return "".join(
+        f"CREATE TRIGGER {table}_{event.lower()}_counted AFTER {event} ON {table}"
+        + (f" WHEN {row}.key = '{key}'" if key else "")
+        + " BEGIN UPDATE content_writes SET count = count + 1; END;\n"
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
+    )
+
+
 # Append only: never edit a migration that has shipped. Migration N (1-based) is MIGRATIONS[N-1].
 MIGRATIONS: tuple[str, ...] = (
     # 1: situations, cables, facts, claims, applied seeds
@@ -190,6 +207,17 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX drafts_by_cable ON drafts (cable_id, status, position);
     ALTER TABLE changes ADD COLUMN batch INTEGER
     """,
+    # 8: every row written to what readers see, counted by triggers in the write's own
+    # transaction, whatever makes it: the stamp every cache is kept against (briefings/stamp.py)
+    """
+    CREATE TABLE content_writes (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        count INTEGER NOT NULL
+    );
+    INSERT INTO content_writes (id, count) VALUES (1, 0);
+    """
+    + "".join(_counting_writes(table) for table in _SHOWN)
+    + _counting_writes("app_state", key="current_situation"),  # the situation readers get
 )
 
 CONTENT = Schema("content", MIGRATIONS)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from briefings.database import Database
+from briefings.stamp import stamp_to_keep
 
 # A slug: how readers and editors name a situation (/brief <slug>, deep links).
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
@@ -74,22 +75,18 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
 
 
 class Situations:
-    """The registry: read from the database, kept until something changes it."""
+    """The registry: read from the database, kept while the content's stamp is the same."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._all: tuple[Situation, ...] | None = None
-        # Every section name of every situation, with _all: each reader's command asks.
+        # The situations and the editors' choice of current one ("" when they made none), with
+        # the stamp they were read at: every reader's command asks for both.
+        self._kept: tuple[int, tuple[Situation, ...], str] | None = None
+        # Every section name of every situation, as last read: each reader's command asks.
         self._names: frozenset[str] = frozenset()
-        # The editors' choice, read once ("" when they made none): every reader's command
-        # asks for it, so it must cost no query.
-        self._current: str | None = None
 
     async def all(self) -> tuple[Situation, ...]:
-        if self._all is None:
-            self._all = await self._read()
-            self._names = frozenset(s.name for sit in self._all for s in sit.sections)
-        return self._all
+        return (await self._read_kept())[0]
 
     def section_names(self) -> frozenset[str]:
         """Every section name of every situation, as last read (empty before the first)."""
@@ -100,19 +97,13 @@ class Situations:
 
     async def current(self) -> Situation:
         """What readers get when they name none: the editors' choice, else the first."""
-        situations = await self.all()
+        situations, chosen = await self._read_kept()
         if not situations:
             raise LookupError("no situation in the database")
-        if self._current is None:
-            chosen = await self.db.fetch_value(
-                "SELECT value FROM app_state WHERE key = ?", (_CURRENT,)
-            )
-            self._current = chosen or ""
-        return next((s for s in situations if s.id == self._current), situations[0])
+        return next((s for s in situations if s.id == chosen), situations[0])
 
     async def set_current(self, situation_id: str) -> None:
         await self._put(_CURRENT, situation_id)
-        self._current = situation_id
 
     async def working(self, editor_id: int) -> Situation:
         """The situation an editor works in (the current one until they choose)."""
@@ -138,14 +129,9 @@ class Situations:
                     (situation_id, section.name, section.kind, section.button,
                      section.title, section.summary, int(section.offers_trial), position),
                 )  # fmt: skip
-        self._all = None
         created = await self.get(situation_id)
         assert created is not None
         return created
-
-    def forget(self) -> None:
-        """Read the situations afresh next time (a transaction that created one rolled back)."""
-        self._all = None
 
     async def _put(self, key: str, value: str) -> None:
         async with self.db.transaction():
@@ -154,6 +140,19 @@ class Situations:
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    async def _read_kept(self) -> tuple[tuple[Situation, ...], str]:
+        stamp = await stamp_to_keep(self.db)
+        if stamp is not None and self._kept is not None and self._kept[0] == stamp:
+            return self._kept[1], self._kept[2]
+        situations = await self._read()
+        chosen = await self.db.fetch_value(
+            "SELECT value FROM app_state WHERE key = ?", (_CURRENT,)
+        )
+        if stamp is not None and (self._kept is None or self._kept[0] < stamp):
+            self._kept = (stamp, situations, chosen or "")
+            self._names = frozenset(s.name for sit in situations for s in sit.sections)
+        return situations, chosen or ""
 
     async def _read(self) -> tuple[Situation, ...]:
         rows = await self.db.fetch_all("SELECT * FROM situations ORDER BY rowid")

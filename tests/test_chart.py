@@ -270,7 +270,6 @@ async def test_anything_an_editor_types_is_drawn_literally(store: FactStore) -> 
         "UPDATE facts SET label = ?, claimant = ? WHERE key = 'russian_troops_in_belarus'",
         (hostile, hostile),
     )
-    store.changed()
     assert_valid_png(render_forces_chart(await load_forces_chart(store)))
 
 

@@ -127,7 +127,6 @@ async def attach_cable(update: Update, context: BotContext) -> None:
     if cable is None:
         await query.answer(context.pages.render_page("stale_button"))
         return
-    context.desks.changed_all()  # every situation's sources may have changed
     log.info("cable attached id=%s situation=%s", cable.id, working.id)
     await query.answer()
     if update.effective_chat is not None:

@@ -66,26 +66,20 @@ async def publish_accepted(
     target = await living_situation(context, accepted[0].situation_id)
     db, registry = context.services.db, context.situations
     now = datetime.now(UTC)
-    try:
-        async with db.transaction():
-            situation = target or await registry.create(
-                await _free_slug(context, cable), _title(cable), _period(cable)
-            )
-            if cable.situation_id is None:
-                await context.cables.attach(cable.rowid, situation.id)
-            desk = context.desks.get(situation.id)
-            as_of = cable.published or now.date().isoformat()
-            rows = [(*draft_row(stored.draft, situation, cable.id, editor.name,
-                                stored.draft.as_of or as_of, now.isoformat(timespec="seconds")),
-                     stored.draft.changes) for stored in accepted]  # fmt: skip
-            await drafts.mark_published([stored.id for stored in accepted], situation.id)
-            # Last, so that the briefings it checks and keeps are those of what lands.
-            change = await desk.editor.add_batch(rows, editor)
-    except BaseException:
-        if target is None:
-            registry.forget()  # the new situation was rolled back with the rest
-        raise
-    context.desks.changed_all()  # the cable's attachment shows in /sources
+    async with db.transaction():
+        situation = target or await registry.create(
+            await _free_slug(context, cable), _title(cable), _period(cable)
+        )
+        if cable.situation_id is None:
+            await context.cables.attach(cable.rowid, situation.id)
+        desk = context.desks.get(situation.id)
+        as_of = cable.published or now.date().isoformat()
+        rows = [(*draft_row(stored.draft, situation, cable.id, editor.name,
+                            stored.draft.as_of or as_of, now.isoformat(timespec="seconds")),
+                 stored.draft.changes) for stored in accepted]  # fmt: skip
+        await drafts.mark_published([stored.id for stored in accepted], situation.id)
+        # Last, so that the briefings it checks are those of what lands.
+        change = await desk.editor.add_batch(rows, editor)
     await registry.set_working(editor.id, situation.id)  # so /undo and /history find it
     log.info("drafts published cable=%s situation=%s change=%d statements=%d editor=%d",
              cable.id, situation.id, change.id, change.size, editor.id)  # fmt: skip

@@ -16,6 +16,7 @@ from briefings.facts.changes import changes
 from briefings.rendering.links import tagged
 from briefings.rendering.renderer import BriefingRenderer, Pages, credit_of
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
+from briefings.stamp import stamp_to_keep
 
 # Update pushes kept composed, at most (one per span of versions; a broadcast has a few).
 _SPANS_KEPT = 64
@@ -98,7 +99,8 @@ async def update_push(
 
 
 class PushComposer:
-    """The message for each outbox row; a cable's push is rendered once and reused."""
+    """The message for each outbox row; a cable's push, and an update push for each span,
+    composed once per stamp of the content (briefings/stamp.py) and reused."""
 
     def __init__(
         self,
@@ -112,13 +114,19 @@ class PushComposer:
         self.desks = desks
         self.cables = cables
         self.keyboards = keyboards
-        self._cable_push: tuple[str, Push] | None = None  # one cable is broadcast at a time
         self.claim = claim
+        self._stamp: int | None = None  # of the content the pushes below were composed from
+        self._cable_push: tuple[str, Push] | None = None  # one cable is broadcast at a time
         # Update pushes by their span (situation, since, until): most chats share a few.
         self._update_pushes: dict[tuple[str, int, int], Push | None] = {}
 
     async def compose(self, delivery: Delivery) -> Push | None:
         """The message for an outbox row, or None when there is nothing to send any more."""
+        stamp = await stamp_to_keep(self.desks.db)
+        if stamp is None or stamp != self._stamp:  # composed from content since rewritten
+            self._stamp = stamp
+            self._cable_push = None
+            self._update_pushes.clear()
         if delivery.kind == "daily":
             desk = await self.desks.current()
             if (
@@ -130,7 +138,7 @@ class PushComposer:
                                     since=delivery.since, until=delivery.until,
                                     since_day=delivery.since_day)  # fmt: skip
         if delivery.kind == "update":
-            return await self._update(delivery)
+            return await self._update(delivery, stamp)
         if delivery.cable_id is None:
             return None
         if self._cable_push is not None and self._cable_push[0] == delivery.cable_id:
@@ -139,10 +147,16 @@ class PushComposer:
         if cable is None:
             return None
         push = self.cable(cable)
-        self._cable_push = (delivery.cable_id, push)
+        if self._keeps(stamp):
+            self._cable_push = (delivery.cable_id, push)
         return push
 
-    async def _update(self, delivery: Delivery) -> Push | None:
+    def _keeps(self, stamp: int | None) -> bool:
+        """Whether what was composed at stamp may be kept: another compose may have found
+        the content rewritten meanwhile."""
+        return stamp is not None and stamp == self._stamp
+
+    async def _update(self, delivery: Delivery, stamp: int | None) -> Push | None:
         """An update push, composed once per span of versions; claimed before it goes (see
         Outbox.claim): one claimed already may have arrived, and is not sent again."""
         if delivery.situation_id is None or delivery.since is None or delivery.until is None:
@@ -150,18 +164,15 @@ class PushComposer:
         if self.claim is not None and not await self.claim(delivery):
             return None
         span = (delivery.situation_id, delivery.since, delivery.until)
-        if span not in self._update_pushes:
+        if span in self._update_pushes:
+            return self._update_pushes[span]
+        renderer = self.desks.get(delivery.situation_id).renderer
+        push = await update_push(renderer, self.keyboards, delivery.since, delivery.until)
+        if self._keeps(stamp):
             if len(self._update_pushes) > _SPANS_KEPT:
                 self._update_pushes.clear()
-            renderer = self.desks.get(delivery.situation_id).renderer
-            self._update_pushes[span] = await update_push(
-                renderer, self.keyboards, delivery.since, delivery.until
-            )
-        return self._update_pushes[span]
-
-    def forget(self) -> None:
-        """A cable was read again: its push is composed anew."""
-        self._cable_push = None
+            self._update_pushes[span] = push
+        return push
 
     def cable(self, cable: StoredCable) -> Push:
         """A cable's push as subscribers get it."""

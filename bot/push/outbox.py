@@ -169,14 +169,15 @@ class Outbox:
                     await self._record_failure(result, now)
         return held
 
-    async def hold_cable(self, cable_id: str, reason: str) -> bool:
+    async def hold_cable(self, cable_id: str, reason: str, *, told: bool = True) -> bool:
         """Stop a cable's delivery: its pending rows are parked until release_cable. Return
-        whether it was newly held (in the caller's transaction, where there is one)."""
+        whether it was newly held (in the caller's transaction, where there is one). told:
+        the caller tells the editors; else whoever takes it from untold_holds does."""
         async with self.db.transaction():
             cursor = await self.db.execute(
-                "INSERT INTO cable_holds (cable_id, reason, held_at) VALUES (?, ?, ?)"
+                "INSERT INTO cable_holds (cable_id, reason, held_at, told) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (cable_id) DO NOTHING",
-                (cable_id, reason, utc_now()),
+                (cable_id, reason, utc_now(), int(told)),
             )
             await self.db.execute(
                 "UPDATE outbox SET next_attempt_at = ? WHERE cable_id = ? AND status = 'pending'",
@@ -194,6 +195,23 @@ class Outbox:
                 (cable_id,),
             )
         return cursor.rowcount
+
+    async def untold_holds(self, cable_id: str | None = None) -> list[tuple[str, str]]:
+        """Take the holds the editors are not told of yet (of one cable, where it is named),
+        each with its reason: marked told, so that only the caller tells them."""
+        only = " AND cable_id = ?" if cable_id is not None else ""
+        params = () if cable_id is None else (cable_id,)
+        if not await self.db.fetch_value(
+            f"SELECT 1 FROM cable_holds WHERE told = 0{only}", params
+        ):
+            return []  # as nearly always: no write transaction at every poll
+        async with self.db.transaction():
+            cursor = await self.db.execute(
+                f"UPDATE cable_holds SET told = 1 WHERE told = 0{only} RETURNING cable_id, reason",
+                params,
+            )
+            rows = await cursor.fetchall()
+        return [(row[0], row[1]) for row in rows]
 
     async def holds(self) -> dict[str, str]:
         """Each held cable's id, with why it is held."""

@@ -2,7 +2,8 @@
 active subscriber, in the transaction that stores it, and the push worker is woken.
 
 A push Telegram would refuse for its content (a link it rejects) is queued held, and the
-editors told; /publish of a held cable reads it again and resends it once it is fixed.
+editors told once, by whichever process takes the hold first (the database keeps who was
+told); /publish of a held cable reads it again and resends it once it is fixed.
 More new cables in one poll than NEW_CABLES_PER_POLL are stored, not queued, as a burst
 (bot/push/bursts.py): the editors are asked once, and the first tap pushes them or not.
 """
@@ -74,7 +75,6 @@ class Publisher:
         # Told of each new cable once it is stored, pushed or held (its drafting starts, in a
         # task a poll waits for), with the address /publish read it from.
         self.on_new_cable = on_new_cable
-        self._held: list[tuple[str, str]] = []  # held by the check, editors not yet told
 
     async def poll_feed(self) -> PollResult:
         """Poll the feed once; its new cables go to the outbox. Never raises."""
@@ -95,9 +95,10 @@ class Publisher:
 
     async def resume(self) -> None:
         """Write the rows a stop left unwritten (a cable stored, its subscribers part-way),
-        and ask about a burst a stop left unasked."""
+        and tell of a hold, or ask about a burst, a stop left untold or unasked."""
         for cable_id in await self.outbox.unfinished_fills():
             await self._fill(cable_id)
+        await self._tell_held()
         await self._ask_about_bursts()
 
     async def decide_burst(self, burst_id: int, decision: str, editor_id: int) -> Decided | None:
@@ -138,8 +139,10 @@ class Publisher:
             if cable_id is None:
                 raise PublishError("that cable was stored a moment ago: see /cables")
             await self._fill(cable_id)
-            self._arrived(cable_id, read_from=url)
-            self._refuse_if_held(cable_id)
+            refused = await self._refusal(cable_id)
+            self._arrived(cable_id, read_from=url)  # its drafting starts, held or not
+            if refused is not None:
+                raise refused
         elif stored.id in await self.outbox.holds():
             # Read it by its identity (the feed's guid), which a mended link leaves alone.
             guid = stored.guid or ""
@@ -153,7 +156,8 @@ class Publisher:
                     raise PublishError("that cable was pushed a moment ago")
             cable_id = stored.id
             await self._fill(cable_id)
-            self._refuse_if_held(cable_id)
+            if (refused := await self._refusal(cable_id)) is not None:
+                raise refused
         return Published(cable_id)
 
     async def _resend(self, url: str, cable_id: str) -> Published:
@@ -166,7 +170,6 @@ class Publisher:
             await self.cables.refresh(cable_id, item)
             cable = await self.cables.get(cable_id)
             assert cable is not None
-            self.pushes.forget()
             problem = push_problem(self.pushes.cable(cable))
             if problem is not None:
                 raise PublishError(f"Telegram would still refuse it: {problem}")
@@ -179,19 +182,20 @@ class Publisher:
         hook = self.on_new_cable
         return [hook(cable_id, read_from) for cable_id in cable_ids] if hook else []
 
-    def _refuse_if_held(self, cable_id: str) -> None:
-        for held in self._held:
-            held_id, problem = held
-            if held_id == cable_id:
-                self._held.remove(held)  # the editor who published hears it in the reply
-                raise PublishError(
-                    f"Telegram would refuse this push: {problem}. Nothing was sent; it is "
-                    "held until you fix it and /publish it again."
-                )
+    async def _refusal(self, cable_id: str) -> PublishError | None:
+        """Why a cable just published is held, if it is: the editor who published it hears
+        it in the reply, and the other editors are not told again."""
+        problem = (await self.outbox.holds()).get(cable_id)
+        if problem is None:
+            return None
+        await self.outbox.untold_holds(cable_id)
+        return PublishError(
+            f"Telegram would refuse this push: {problem}. Nothing was sent; it is "
+            "held until you fix it and /publish it again."
+        )
 
     async def _tell_held(self) -> None:
-        held, self._held = self._held, []
-        for cable_id, problem in held:
+        for cable_id, problem in await self.outbox.untold_holds():
             await self.on_hold(cable_id, problem)
 
     async def _ask_about_bursts(self) -> None:
@@ -215,8 +219,7 @@ class Publisher:
         cable = await self.cables.get(cable_id)
         problem = push_problem(self.pushes.cable(cable)) if cable is not None else None
         if problem is not None:
-            await self.outbox.hold_cable(cable_id, problem)
-            self._held.append((cable_id, problem))
+            await self.outbox.hold_cable(cable_id, problem, told=False)
             log.warning("cable held before its push id=%s: %s", cable_id, problem)
 
     async def _fill(self, cable_id: str) -> None:

@@ -145,6 +145,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
     CREATE INDEX outbox_by_cable ON outbox (cable_id, status)
     """,
+    # 8: whether the editors were told of a hold. One the check makes before queuing is told
+    # once its transaction is over, by whichever takes it first (a poll, the /publish that
+    # made it, the next start): once, whatever process it is
+    """
+    ALTER TABLE cable_holds ADD COLUMN told INTEGER NOT NULL DEFAULT 1
+    """,
 )
 
 DELIVERY = Schema("delivery", MIGRATIONS)

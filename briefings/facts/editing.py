@@ -78,29 +78,28 @@ class FactEditor:
     renderer: BriefingRenderer
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # Every briefing as the change in progress leaves it (see _writing).
-    _checked: tuple[FactsNow, list[Briefing]] | None = field(default=None, init=False, repr=False)
+    _checked: tuple[int, FactsNow, list[Briefing]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def today(self) -> date:
         return self.clock().date()
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[None]:
-        """One write transaction; afterwards (landed or not) cached briefings are stale.
+        """One write transaction (its triggers raise the content's stamp: briefings/stamp.py).
 
-        A change that lands leaves the briefings its check rendered as the new version's:
-        they are what readers would render next (writes go one at a time, so nothing else
-        can have landed between the commit and here).
+        A change that lands leaves the briefings its check rendered as those of its stamp:
+        they are what readers would render next. One made inside a caller's transaction has
+        not landed when it ends (the caller's may yet roll back): nothing is kept.
         """
-        landed = False
         try:
             async with self.store.db.transaction():
                 self._checked = None  # set by this change's own check, under the write lock
                 yield
-            landed = True
-        finally:
-            self.store.changed()
-            if landed and self._checked is not None:
+            if self._checked is not None and not self.store.db.in_transaction:
                 self.renderer.remember(*self._checked)
+        finally:
             self._checked = None
 
     # ------------------------------------------------------------------ facts

@@ -10,6 +10,7 @@ from briefings.database import Database, RowLike
 from briefings.facts.models import Cable, Claim, Fact
 from briefings.facts.values import Value
 from briefings.situations import Situation, Situations
+from briefings.stamp import stamp_to_keep
 
 DEFAULT_SITUATION = "belarus-ukraine-border-2024"
 
@@ -25,7 +26,8 @@ class FactsNow:
 
 
 class FactStore:
-    """The facts of one situation, read fresh from SQLite on every call."""
+    """The facts of one situation, read fresh from SQLite on every call (what they are
+    rendered into is kept by the stamp of the content: briefings/stamp.py)."""
 
     def __init__(
         self,
@@ -36,25 +38,19 @@ class FactStore:
         self.db = db
         self.situation_id = situation_id
         self.situations = situations or Situations(db)
-        # Goes up after every editors' write, so rendered briefings can be cached per version.
-        self.version = 0
-        self._content: tuple[int, int] | None = None  # (version, content version) read last
-
-    def changed(self) -> None:
-        """Note that facts, claims or cables changed: cached briefings are stale."""
-        self.version += 1
+        self._content: tuple[int, int] | None = None  # (stamp, content version) read last
 
     async def content_version(self) -> int:
         """The situation's content version (briefings/facts/changes.py): its last history
-        row's id, 0 before any; read once per store version."""
-        if self._content is not None and self._content[0] == self.version:
+        row's id, 0 before any; read once per stamp of the content (briefings/stamp.py)."""
+        stamp = await stamp_to_keep(self.db)
+        if stamp is not None and self._content is not None and self._content[0] == stamp:
             return self._content[1]
-        version = self.version
         found = int(await self.db.fetch_value(
             "SELECT MAX(id) FROM changes WHERE situation_id = ?", (self.situation_id,)
         ) or 0)  # fmt: skip
-        if version == self.version:  # nothing was written while we read
-            self._content = (version, found)
+        if stamp is not None and (self._content is None or self._content[0] < stamp):
+            self._content = (stamp, found)
         return found
 
     async def now(self) -> FactsNow:

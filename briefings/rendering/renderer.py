@@ -20,6 +20,7 @@ from briefings.rendering.plurals import counted
 from briefings.rendering.shorten import shorten
 from briefings.rendering.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 from briefings.situations import Section, Situation
+from briefings.stamp import stamp, stamp_to_keep
 
 
 class BriefingTooLong(ValueError):
@@ -137,48 +138,56 @@ class BriefingRenderer(Pages):
     def __init__(self, store: FactStore, env: Environment | None = None) -> None:
         super().__init__(env)
         self.store = store
+        # Each kept with the stamp of the content it was read at (briefings/stamp.py).
         self._cache: dict[str, tuple[int, Briefing]] = {}
         self._now: tuple[int, FactsNow] | None = None
 
     async def facts_now(self) -> FactsNow:
-        """The facts as they are now, read once per facts version."""
-        if self._now is not None and self._now[0] == self.store.version:
+        """The facts as they are now, read once per stamp of the content."""
+        return await self._facts_at(await stamp_to_keep(self.store.db))
+
+    async def _facts_at(self, stamp: int | None) -> FactsNow:
+        if stamp is not None and self._now is not None and self._now[0] == stamp:
             return self._now[1]
-        version = self.store.version
-        now = await self.store.now()
-        if version == self.store.version:  # nothing changed while we were reading
-            self._now = (version, now)
+        now = await self.store.now()  # as of stamp or later: a later read finds a new stamp
+        if stamp is not None and (self._now is None or self._now[0] < stamp):
+            self._now = (stamp, now)
         return now
 
     async def render(self, section_name: str, *, cached: bool = True) -> Briefing:
         """Render one section from the facts as they are now; raise KeyError if unknown.
 
-        A briefing is rendered once per facts version; cached=False renders afresh.
+        A briefing is rendered once per stamp of the content; cached=False renders afresh.
         """
         if not cached:
             now = await self.store.now()
             return self._render(_section(now, section_name), now)
+        stamp = await stamp_to_keep(self.store.db)
         hit = self._cache.get(section_name)
-        if hit is not None and hit[0] == self.store.version:
+        if stamp is not None and hit is not None and hit[0] == stamp:
             return hit[1]
-        version = self.store.version
-        now = await self.facts_now()
+        now = await self._facts_at(stamp)
         briefing = self._render(_section(now, section_name), now)
-        if version == self.store.version:  # nothing changed while we were rendering
-            self._cache[section_name] = (version, briefing)
+        if stamp is not None and (hit is None or hit[0] < stamp):
+            self._cache[section_name] = (stamp, briefing)
         return briefing
 
-    async def render_all(self) -> tuple[FactsNow, list[Briefing]]:
+    async def render_all(self) -> tuple[int, FactsNow, list[Briefing]]:
         """Every section, afresh, from one reading of the facts (for checking a change inside
-        its transaction, before anyone may see it); raise BriefingTooLong for one too long."""
+        its transaction, before anyone may see it), with the stamp they are of; raise
+        BriefingTooLong for one too long."""
+        at = await stamp(self.store.db)
         now = await self.store.now()
-        return now, [self._render(section, now) for section in now.situation.sections]
+        return at, now, [self._render(section, now) for section in now.situation.sections]
 
-    def remember(self, now: FactsNow, briefings: list[Briefing]) -> None:
-        """Keep the facts and briefings as they are at the current version."""
-        self._now = (self.store.version, now)
+    def remember(self, at: int, now: FactsNow, briefings: list[Briefing]) -> None:
+        """Keep the facts and briefings of a change that landed, as of its stamp at."""
+        if self._now is None or self._now[0] < at:
+            self._now = (at, now)
         for briefing in briefings:
-            self._cache[briefing.section.name] = (self.store.version, briefing)
+            hit = self._cache.get(briefing.section.name)
+            if hit is None or hit[0] < at:
+                self._cache[briefing.section.name] = (at, briefing)
 
     async def render_led(self, section_name: str, lead: str) -> Briefing | None:
         """A section opened by lead (a reader's "Since you last looked"), never cached. The
