@@ -82,7 +82,10 @@ def build_application(
         await app.bot.send_message(chat_id, text, rate_limit_args=place)
 
     # Telegram's limits on sending, for every reply and push (bot/plumbing/rate_limits.py).
-    limits = TelegramLimits(settings.free_sends_per_second, notify=tell_waiting)
+    limits = TelegramLimits(
+        settings.free_sends_per_second, notify=tell_waiting,
+        push_per_second=settings.broadcast_rate,
+    )  # fmt: skip
     # Each update kept from its arrival until handled (bot/plumbing/inbox.py); who waits for
     # an answer, from when: the limiter tells readers long unanswered.
     inbox = Inbox(
@@ -94,7 +97,7 @@ def build_application(
     )
 
     async def post_init(app: App) -> None:
-        services = await Services.open(settings, app.bot, limits, webhook=webhook)
+        services = await Services.open(settings, app.bot, webhook=webhook)
         app.bot_data.open(services)
         await inbox.initialize(app.bot)  # what a stop left is handled first
         # The command menus are not needed to answer: set them beside the first replies, not

@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.desks import Desks
 from bot.keyboards import Keyboards
 from bot.plumbing.error_digest import ErrorDigest
-from bot.plumbing.rate_limits import RateLimitArgs, TelegramLimits
+from bot.plumbing.rate_limits import RateLimitArgs
 from bot.push.daily import DailySchedule
 from bot.push.drafts import CableDrafting
 from bot.push.holds import HoldNotices
@@ -74,14 +74,13 @@ class Services:
         cls,
         settings: Settings,
         bot: ExtBot[RateLimitArgs],
-        limits: TelegramLimits,
         *,
         webhook: bool = False,
     ) -> Services:
         """Open the database named in settings and build the services on it."""
         db = await open_database(settings.database_path, DELIVERY, STATS)
         try:
-            return await cls._build(settings, bot, limits, db, webhook=webhook)
+            return await cls._build(settings, bot, db, webhook=webhook)
         except BaseException:
             # Each connection has a thread of its own that is no daemon: left open, the
             # process would never exit after the failed start.
@@ -93,7 +92,6 @@ class Services:
         cls,
         settings: Settings,
         bot: ExtBot[RateLimitArgs],
-        limits: TelegramLimits,
         db: Database,
         *,
         webhook: bool,
@@ -118,7 +116,7 @@ class Services:
         )  # fmt: skip
         worker = PushWorker(
             outbox, bot, pushes.compose, settings.broadcast_rate, on_hold=notices.tell,
-            limits=limits, paid=settings.paid_broadcast,
+            paid=settings.paid_broadcast,
         )  # fmt: skip
         ingest = CableIngest(db, cables, settings.feed_url, page_hosts=settings.publish_hosts)
         background: set[asyncio.Task[Any]] = set()

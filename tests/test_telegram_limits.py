@@ -143,3 +143,52 @@ async def test_sends_that_arrive_late_meet_no_429(
             60,
         )
     assert telegram.throttled_chats == {}
+
+
+def sends_per_second(calls: list[Any]) -> float:
+    """The rate of these calls as the fake received them, first to last."""
+    return (len(calls) - 1) / (calls[-1].at - calls[0].at)
+
+
+async def test_a_push_with_readers_beside_it_fills_the_free_ceiling(
+    make_settings: Any, telegram: FakeTelegram, feed: FakeFeed
+) -> None:
+    # The rate limiter alone paces the push: with readers taking the places it leaves them,
+    # the sends reach Telegram's 30 a second (less the round trip each place is held for
+    # besides its second), and none of them meets a 429.
+    subscribers, readers = range(4000, 4200), range(8000, 8016)
+    settings = make_settings(feed_url=feed.url, broadcast_rate=30, user_commands_per_minute=1000)
+    async with running_bot(settings, telegram) as bot:
+        await push_a_cable(bot, feed, subscribers)
+        await telegram.wait_for(lambda: len(delivered_to(telegram, subscribers)) >= 30, 30)
+        for chat_id in readers:  # two a second: more than the place pushes leave them
+            await telegram.push_update(factories.message("/help", factories.private_chat(chat_id)))
+            await asyncio.sleep(0.5)  # pacing the readers, not synchronisation
+        await telegram.wait_for(
+            lambda: len(delivered_to(telegram, subscribers)) == len(subscribers), 60
+        )
+    pushes = delivered_to(telegram, subscribers)
+    # Over the seconds readers asked in, from the first reply to the last push.
+    replies = delivered_to(telegram, readers)
+    start, end = replies[0].at, min(replies[-1].at, pushes[-1].at)
+    sends = [call for call in telegram.delivered() if start <= call.at <= end]
+    assert end - start >= 3
+    assert 27 <= sends_per_second(sends) <= 30.5
+    assert telegram.throttled_chats == {}
+
+
+async def test_paid_pushes_go_at_the_broadcast_rate(
+    make_settings: Any, telegram: FakeTelegram, feed: FakeFeed
+) -> None:
+    # BROADCAST_RATE is the pushes' rate, kept by the rate limiter alone: over three
+    # seconds, 200 a second and not fewer (a window of its own on top would lose some).
+    subscribers = range(5000, 5600)
+    settings = make_settings(feed_url=feed.url, paid_broadcast=True, broadcast_rate=200)
+    async with running_bot(settings, telegram) as bot:
+        await push_a_cable(bot, feed, subscribers)
+        await telegram.wait_for(
+            lambda: len(delivered_to(telegram, subscribers)) == len(subscribers), 60
+        )
+    rate = sends_per_second(delivered_to(telegram, subscribers))
+    assert 196 <= rate <= 204
+    assert telegram.throttled == 0

@@ -7,7 +7,11 @@ place rather than meet a 429:
 
 - Readers first: a reply takes the next free place; a push (rate_limit_args=PUSH) waits
   while any reply waits and leaves RESERVED places free for replies arriving in a burst.
-  Pushes sent with allow_paid_broadcast are paid for apart and take nothing from readers.
+  Pushes sent with allow_paid_broadcast are paid for apart (up to PAID_SENDS_PER_SECOND, in
+  a second of their own) and take nothing from readers.
+- Pushes go at most push_per_second (BROADCAST_RATE), evenly spaced; the push worker only
+  hands them over. A push to a group that had its messages this minute is not held up for
+  it: GroupMinuteSpent says when the group takes one again, and the worker defers its row.
 - A place is held from when the send leaves until a second after its answer: Telegram counts
   a send when it arrives, and an answered send has arrived, so however unevenly sends travel,
   no later one can share its second there.
@@ -15,7 +19,8 @@ place rather than meet a 429:
   most a second, as much as an overall limit can need); the reply then takes its turn again,
   paced with the others, instead of all of them trying again at once. A reply is retried
   until the wait would end more than MAX_REPLY_SECONDS after it was asked for; a push's 429
-  goes back to the push worker, which defers its row.
+  pauses every push for the whole wait and goes back to the push worker, which defers its
+  row.
 - A reader in a private chat still unanswered NOTICE_AFTER_SECONDS after their message
   arrived is told once, ahead of the replies, that the answer is coming (`WaitNotice`).
 """
@@ -41,6 +46,8 @@ from telegram.warnings import PTBDeprecationWarning
 log = logging.getLogger(__name__)
 
 FREE_SENDS_PER_SECOND = 30
+# Messages sent with allow_paid_broadcast, a second (0.1 Star each).
+PAID_SENDS_PER_SECOND = 1000
 GROUP_SENDS_PER_MINUTE = 20
 # Places in each second a push never takes: replies to readers arriving in a burst.
 RESERVED = 1
@@ -65,34 +72,16 @@ PUSH: Final = "push"
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 
-class Place:
-    """A send's place in Telegram's second: held while the send is in flight and for WINDOW
-    after its answer. A notice is sent with its place as rate_limit_args (taken already)."""
+class GroupMinuteSpent(Exception):
+    """A push to a group that had its GROUP_SENDS_PER_MINUTE this minute: not sent."""
 
-    __slots__ = ("given_back",)
-
-    def __init__(self) -> None:
-        self.given_back = False
-
-
-RateLimitArgs = Literal["push"] | Place
-# Sends the notice to a chat: (chat_id, seconds its answer is still about to take, the place
-# the notice takes, to be given as rate_limit_args).
-Notify = Callable[[int, int, Place], Awaitable[None]]
-
-_NOTICE, _REPLY, _PUSH = 0, 1, 2  # who goes first
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    """Seconds to wait from a 429, whichever type this PTB version reports it in."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+    def __init__(self, chat_id: int, wait: float) -> None:
+        super().__init__(f"group limit: chat_id={chat_id} takes another in {wait:.0f}s")
+        self.wait = wait
 
 
 class _Second:
-    """The free sends in flight, and the answers of the last WINDOW (oldest first)."""
+    """The sends in flight, and the answers of the last WINDOW (oldest first)."""
 
     __slots__ = ("answers", "in_flight")
 
@@ -112,6 +101,34 @@ class _Second:
         return answers[over - 1] + WINDOW if over <= len(answers) else math.inf
 
 
+class Place:
+    """A send's place in Telegram's second: held while the send is in flight and for WINDOW
+    after its answer. A notice is sent with its place as rate_limit_args (taken already)."""
+
+    __slots__ = ("given_back", "second")
+
+    def __init__(self, second: _Second) -> None:
+        self.given_back = False
+        self.second = second
+        second.in_flight += 1
+
+
+RateLimitArgs = Literal["push"] | Place
+# Sends the notice to a chat: (chat_id, seconds its answer is still about to take, the place
+# the notice takes, to be given as rate_limit_args).
+Notify = Callable[[int, int, Place], Awaitable[None]]
+
+_NOTICE, _REPLY, _PUSH = 0, 1, 2  # who goes first
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """Seconds to wait from a 429, whichever type this PTB version reports it in."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
 @dataclass(slots=True)
 class _Waiter:
     """A private chat's message not yet answered: since when, and whether it was told."""
@@ -121,19 +138,28 @@ class _Waiter:
 
 
 class TelegramLimits(BaseRateLimiter[RateLimitArgs]):
-    """Telegram's per-second, per-group and flood (429) limits, readers before pushes."""
+    """Telegram's per-second, per-group and flood (429) limits, readers before pushes, and
+    the pushes' own rate."""
 
     def __init__(
         self,
         per_second: int = FREE_SENDS_PER_SECOND,
         reserved: int = RESERVED,
         notify: Notify | None = None,
+        push_per_second: float | None = None,
     ) -> None:
         # Free sends a second in all; 0 paces nothing (a Bot API without Telegram's limits).
         self.per_second = per_second
         self.reserved = reserved
         self.notify = notify
         self._free = _Second()
+        self._paid = _Second()
+        self._paid_turn = asyncio.Lock()  # paid pushes wait for their second one at a time
+        self._paid_answered = asyncio.Event()
+        # Pushes start 1/push_per_second apart (None: as fast as Telegram's limits allow).
+        self._push_interval = 0.0 if push_per_second is None else 1.0 / push_per_second
+        self._next_push = 0.0
+        self._pushes_paused_until = 0.0
         self._levels: tuple[deque[asyncio.Future[Place]], ...] = (deque(), deque(), deque())
         self._changed = asyncio.Event()  # a send waits, or one was answered
         self._paused_until = 0.0
@@ -194,7 +220,7 @@ class TelegramLimits(BaseRateLimiter[RateLimitArgs]):
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 wait = retry_after_seconds(exc)
-                self._pause(chat_id, wait)
+                self._pause(chat_id, wait, push=push)
                 if push or time.monotonic() + wait - asked > MAX_REPLY_SECONDS:
                     raise
                 log.info("telegram flood control: chat_id=%s again in %.1fs", chat_id, wait)
@@ -203,30 +229,56 @@ class TelegramLimits(BaseRateLimiter[RateLimitArgs]):
                     self.give_back(place)
 
     async def _turn(self, chat_id: int | None, *, push: bool, paid: bool | None) -> Place | None:
-        """Wait for a call's turn: its chat's pause, a group's minute and, for a free message,
-        its place in Telegram's second (returned)."""
+        """Wait for a call's turn: its chat's pause, a group's minute, a push's pace and, for
+        a message, its place in Telegram's second (returned)."""
         if chat_id is not None:
-            await self._chat_turn(chat_id, counted=paid is not None)
+            await self._chat_turn(chat_id, counted=paid is not None, push=push)
         if paid is None:
             return None
+        if push:
+            await self._push_turn()
         place = None
-        if not paid and self.per_second > 0:
-            place = await self.take(_PUSH if push else _REPLY)
+        if self.per_second > 0:  # (0: a Bot API without Telegram's limits)
+            place = await (self._paid_place() if paid else self.take(_PUSH if push else _REPLY))
         if not paid and not push:
             self.notices.answered(chat_id)
         if chat_id is not None and chat_id < 0:
             self._groups.setdefault(chat_id, deque()).append(time.monotonic())
         return place
 
-    async def _chat_turn(self, chat_id: int, *, counted: bool) -> None:
-        """Wait out a 429's pause for this chat and, for a message to a group, its minute."""
+    async def _chat_turn(self, chat_id: int, *, counted: bool, push: bool) -> None:
+        """Wait out a 429's pause for this chat and, for a reply to a group, its minute; a
+        push to a group whose minute is spent is refused (GroupMinuteSpent)."""
         while (until := self._chat_paused.get(chat_id, 0.0)) > time.monotonic():
             await asyncio.sleep(until - time.monotonic())
         self._chat_paused.pop(chat_id, None)
         if not counted or chat_id >= 0:
             return
         while (wait := self.group_wait(chat_id)) > 0:
+            if push:
+                raise GroupMinuteSpent(chat_id, wait)
             await asyncio.sleep(wait)
+
+    async def _push_turn(self) -> None:
+        """Wait for a push's slot at push_per_second, and out any pause a push's 429 named."""
+        now = time.monotonic()
+        slot = max(self._next_push, now, self._pushes_paused_until)
+        self._next_push = slot + self._push_interval
+        # A 429 met while this push waited for its slot holds it too.
+        while slot > now:
+            await asyncio.sleep(slot - now)
+            now, slot = time.monotonic(), self._pushes_paused_until
+
+    async def _paid_place(self) -> Place:
+        """A paid push's place in its own second (Telegram's PAID_SENDS_PER_SECOND)."""
+        async with self._paid_turn:
+            while (at := self._paid.room_at(PAID_SENDS_PER_SECOND, now := time.monotonic())) > now:
+                if at == math.inf:  # every place is in flight: the next answer frees one
+                    self._paid_answered.clear()
+                    await self._paid_answered.wait()
+                else:
+                    await asyncio.sleep(at - now)
+            return Place(self._paid)
 
     def group_wait(self, chat_id: int) -> float:
         """Seconds until a group can take another message (0 for private chats)."""
@@ -243,10 +295,12 @@ class TelegramLimits(BaseRateLimiter[RateLimitArgs]):
             return 0.0
         return sent[len(sent) - GROUP_SENDS_PER_MINUTE] + 60.0 - now
 
-    def _pause(self, chat_id: int | None, wait: float) -> None:
+    def _pause(self, chat_id: int | None, wait: float, *, push: bool) -> None:
         now = time.monotonic()
         if chat_id is not None:
             self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), now + wait)
+        if push:  # a broadcast met Telegram's flood control: all of it waits
+            self._pushes_paused_until = max(self._pushes_paused_until, now + wait)
         # Telegram's overall limit is per second: no longer wait can be about all chats.
         self._paused_until = max(self._paused_until, now + min(wait, WINDOW))
         self._changed.set()
@@ -256,7 +310,7 @@ class TelegramLimits(BaseRateLimiter[RateLimitArgs]):
         if not any(self._levels[: level + 1]):
             now = time.monotonic()
             if now >= self._paused_until and self._free.room_at(self._limit(level), now) <= now:
-                return self._place()
+                return Place(self._free)
         waiter: asyncio.Future[Place] = asyncio.get_running_loop().create_future()
         self._levels[level].append(waiter)
         self._changed.set()
@@ -272,17 +326,16 @@ class TelegramLimits(BaseRateLimiter[RateLimitArgs]):
     def _limit(self, level: int) -> int:
         return self.per_second - (self.reserved if level == _PUSH else 0)
 
-    def _place(self) -> Place:
-        self._free.in_flight += 1
-        return Place()
-
     def give_back(self, place: Place) -> None:
         """The send holding place is over (answered or failed): its second starts now."""
         if not place.given_back:
             place.given_back = True
-            self._free.in_flight -= 1
-            self._free.answers.append(time.monotonic())
-            self._changed.set()
+            place.second.in_flight -= 1
+            place.second.answers.append(time.monotonic())
+            if place.second is self._paid:
+                self._paid_answered.set()
+            else:
+                self._changed.set()
 
     async def _dispatch(self) -> None:
         """Hand out places to the sends that wait, one at a time, first level first."""
@@ -296,7 +349,7 @@ class TelegramLimits(BaseRateLimiter[RateLimitArgs]):
             limit = self._limit(level)
             at = max(self._paused_until, self._free.room_at(limit, now))
             if at <= now:
-                self._levels[level].popleft().set_result(self._place())
+                self._levels[level].popleft().set_result(Place(self._free))
                 continue
             timeout = None if at == math.inf else at - now
             with contextlib.suppress(TimeoutError):

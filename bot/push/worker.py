@@ -1,4 +1,9 @@
-"""Drain the outbox at BROADCAST_RATE: pace sends, wait out 429s, retry faults, mark blocks."""
+"""Drain the outbox: hand each due row to a send, retry faults, defer 429s, mark blocks.
+
+When a push may go (BROADCAST_RATE, Telegram's limits, readers first, a 429's pause) the
+bot's rate limiter decides (bot/plumbing/rate_limits.py); the worker only caps how many
+rows it holds in flight.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,12 @@ import contextlib
 import logging
 import re
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot.plumbing.rate_limits import PUSH, RateLimitArgs, TelegramLimits, retry_after_seconds
+from bot.plumbing.rate_limits import PUSH, GroupMinuteSpent, RateLimitArgs, retry_after_seconds
 from bot.push.holds import OnHold
 from bot.push.messages import Push
 from bot.push.outbox import Delivery, Outbox, Outcome, Result
@@ -24,8 +28,6 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 300.0
 IDLE_WAKE_SECONDS = 60.0
-# Telegram's rate window, with a margin for the time a request takes to reach it.
-_WINDOW = 1.05
 
 Compose = Callable[[Delivery], Awaitable[Push | None]]
 
@@ -44,7 +46,7 @@ def is_content_refusal(error: BadRequest) -> bool:
 
 
 class PushWorker:
-    """One background task that sends what the outbox holds, at a steady rate."""
+    """One background task that hands what the outbox holds to sends, at BROADCAST_RATE."""
 
     def __init__(
         self,
@@ -53,21 +55,17 @@ class PushWorker:
         compose: Compose,
         rate: float,
         on_hold: OnHold,
-        limits: TelegramLimits,
         paid: bool = False,
     ) -> None:
         self.outbox = outbox
         self.bot = bot
         self.compose = compose
         self.on_hold = on_hold
-        # Free pushes share Telegram's 30 a second with replies, behind them (the bot's rate
-        # limiter); paid ones (allow_paid_broadcast) are counted apart. Asked here: each
-        # group's minute, so a group's row is deferred rather than held up.
-        self.limits = limits
+        # Pushes sent with allow_paid_broadcast; the rate limiter counts them apart.
         self.paid = paid
         # Cables refused for their content in this batch: the rest of it skips them.
         self._held: set[str] = set()
-        self.interval = 1.0 / rate
+        # The rate (BROADCAST_RATE, kept by the rate limiter) only sizes what is held here.
         # Outcomes are written in batches; a hard kill can re-send at most one batch plus
         # what is in flight, so both stay small at low rates.
         self.flush_every = max(5, int(rate * 0.2))
@@ -76,12 +74,9 @@ class PushWorker:
         self.batch_size = max(100, int(rate * 10))
         self.max_attempts = MAX_ATTEMPTS
         self.backoff_base = BACKOFF_BASE_SECONDS
+        # Rows handed to sends and not yet answered: a tenth of a second's worth.
         self._in_flight = asyncio.Semaphore(max(4, min(100, int(rate / 10))))
         self._results: list[Result] = []
-        self._next_slot = 0.0
-        self._per_window = max(1, int(rate))
-        self._window: deque[float] = deque()
-        self._paused_until = 0.0
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -137,15 +132,8 @@ class PushWorker:
                     break
                 if delivery.cable_id in self._held:
                     continue  # refused for its content: the hold parks its rows, unsent
-                group_wait = self.limits.group_wait(delivery.chat_id)
-                if group_wait > 0:  # the group had its 20 messages this minute
-                    retry_at = time.time() + group_wait
-                    self._results.append(Result(delivery, "deferred", "group limit", retry_at))
-                    continue
-                # A place among the sends in flight first, then its slot at this worker's rate;
-                # its place in Telegram's second the rate limiter gives, behind readers.
+                # A place among the sends in flight; its turn to go the rate limiter gives.
                 await self._in_flight.acquire()
-                await self._wait_for_slot()
                 task = asyncio.create_task(self._deliver(delivery))
                 task.add_done_callback(self._delivered)
                 tasks.add(task)
@@ -166,22 +154,6 @@ class PushWorker:
         """A push's send is over, whatever came of it: its place in flight is handed back."""
         self._in_flight.release()
 
-    async def _wait_for_slot(self) -> None:
-        """Wait for the next push's slot at this worker's rate."""
-        now = time.monotonic()
-        slot = max(self._next_slot, now, self._paused_until)
-        # Evenly spaced sends can still put rate+1 of them in one second when a few run
-        # late; Telegram counts per second, so never start more than that in any window.
-        window = self._window
-        while window and window[0] <= slot - _WINDOW:
-            window.popleft()
-        if len(window) >= self._per_window:
-            slot = max(slot, window[0] + _WINDOW)
-        window.append(slot)
-        self._next_slot = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-
     async def _deliver(self, delivery: Delivery) -> None:
         if delivery.cable_id in self._held:
             return  # its row stays pending; the hold parks it
@@ -194,10 +166,13 @@ class PushWorker:
                 delivery.chat_id, push.text, reply_markup=push.markup,
                 allow_paid_broadcast=True if self.paid else None, rate_limit_args=PUSH,
             )  # fmt: skip
-        except RetryAfter as exc:
+        except GroupMinuteSpent as exc:  # the group had its 20 messages this minute
+            self._results.append(
+                Result(delivery, "deferred", "group limit", time.time() + exc.wait)
+            )
+        except RetryAfter as exc:  # the rate limiter pauses the other pushes for it
             wait = retry_after_seconds(exc)
-            self._paused_until = max(self._paused_until, time.monotonic() + wait)
-            log.warning("telegram flood control: pausing pushes for %.1fs", wait)
+            log.warning("telegram flood control: pushes paused for %.1fs", wait)
             self._results.append(Result(delivery, "deferred", str(exc), time.time() + wait))
         except ChatMigrated as exc:
             # A group that became a supergroup: the push goes to the new id, now.
