@@ -49,9 +49,7 @@ FEED_JOB = "feed-poll"
 DAILY_JOB = "daily-due"
 # How often due daily briefings are queued: a briefing goes out within this of its time.
 DAILY_CHECK_SECONDS = 30
-UPDATES_JOB = "updates-due"
-# How often settled changes are looked for: an update push goes out within this of its time.
-UPDATES_CHECK_SECONDS = 30
+UPDATES_JOB = "updates-due"  # every UPDATE_CHECK_SECONDS (settings)
 STATS_JOB = "stats-write"
 # How often the counts /stats reads are written (kept in memory between).
 STATS_WRITE_SECONDS = 60
@@ -114,7 +112,7 @@ def build_application(
         # its own task, as PTB advises.
         jobs = [
             (queue_daily_briefings, DAILY_CHECK_SECONDS, DAILY_JOB),
-            (queue_update_pushes, UPDATES_CHECK_SECONDS, UPDATES_JOB),
+            (queue_update_pushes, settings.update_check_seconds, UPDATES_JOB),
             (write_stats, STATS_WRITE_SECONDS, STATS_JOB),
         ]
         if poll_feed:

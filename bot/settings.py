@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # What changed is pushed once no change came to the situation for this long (the
     # editors' corrections settle first; bot/push/updates.py).
     update_quiet_seconds: float = Field(default=900, ge=0, le=7 * 86_400)
+    # How often settled changes are looked for: an update push goes out within this of its
+    # time (the benchmark sets it low, not to wait for the job).
+    update_check_seconds: float = Field(default=30, gt=0, le=3600)
     user_commands_per_minute: int = Field(default=20, ge=1, le=10_000)
     # Updates fetched and not yet handled, at most: beyond it the bot stops fetching and
     # Telegram keeps the rest (for up to 24 hours).

@@ -18,6 +18,7 @@ from typing import Any
 from bench import factories
 from bench.storage import open_store
 from bot.app import DAILY_JOB, UPDATES_JOB
+from briefings.facts.changes import latest_version
 from briefings.facts.editing import Editor, FactEditor
 from briefings.facts.values import Value
 from briefings.rendering.renderer import BriefingRenderer
@@ -237,3 +238,62 @@ async def test_a_kill_mid_push_sends_nobody_two(tmp_path: Path, telegram: FakeTe
     assert statuses["sent"] + statuses.get("cancelled", 0) == len(subscribers)
     assert statuses.get("cancelled", 0) <= 10 and len(counts) >= len(subscribers) - 10
     print(f"\nkilled mid-push: {statuses}, reached {len(counts)} of {len(subscribers)} once")
+
+
+async def test_the_update_job_runs_every_update_check_seconds(
+    make_settings: Any, telegram: FakeTelegram
+) -> None:
+    settings = make_settings(update_quiet_seconds=0, update_check_seconds=0.2)
+    async with running_bot(settings, telegram) as bot:
+        await bot.say("/subscribe updates")
+        await editor_says(bot, "/set russian_troops_in_belarus ~12k", time.time())
+        # No job run by hand: its schedule (30 s by default) brings the push.
+        [push] = await telegram.wait_for(lambda: update_pushes(telegram) or None, 10)
+        assert int(push.params["chat_id"]) == factories.READER_ID
+
+
+async def test_chats_in_many_chunks_get_a_row_only_if_their_span_has_a_net_change(
+    make_settings: Any, telegram: FakeTelegram
+) -> None:
+    async with running_bot(make_settings(update_quiet_seconds=QUIET), telegram) as bot:
+        db, updates = bot.services.db, bot.services.updates
+        t0 = time.time()
+        await editor_says(bot, "/set russian_troops_in_belarus ~12k", t0)
+        first = await latest_version(db)
+        await editor_says(bot, "/set belarus_active_army ~65k", t0 + 60)
+        await editor_says(bot, "/undo", t0 + 120)
+        # Three kinds of chat, side by side in every chunk (chat ids interleaved): marked
+        # before the change (told), after it (the set and undo since net to nothing), and
+        # pushed an hour ago (the day's limit).
+        told, nothing, held = range(1, 15_000, 3), range(2, 15_000, 3), range(3, 15_000, 3)
+        async with db.transaction():
+            await db.executemany(
+                "INSERT INTO subscribers (chat_id, chat_type, subscribed_at, updated_at,"
+                " updates, updates_from, update_pushed_at) VALUES (?, 'private', 'now', 'now',"
+                " 1, ?, ?)",
+                [(chat, 0, None) for chat in told] + [(chat, first, None) for chat in nothing]
+                + [(chat, 0, t0 - 3600) for chat in held],
+            )  # fmt: skip
+        now = t0 + 120 + QUIET + 1
+        updates.clock = lambda: now
+        until = await latest_version(db)
+        assert await updates.queue_due() == len(told)
+        rows = await db.fetch_all(
+            "SELECT chat_id, since_version, until_version, dedupe_key FROM outbox"
+            " WHERE kind = 'update' AND chat_id < 15000 ORDER BY chat_id"
+        )
+        assert [tuple(row) for row in rows] == [
+            (chat, 0, until, f"update:{factories.SITUATION}:{until}:{chat}") for chat in told
+        ]
+        pushed_at = dict(await db.fetch_all(
+            "SELECT chat_id, update_pushed_at FROM subscribers WHERE chat_id < 15000"
+        ))  # fmt: skip
+        assert {pushed_at[chat] for chat in told} == {now}
+        assert {pushed_at[chat] for chat in nothing} == {None}
+        assert {pushed_at[chat] for chat in held} == {t0 - 3600}
+        marks = dict(await db.fetch_all(
+            "SELECT chat_id, version FROM push_marks WHERE kind = 'update' AND chat_id < 15000"
+            " AND situation_id = ?",
+            (factories.SITUATION,),
+        ))  # fmt: skip
+        assert marks == {chat: until for chat in (*told, *nothing)}

@@ -13,6 +13,7 @@ sends the rows like every push.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -76,43 +77,79 @@ class UpdatePushes:
         news: dict[int, bool] = {}  # whether anything changed between a version and until
         queued, after = 0, -(2**63)
         while True:
+            # One transaction a chunk, set-based as a cable's rows (Outbox.fill): other
+            # writers, a reader's update among them, go between the chunks.
             async with self.db.transaction():
-                rows = await self.db.fetch_all(
-                    "SELECT s.chat_id, COALESCE(m.version, s.updates_from, 0) FROM subscribers s"
-                    " LEFT JOIN push_marks m ON m.chat_id = s.chat_id"
-                    " AND m.situation_id = ? AND m.kind = 'update'"
-                    " WHERE s.updates = 1 AND s.subscribed = 1 AND s.blocked = 0"
-                    " AND s.chat_id > ? AND (s.update_pushed_at IS NULL"
-                    " OR s.update_pushed_at <= ?) AND COALESCE(m.version, s.updates_from, 0) < ?"
-                    " ORDER BY s.chat_id LIMIT ?",
-                    (situation_id, after, now - DAY_SECONDS, until, FILL_CHUNK),
-                )
-                if not rows:
+                spans = await self._take_chunk(situation_id, after, now, until)
+                if not spans:
                     break
-                for since in {int(row[1]) for row in rows} - news.keys():
+                for since in spans.keys() - news.keys():
                     news[since] = bool(await changes(store, since, until))
-                told = [(int(row[0]), int(row[1])) for row in rows if news[int(row[1])]]
-                created = utc_now()
-                cursor = await self.db.executemany(
-                    "INSERT INTO outbox (dedupe_key, kind, chat_id, created_at, situation_id,"
-                    " since_version, until_version) VALUES (?, 'update', ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (dedupe_key) DO NOTHING",
-                    ((f"update:{situation_id}:{until}:{chat}", chat, created, situation_id,
-                      since, until) for chat, since in told),
-                )  # fmt: skip
-                await self.db.executemany(
-                    "UPDATE subscribers SET update_pushed_at = ? WHERE chat_id = ?",
-                    ((now, chat) for chat, _ in told),
-                )
-                # Every chat of the chunk has heard of everything up to until, or had
-                # nothing to hear of: its mark moves on.
-                await self.db.executemany(
-                    "INSERT INTO push_marks (chat_id, situation_id, kind, version, day)"
-                    " VALUES (?, ?, 'update', ?, ?) ON CONFLICT (chat_id, situation_id, kind)"
-                    " DO UPDATE SET version = excluded.version, day = excluded.day",
-                    ((row[0], situation_id, until, created[:10]) for row in rows),
-                )
-            queued += max(cursor.rowcount, 0)
-            after = int(rows[-1][0])
+                told = [since for since in spans if news[since]]
+                queued += await self._write_chunk(situation_id, until, now, told)
+            after = max(spans.values())
         self._done[situation_id] = (until, now)
         return queued
+
+    async def _take_chunk(
+        self, situation_id: str, after: int, now: float, until: int
+    ) -> dict[int, int]:
+        """In the caller's transaction: the next FILL_CHUNK chats after `after` due an update
+        push of the situation, each with its mark (the version it last heard of), kept in
+        the temp table update_chunk, as the three writes after it change what makes a chat
+        due. Return each mark found with the chunk's last chat that has it."""
+        await self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS update_chunk"
+            " (chat_id INTEGER PRIMARY KEY, since INTEGER NOT NULL)"
+        )
+        await self.db.execute("DELETE FROM update_chunk")
+        await self.db.execute(
+            "INSERT INTO update_chunk (chat_id, since)"
+            " SELECT s.chat_id, COALESCE(m.version, s.updates_from, 0) FROM subscribers s"
+            " LEFT JOIN push_marks m ON m.chat_id = s.chat_id"
+            " AND m.situation_id = ? AND m.kind = 'update'"
+            " WHERE s.updates = 1 AND s.subscribed = 1 AND s.blocked = 0"
+            " AND s.chat_id > ? AND (s.update_pushed_at IS NULL"
+            " OR s.update_pushed_at <= ?) AND COALESCE(m.version, s.updates_from, 0) < ?"
+            " ORDER BY s.chat_id LIMIT ?",
+            (situation_id, after, now - DAY_SECONDS, until, FILL_CHUNK),
+        )
+        rows = await self.db.fetch_all(
+            "SELECT since, MAX(chat_id) FROM update_chunk GROUP BY since"
+        )
+        return {int(row[0]): int(row[1]) for row in rows}
+
+    async def _write_chunk(
+        self, situation_id: str, until: int, now: float, told: list[int]
+    ) -> int:
+        """In the caller's transaction: a row for each chat of update_chunk whose mark is one
+        of told (it has something to hear of), and its day's limit starts; every chat's mark
+        moves on to until (it has heard of everything up to it, or had nothing to hear of).
+        Return how many rows were written."""
+        created = utc_now()
+        told_json = json.dumps(told)
+        written = 0
+        if told:
+            cursor = await self.db.execute(
+                "INSERT INTO outbox (dedupe_key, kind, chat_id, created_at, situation_id,"
+                " since_version, until_version)"
+                " SELECT ? || chat_id, 'update', chat_id, ?, ?, since, ? FROM update_chunk"
+                " WHERE since IN (SELECT value FROM json_each(?))"
+                " ON CONFLICT (dedupe_key) DO NOTHING",
+                (f"update:{situation_id}:{until}:", created, situation_id, until, told_json),
+            )
+            written = max(cursor.rowcount, 0)
+            await self.db.execute(
+                "UPDATE subscribers SET update_pushed_at = ? WHERE chat_id IN"
+                " (SELECT chat_id FROM update_chunk"
+                " WHERE since IN (SELECT value FROM json_each(?)))",
+                (now, told_json),
+            )
+        await self.db.execute(
+            "INSERT INTO push_marks (chat_id, situation_id, kind, version, day)"
+            " SELECT chat_id, ?, 'update', ?, ? FROM update_chunk WHERE true"
+            " ON CONFLICT (chat_id, situation_id, kind)"
+            " DO UPDATE SET version = excluded.version, day = excluded.day",
+            (situation_id, until, created[:10]),
+        )
+        return written
