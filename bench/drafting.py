@@ -15,7 +15,7 @@ import statistics
 import time
 from pathlib import Path
 
-from briefings.cables.teaser import _ABBREVIATION, _SENTENCE_END
+from briefings.cables.sentences import sentence_ends
 from briefings.drafting import CableRef, draft_statements
 from briefings.drafting.preview import feed_previews, preview_from_text
 from briefings.drafting.quantities import find_quantities
@@ -54,13 +54,12 @@ def timing() -> None:
 
 
 def regex_sentences(paragraph: str) -> list[str]:
-    """The teaser's splitter: a sentence end not after an abbreviation."""
+    """The teaser's splitter (briefings/cables/sentences.py): a sentence end not after an
+    abbreviation, not before a word in lower case, not inside a quotation."""
     found, start = [], 0
-    for match in _SENTENCE_END.finditer(paragraph):
-        if _ABBREVIATION.search(paragraph[: match.start() + 1]):
-            continue
-        found.append(paragraph[start : match.end()].strip())
-        start = match.end()
+    for end in sentence_ends(paragraph, len(paragraph)):
+        found.append(paragraph[start:end].strip())
+        start = end
     if paragraph[start:].strip():
         found.append(paragraph[start:].strip())
     return [s for s in found if s]
@@ -98,9 +97,14 @@ def numbers() -> None:
     _score("quantulum3", figures, theirs)
 
 
+def _seed_number(value: object) -> float | None:
+    """A seed figure's number: its value, or a range's low end; None for a value in words."""
+    first = value[0] if isinstance(value, list) else value
+    return float(first) if isinstance(first, int | float) else None
+
+
 def _score(name: str, figures: list[dict[str, object]], found: list[tuple[str, object]]) -> None:
-    numbers = {float(f["value"][0] if isinstance(f["value"], list) else f["value"])
-               for f in figures if not isinstance(f["value"], str)}  # fmt: skip
+    numbers = {n for f in figures if (n := _seed_number(f["value"])) is not None}
     givens = [str(f.get("given") or f["value"]) for f in figures]
     values = {float(v) for _, v in found if isinstance(v, int | float)}
     surfaces = [s for s, _ in found]

@@ -58,7 +58,7 @@ class FakeFeed:
         async with self._asked:
             await asyncio.wait_for(self._asked.wait_for(lambda: self.requests >= count), timeout)
 
-    async def _feed(self, request: web.Request) -> web.Response:
+    async def _feed(self, request: web.Request) -> web.StreamResponse:
         async with self._asked:
             self.requests += 1
             self._asked.notify_all()

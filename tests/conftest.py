@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +46,7 @@ async def feed() -> AsyncIterator[FakeFeed]:
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path, telegram: FakeTelegram) -> Any:
+def make_settings(tmp_path: Path, telegram: FakeTelegram) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "telegram_bot_token": TOKEN,
@@ -59,13 +59,13 @@ def make_settings(tmp_path: Path, telegram: FakeTelegram) -> Any:
             "feed_url": "http://127.0.0.1:9/feed",
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     return make
 
 
 @pytest.fixture
-def settings(make_settings: Any) -> Settings:
+def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings()
 
 

@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from matplotlib.colors import to_rgba
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
 from bench.storage import open_store, write
-from briefings.facts.editing import Editor, FactDraft, FactEditor
+from briefings.facts.editing import Editor, FactEditor
+from briefings.facts.editor_input import FactDraft
 from briefings.facts.store import FactStore
 from briefings.facts.values import Value
 from briefings.rendering.chart import (
@@ -174,7 +176,7 @@ async def test_each_figure_is_drawn_in_the_cables_own_words(store: FactStore) ->
 async def test_claims_are_drawn_hollow_and_hatched(store: FactStore) -> None:
     chart = await load_forces_chart(store)
     patches = [p for p in forces_figure(chart).axes[0].patches if isinstance(p, Rectangle)]
-    hatched = [p for p in patches if p.get_hatch() == "//" and p.get_facecolor()[3] == 0]
+    hatched = [p for p in patches if p.get_hatch() == "//" and to_rgba(p.get_facecolor())[3] == 0]
     # The two claim bars, and the key's swatch for them; no figure is drawn so.
     assert len(hatched) == len(chart.claims) + 1 == 3
 
@@ -255,7 +257,9 @@ async def test_the_key_shows_only_what_is_drawn(store: FactStore) -> None:
 async def test_every_word_is_readable_at_a_phones_width(store: FactStore) -> None:
     # Shown about 400 points wide, the image is scaled by 400/1280: 32 pixels are 10 points.
     figure = forces_figure(await load_forces_chart(store))
-    sizes = {text.get_fontsize() * DPI / 72 for text in figure.axes[0].texts}
+    sizes = {
+        text.get_fontproperties().get_size_in_points() * DPI / 72 for text in figure.axes[0].texts
+    }
     assert min(sizes) >= 32
     assert figure.get_facecolor()[:3] == tuple(int(BACKGROUND[i : i + 2], 16) / 255
                                                for i in (1, 3, 5))  # fmt: skip

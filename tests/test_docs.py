@@ -148,7 +148,9 @@ def _in_repository(place: str) -> bool:
 def _stale(readme: str) -> list[str]:
     before, layout = readme.split("## Layout", 1)
     layout, _, after = layout.partition("\n## ")
-    wanted = [(name, (name,)) for name in _named_paths(before + after)]
+    wanted: list[tuple[str, tuple[str, ...]]] = [
+        (name, (name,)) for name in _named_paths(before + after)
+    ]
     wanted += _layout_paths(layout)
     return [
         f"{name} (looked for {' or '.join(places)})"

@@ -148,7 +148,7 @@ async def test_a_new_cable_reaches_each_subscriber_once_with_both_buttons(
     def to_readers() -> list[Any]:  # the editor is told of the cable's drafts besides
         return [c for c in telegram.delivered() if int(c.params["chat_id"]) in range(1, 21)]
 
-    delivered = await telegram.wait_for(lambda: len(to_readers()) >= 20 and to_readers())
+    delivered = await telegram.wait_for(lambda: to_readers() if len(to_readers()) >= 20 else None)
     assert sorted(int(c.params["chat_id"]) for c in delivered) == list(range(1, 21))
 
     push = delivered[0]
@@ -243,7 +243,7 @@ async def test_faults_are_retried_and_blocks_mark_the_chat_inactive(
     telegram.fail_next("sendMessage", 502, "Bad Gateway", times=2)
     await publish_new_cable(pushing_bot, feed)
     delivered = await telegram.wait_for(
-        lambda: len(telegram.delivered()) >= 3 and telegram.delivered()
+        lambda: telegram.delivered() if len(telegram.delivered()) >= 3 else None
     )
     assert sorted(int(c.params["chat_id"]) for c in delivered) == [11, 13, 14]
     path = pushing_bot.services.settings.database_path
@@ -494,8 +494,8 @@ async def test_publish_looks_in_an_unchanged_feed_without_parsing_it_again(
     # Changed: read and parsed afresh, and the new cable found in it, not on its page.
     feed.body = fixture("bismarck-feed-v2.xml")
     new = "https://thebismarckcables.substack.com/p/fixture-cable-c"
-    reply = visible_text((await pushing_bot.send(editor(f"/publish {new}"))).params["text"])
-    assert 'Pushing Lukashenko\'s calculus & the "second front" <analysis>' in reply
+    told = visible_text((await pushing_bot.send(editor(f"/publish {new}"))).params["text"])
+    assert 'Pushing Lukashenko\'s calculus & the "second front" <analysis>' in told
     assert feed.not_modified == unchanged + 1
 
 
@@ -592,8 +592,8 @@ async def test_a_link_telegram_would_refuse_is_caught_before_anything_is_queued(
     reply = await pushing_bot.send(factories.editor_message(f"/publish {NEW_CABLE}"))
     assert "Resending" in visible_text(reply.params["text"])
     pushes = await telegram.wait_for(
-        lambda: (p := [c for c in telegram.delivered() if int(c.params["chat_id"]) in readers])
-        and len(p) == 3 and p, 30,
+        lambda: p if len(p := [c for c in telegram.delivered()
+                               if int(c.params["chat_id"]) in readers]) == 3 else None, 30,
     )  # fmt: skip
     links = {buttons(call)["Read the cable"] for call in pushes}
     # The cable's id came from its first, mistaken link (…/p/c): its campaign says so.

@@ -33,7 +33,9 @@ SHOWN_MARKUP = re.compile(
 
 
 async def render_feed(tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:
-    process = await cables_bot("render", "feed", *args, env=cli_env(tmp_path, **env), cwd=tmp_path)
+    process = await cables_bot(
+        "render", "feed", *args, env=cli_env(tmp_path, None, **env), cwd=tmp_path
+    )
     stdout, stderr = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None
     return process.returncode, stdout.decode(), stderr.decode()

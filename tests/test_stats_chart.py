@@ -41,7 +41,7 @@ def test_counts_of_people_are_on_whole_number_axes() -> None:
         ticks = [t for t in axes.get_yticks() if low <= t <= high]
         assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
     # Those who left are counted below the line, as a count: no minus sign.
-    figure.canvas.draw()  # type: ignore[no-untyped-call]
+    figure.canvas.draw()
     labels = [label.get_text() for label in subscribers.get_yticklabels()]
     assert "1" in labels and not any(label.startswith(("-", "−")) for label in labels)
 
@@ -53,11 +53,15 @@ def test_the_chart_is_drawn_like_the_forces_chart() -> None:
     assert image.getpixel((4, 4)) == rgb(BACKGROUND)  # the slate, not white
     # Every word large enough to read at a phone's width (32 px: 10 pt at 400 wide).
     figure = stats_figure(figures_of([4, 2], [1], [1]))
-    figure.canvas.draw()  # type: ignore[no-untyped-call]
+    figure.canvas.draw()
     texts = [*figure.texts]
     for axes in figure.axes:
         texts += [axes.title, *axes.get_xticklabels(), *axes.get_yticklabels()]
-    sizes = {text.get_fontsize() * DPI / 72 for text in texts if text.get_text()}
+    sizes = {
+        text.get_fontproperties().get_size_in_points() * DPI / 72
+        for text in texts
+        if text.get_text()
+    }
     assert sizes and min(sizes) >= 32
     drawn = " ".join(text.get_text() for text in texts)
     assert "7 Nov – 6 Dec 2026" in drawn and "6 Dec" in drawn

@@ -166,6 +166,7 @@ async def test_seed_holds_the_first_cables_figures(tmp_path: Path) -> None:
         "ukraine_northern_border_troops",
     ]
     third = claims["belarus_third_of_forces"]
+    assert third.value is not None
     assert third.value.display() == "approximately 20,000 troops"  # the cable's words
     assert replace(third.value, given=None) == Value.number(20000, "troops", approx=True)
     assert third.verdict is None and third.reasoning is None  # the cable gives none

@@ -26,7 +26,7 @@ async def test_a_slow_chat_holds_up_only_itself(bot: RunningBot, telegram: FakeT
     assert telegram.sent(SLOW) == []  # still held, and nothing of SLOW's overtook it
     release.set()
     replies = await telegram.wait_for(
-        lambda: len(telegram.sent(SLOW)) == 2 and telegram.sent(SLOW)
+        lambda: telegram.sent(SLOW) if len(telegram.sent(SLOW)) == 2 else None
     )
     forces = bot.desk.renderer
     assert replies[0].params["text"] == (await forces.render("forces")).text
@@ -48,7 +48,7 @@ async def test_one_chats_commands_are_answered_in_order(
         await telegram.push_update(factories.message(f"/{name}", factories.private_chat(SLOW)))
 
     replies = await telegram.wait_for(
-        lambda: len(telegram.sent(SLOW)) == len(sections) and telegram.sent(SLOW), 30
+        lambda: telegram.sent(SLOW) if len(telegram.sent(SLOW)) == len(sections) else None, 30
     )
     expected = [(await bot.desk.renderer.render(name)).text for name in sections]
     assert [call.params["text"] for call in replies] == expected

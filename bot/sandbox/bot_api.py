@@ -19,7 +19,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -33,6 +33,7 @@ BOT_ID = 123456789
 BOT_USERNAME = "cables_test_bot"
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_T = TypeVar("_T")
 # The sides Telegram scales an uploaded photo to (thumbnail up to full size).
 _PHOTO_SIDES = (90, 320, 800, 1280)
 _INLINE_RESULTS_LIMIT = 50
@@ -151,10 +152,11 @@ class LocalBotApi:
             self._changed.notify_all()
         return int(update["update_id"])
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], _T | None], timeout: float = 10.0) -> _T:
         """Wait until predicate() is truthy (re-checked on every call); return its value."""
         async with self._changed:
             result = await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+        assert result is not None  # a truthy value, so never None
         return result
 
     def sent(self, chat_id: int | None = None, method: str | None = None) -> list[Call]:

@@ -10,11 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.plumbing.rate_limits import SEND_METHODS
 from bot.sandbox.bot_api import (
     BOT_ID,
     BOT_USERNAME,
     PNG_SIGNATURE,
-    SEND_METHODS,
     TOKEN,
     Call,
     LocalBotApi,
