@@ -26,8 +26,8 @@ from typing import Any
 from bench import factories
 from bench.fake_feed import FakeFeed, fixture
 from bench.storage import open_store, publisher_on, write
-from bot.plumbing.rate_limits import TelegramLimits
-from bot.sandbox.bot_api import SEND_METHODS, TOKEN
+from bot.plumbing.rate_limits import SEND_METHODS, TelegramLimits
+from bot.sandbox.bot_api import TOKEN
 from bot.sandbox.bot_api import LocalBotApi as FakeTelegram
 from briefings.database import Database
 from briefings.facts.changes import latest_version
@@ -406,7 +406,7 @@ async def readers_forces(
             return None
         return [(firsts[chat] - offered[chat]) * 1000 for chat in offered]
 
-    return await telegram.wait_for(replied, 120)  # type: ignore[no-any-return]
+    return await telegram.wait_for(replied, 120)
 
 
 PUBLISHER_ID = factories.EDITOR_ID + 1

@@ -10,7 +10,7 @@ import httpx
 
 from bench import factories
 from bench.fake_feed import FakeFeed, fixture
-from tests.auxil.fake_telegram import TOKEN, FakeTelegram
+from tests.auxil.fake_telegram import TOKEN, Call, FakeTelegram
 from tests.conftest import RunningBot, running_bot
 
 GROUP = -100777
@@ -62,8 +62,9 @@ async def test_paid_broadcast_marks_pushes_and_never_replies(
     async with running_bot(settings, telegram) as bot:
         await push_a_cable(bot, feed, range(3000, 3050))
         pushes = await telegram.wait_for(
-            lambda: len(p := [c for c in telegram.delivered()
-                              if 3000 <= int(c.params["chat_id"]) < 3050]) == 50 and p, 30,
+            lambda: p if len(p := [c for c in telegram.delivered()
+                                   if 3000 <= int(c.params["chat_id"]) < 3050]) == 50 else None,
+            30,
         )  # fmt: skip
         reply = await bot.say("/forces")
     assert all(call.params.get("allow_paid_broadcast") is True for call in pushes)
@@ -145,7 +146,7 @@ async def test_sends_that_arrive_late_meet_no_429(
     assert telegram.throttled_chats == {}
 
 
-def sends_per_second(calls: list[Any]) -> float:
+def sends_per_second(calls: list[Call]) -> float:
     """The rate of these calls as the fake received them, first to last."""
     return (len(calls) - 1) / (calls[-1].at - calls[0].at)
 

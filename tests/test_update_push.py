@@ -285,15 +285,15 @@ async def test_chats_in_many_chunks_get_a_row_only_if_their_span_has_a_net_chang
         assert [tuple(row) for row in rows] == [
             (chat, 0, until, f"update:{factories.SITUATION}:{until}:{chat}") for chat in told
         ]
-        pushed_at = dict(await db.fetch_all(
+        pushed_at: dict[int, int | None] = {chat: at for chat, at in await db.fetch_all(
             "SELECT chat_id, update_pushed_at FROM subscribers WHERE chat_id < 15000"
-        ))  # fmt: skip
+        )}  # fmt: skip
         assert {pushed_at[chat] for chat in told} == {now}
         assert {pushed_at[chat] for chat in nothing} == {None}
         assert {pushed_at[chat] for chat in held} == {t0 - 3600}
-        marks = dict(await db.fetch_all(
+        marks: dict[int, int] = {chat: version for chat, version in await db.fetch_all(
             "SELECT chat_id, version FROM push_marks WHERE kind = 'update' AND chat_id < 15000"
             " AND situation_id = ?",
             (factories.SITUATION,),
-        ))  # fmt: skip
+        )}  # fmt: skip
         assert marks == {chat: until for chat in (*told, *nothing)}
