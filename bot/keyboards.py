@@ -149,7 +149,7 @@ def start_keyboard(
 
 class Keyboards:
     """The keyboards under briefings in this bot's chats, each built once per rendered
-    briefing (briefings are themselves rendered once per facts version)."""
+    briefing (briefings are themselves rendered once per stamp of the content)."""
 
     def __init__(self, trial_url: str, *, share: bool, links: LinkMaker = tagged) -> None:
         self.trial_url = trial_url
