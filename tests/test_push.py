@@ -227,6 +227,7 @@ async def test_the_feed_job_is_scheduled_once_at_the_configured_interval(
     assert pushing_bot.app.job_queue is not None
     jobs = pushing_bot.app.job_queue.get_jobs_by_name("feed-poll")
     assert len(jobs) == 1
+    # APScheduler types a job's trigger as BaseTrigger; the interval is IntervalTrigger's.
     assert jobs[0].trigger.interval.total_seconds() == 300  # type: ignore[attr-defined]
 
 

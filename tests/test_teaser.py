@@ -20,22 +20,22 @@ from tests.telegram_html_check import check_html
 REAL_SUBSTACK = Path(__file__).parent / "fixtures" / "substack-real-free-posts.xml"
 
 
-def items(name: str) -> dict[str, object]:
+def items(name: str) -> dict[str, FeedItem]:
     return {item.slug: item for item in parse_feed(fixture(name))}
 
 
 def test_a_paid_posts_read_more_marker_is_not_in_the_teaser() -> None:
     cable = items("bismarck-feed-v1.xml")["fixture-cable-a"]
-    assert cable.paid is True  # type: ignore[attr-defined]
-    assert cable.teaser_html == "The public preview of the paid fixture. It has two sentences."  # type: ignore[attr-defined]
-    assert cable.subtitle == "The paid post's subtitle"  # type: ignore[attr-defined]
+    assert cable.paid is True
+    assert cable.teaser_html == "The public preview of the paid fixture. It has two sentences."
+    assert cable.subtitle == "The paid post's subtitle"
 
 
 def test_a_free_post_keeps_text_and_links_and_drops_media_widgets_and_footnotes() -> None:
     cable = items("bismarck-feed-v1.xml")["fixture-cable-b"]
-    teaser = cable.teaser_html  # type: ignore[attr-defined]
+    teaser = cable.teaser_html
     check_html(teaser)
-    assert cable.paid is False  # type: ignore[attr-defined]
+    assert cable.paid is False
     assert 'with <b>bold</b>, <i>italic</i> and a <a href="https://example.org/source">' in teaser
     text = visible_text(teaser)
     for absent in ("Caption", "Widget text", "Footnote text", "Subscribe", "map.png", "<p>"):
@@ -47,13 +47,13 @@ def test_a_free_post_keeps_text_and_links_and_drops_media_widgets_and_footnotes(
 
 def test_title_and_preview_text_stay_literal() -> None:
     cable = items("bismarck-feed-v2.xml")["fixture-cable-c"]
-    assert cable.title == 'Lukashenko\'s calculus & the "second front" <analysis>'  # type: ignore[attr-defined]
-    teaser = cable.teaser_html  # type: ignore[attr-defined]
+    assert cable.title == 'Lukashenko\'s calculus & the "second front" <analysis>'
+    teaser = cable.teaser_html
     check_html(teaser)
     assert "troops &amp; tanks &lt;massed&gt; at the border" in teaser
     assert "alert" not in teaser and "iframe" not in teaser
     assert "<b>A heading in the preview</b>" in teaser
-    assert cable.paid is True  # type: ignore[attr-defined]
+    assert cable.paid is True
 
 
 def test_the_web_pages_trial_box_ends_the_teaser() -> None:
