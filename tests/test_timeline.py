@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bench import factories
+from briefings.facts.values import Value
 from briefings.rendering.telegram_html import visible_text
 from briefings.rendering.timeline import render_timeline
-from briefings.rendering.timeline_data import timeline_of
+from briefings.rendering.timeline_data import Point, Timeline, timeline_of
 from tests.auxil.fake_telegram import png_size
 from tests.conftest import RunningBot
 
@@ -72,3 +73,12 @@ async def test_an_unknown_figure_gets_the_usage_with_real_keys(bot: RunningBot) 
     reply = visible_text((await bot.say("/timeline nonsense")).params["text"])
     assert reply.startswith("⚠️ No figure or section “nonsense” here.")
     assert KEY in reply
+
+
+def test_the_key_names_a_claim_only_where_one_is_drawn() -> None:
+    figure = Point("2024-08", Value.number(10_000, approx=True, unit="troops"), "per the cable")
+    claim = Point("2024-09-02", Value.number(120_000, unit="troops"), "Belarus", claim=True)
+    plain = render_timeline(Timeline(KEY, "Russian troops", (figure,)))
+    with_claim = render_timeline(Timeline(KEY, "Russian troops", (figure, claim)))
+    # The key's line "Hollow, hatched: a side's claim." takes room only under a claim.
+    assert png_size(with_claim)[1] > png_size(plain)[1]

@@ -154,11 +154,11 @@ class _Pen:
 
     def text(
         self, x: float, y: float, words: str, font: FontProperties, colour: str = TEXT,
-        va: str = "top",
+        va: str = "top", ha: str = "left",
     ) -> None:  # fmt: skip
         # parse_math=False: a "$" an editor typed is a dollar sign, not the start of TeX.
         self.axes.text(x, y, drawable(words), fontproperties=font, color=colour, va=va,
-                       ha="left", parse_math=False)  # fmt: skip
+                       ha=ha, parse_math=False)  # fmt: skip
 
     def rect(
         self, x: float, y: float, w: float, h: float, colour: str,

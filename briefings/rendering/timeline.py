@@ -84,7 +84,8 @@ class _Page:
         self.words_height = words_height + (_DETAIL_LINE + 12 if self.words else 0)
         self.dates_top = self.words_top + self.words_height + 12
         self.footer_top = self.dates_top + _LINE + 24
-        self.height = int(self.footer_top + _DETAIL_LINE * 2 + 26)
+        footer_lines = 2 if any(point.claim for point in self.numbers) else 1
+        self.height = int(self.footer_top + _DETAIL_LINE * footer_lines + 26)
         self.scale = max((p.value.high or p.value.low or 0.0 for p in self.numbers), default=1.0)
 
     def _label(self, pen: _Pen, point: Point) -> list[str]:
@@ -111,14 +112,14 @@ class _Page:
             y += 50
         left = f" ({self.timeline.left_out} older not drawn)" if self.timeline.left_out else ""
         pen.text(MARGIN, y, f"Its values over time, each with whose it is{left}", DETAIL, MUTED)
+        # Each column's words are centred over its mark, so a value reads with its point.
         for n, label in enumerate(self.labels):
-            left_edge = MARGIN + self.column * n + 8
             colour = CLAIM_COLOUR if self.points[n].claim else TEXT
             for k, line in enumerate(label[:_VALUE_LINES]):
-                pen.text(left_edge, self.top + k * _LINE, line, VALUE, colour)
+                pen.text(self.x(n), self.top + k * _LINE, line, VALUE, colour, ha="center")
             for k, line in enumerate(label[_VALUE_LINES:]):
                 top = self.top + _VALUE_LINES * _LINE + k * _DETAIL_LINE
-                pen.text(left_edge, top, line, DETAIL, MUTED)
+                pen.text(self.x(n), top, line, DETAIL, MUTED, ha="center")
         if self.numbers:
             self._draw_numbers(pen)
         if self.words:
@@ -126,14 +127,15 @@ class _Page:
             for n, lines in enumerate(self.word_lines):
                 for k, line in enumerate(lines):
                     top = self.words_top + _DETAIL_LINE + 12 + k * _DETAIL_LINE
-                    pen.text(MARGIN + self.column * n + 8, top, line, DETAIL, TEXT)
+                    pen.text(self.x(n), top, line, DETAIL, TEXT, ha="center")
         for n, point in enumerate(self.points):
-            pen.text(MARGIN + self.column * n + 8, self.dates_top, point.when, DETAIL, MUTED)
+            pen.text(self.x(n), self.dates_top, point.when, DETAIL, MUTED, ha="center")
         pen.rule(self.footer_top - 12)
         pen.text(MARGIN, self.footer_top, "From the editors' history of this figure; each "
                  "value as the briefings gave it.", FOOTER, MUTED)  # fmt: skip
-        pen.text(MARGIN, self.footer_top + _DETAIL_LINE, "Hollow, hatched: a side's claim.",
-                 FOOTER, MUTED)  # fmt: skip
+        if any(point.claim for point in self.numbers):  # the key names only what is drawn
+            pen.text(MARGIN, self.footer_top + _DETAIL_LINE, "Hollow, hatched: a side's claim.",
+                     FOOTER, MUTED)  # fmt: skip
 
     def _draw_numbers(self, pen: _Pen) -> None:
         pen.rect(MARGIN, self.plot_top, _RIGHT - MARGIN, self.plot_height, TRACK)
@@ -159,5 +161,6 @@ class _Page:
             line.append((x, self.y(mid)))
         if len(line) > 1:
             xs, ys = zip(*line, strict=True)
-            pen.axes.plot(xs, ys, color=FIGURE_COLOUR, linewidth=3, zorder=0)
+            # Above the track (a patch, zorder 1), under the marks (lines, zorder 2).
+            pen.axes.plot(xs, ys, color=FIGURE_COLOUR, linewidth=3, zorder=1.5)
         pen.axes.plot([MARGIN, _RIGHT], [self.plot_top, self.plot_top], color=RULE, linewidth=1)
