@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from pathlib import Path
@@ -304,11 +305,16 @@ async def test_a_changed_verdict_leaves_the_cables_reasoning_to_the_history(
 async def test_a_new_value_leaves_the_cables_quoted_words_out_of_the_label(
     bot: RunningBot, settings: Settings
 ) -> None:
-    with sqlite3.connect(settings.database_path) as conn:
-        conn.execute(
-            "UPDATE facts SET label = 'Ukrainian troops on the northern border (“most likely”)'"
-            " WHERE key = 'ukraine_northern_border_troops'"
-        )
+    def relabel() -> None:
+        with sqlite3.connect(settings.database_path, timeout=30) as conn:
+            conn.execute(
+                "UPDATE facts SET label = 'Ukrainian troops on the northern border"
+                " (“most likely”)' WHERE key = 'ukraine_northern_border_troops'"
+            )
+
+    # Off the event loop: the bot may hold the writer a moment (its counts, an inbox write),
+    # and a blocked loop could not let it go.
+    await asyncio.to_thread(relabel)
     reply = text_of(
         await editor(bot, "/set ukraine_northern_border_troops text: several brigades by ISW")
     )
