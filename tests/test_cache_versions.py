@@ -5,6 +5,7 @@ And a hold the editors are to be told of lives in the database, not in one proce
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from pathlib import Path
@@ -21,11 +22,18 @@ READER = factories.READER_ID
 THIRD = "belarus_third_of_forces"  # a claim the chart draws: "approximately 20,000 troops"
 
 
-def write(path: Path, sql: str, params: tuple[Any, ...] = ()) -> None:
-    """One write by a connection of the test's own: another process, as far as the bot knows."""
-    with sqlite3.connect(path) as conn:
-        conn.execute(sql, params)
-    conn.close()
+async def write(path: Path, *statements: tuple[str, tuple[Any, ...]]) -> None:
+    """One transaction by a connection of the test's own: another process, as far as the bot
+    knows. Off the event loop: the bot may hold the writer a moment, and a loop blocked on
+    the lock could not let it go."""
+
+    def run() -> None:
+        with sqlite3.connect(path, timeout=30) as conn:
+            for sql, params in statements:
+                conn.execute(sql, params)
+        conn.close()
+
+    await asyncio.to_thread(run)
 
 
 def text_of(call: Any) -> str:
@@ -37,8 +45,8 @@ async def test_a_fact_written_elsewhere_is_in_the_next_forces_and_its_chart_redr
 ) -> None:
     path = bot.services.settings.database_path
     assert "approximately 20,000 troops" in text_of(await bot.say("/forces"))
-    write(path, "UPDATE claims SET value_low = 31000, value_given = 'approximately 31,000"
-                " troops' WHERE key = ?", (THIRD,))  # fmt: skip
+    await write(path, ("UPDATE claims SET value_low = 31000, value_given = 'approximately"
+                       " 31,000 troops' WHERE key = ?", (THIRD,)))  # fmt: skip
     assert "approximately 31,000 troops" in text_of(await bot.say("/forces"))
     first, second = bot.telegram.photos(READER)
     assert [p.params["_uploaded"] for p in (first, second)] == [True, True]
@@ -51,17 +59,15 @@ async def test_a_situation_chosen_elsewhere_is_in_the_next_situations_and_brief(
     path = bot.services.settings.database_path
     assert "Harbour Watch" not in text_of(await bot.say("/situations"))
     before = text_of(await bot.say("/brief"))
-    with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO situations (id, title, period) VALUES"
-                     " ('harbour-watch', 'Harbour Watch', 'since June')")  # fmt: skip
-        conn.execute(
-            "INSERT INTO situation_sections (situation_id, name, kind, button, title, summary,"
-            " position) VALUES ('harbour-watch', 'brief', 'brief', 'Brief', 'Brief',"
-            " 'The whole picture', 0)"
-        )
-        conn.execute("INSERT INTO app_state (key, value) VALUES"
-                     " ('current_situation', 'harbour-watch')")  # fmt: skip
-    conn.close()
+    await write(
+        path,
+        ("INSERT INTO situations (id, title, period) VALUES"
+         " ('harbour-watch', 'Harbour Watch', 'since June')", ()),
+        ("INSERT INTO situation_sections (situation_id, name, kind, button, title, summary,"
+         " position) VALUES ('harbour-watch', 'brief', 'brief', 'Brief', 'Brief',"
+         " 'The whole picture', 0)", ()),
+        ("INSERT INTO app_state (key, value) VALUES ('current_situation', 'harbour-watch')", ()),
+    )  # fmt: skip
     assert "Harbour Watch" in text_of(await bot.say("/situations"))
     brief = text_of(await bot.say("/brief"))
     assert "Harbour Watch" in brief and brief != before
@@ -73,8 +79,8 @@ async def test_a_fact_written_elsewhere_is_in_the_next_daily_push(
     path = bot.services.settings.database_path
     await bot.say("/daily on 18:30")
     assert "120k troops" in text_of(await bot.say("/brief"))  # rendered, and kept
-    write(path, "UPDATE claims SET value_low = 130000, value_given = '130k troops'"
-                " WHERE key = 'ukraine_massed_120k'")  # fmt: skip
+    await write(path, ("UPDATE claims SET value_low = 130000, value_given = '130k troops'"
+                       " WHERE key = 'ukraine_massed_120k'", ()))  # fmt: skip
     assert bot.app.job_queue is not None
     [job] = bot.app.job_queue.get_jobs_by_name("daily-due")
     with sqlite3.connect(path) as conn:
@@ -97,7 +103,9 @@ async def test_a_cable_rewritten_elsewhere_is_in_its_next_push(bot: RunningBot) 
     first = await pushes.compose(delivery)
     assert first is not None and title in visible_text(first.text)
     assert await pushes.compose(delivery) is first  # composed once, while nothing changes
-    write(path, "UPDATE cables SET title = 'A title mended by hand' WHERE id = ?", (cable_id,))
+    await write(
+        path, ("UPDATE cables SET title = 'A title mended by hand' WHERE id = ?", (cable_id,))
+    )
     again = await pushes.compose(delivery)
     assert again is not None and "A title mended by hand" in visible_text(again.text)
 
