@@ -1,9 +1,8 @@
 """A rush of readers: every reply goes out, in order, at Telegram's rate, and readers who wait
 long hear once that their answer is coming.
 
-The 2,000-command rush runs with the fake enforcing 300 messages a second and the bot's limit
-set to match, so the same check (time to the last reply against what the rate allows) takes
-seconds, not the 80 that 30 a second needs; the smaller runs use Telegram's real 30.
+The 2,000-command rush runs at Telegram's own 30 messages a second, as the issue that asked for
+it measures it: some 85 s of the suite's time, the price of checking the real rate.
 """
 
 from __future__ import annotations
@@ -95,19 +94,19 @@ def check_delivery(
 async def test_two_thousand_commands_from_500_readers_all_answered_in_order_at_the_limit(
     make_settings: Any, telegram: FakeTelegram
 ) -> None:
-    telegram.free_per_second = 300  # Telegram's 30, ten times over, on both sides
+    telegram.free_per_second = 30  # Telegram's limit, enforced by the fake
     commands = ["/brief", "/forces", "/claims", "/start"]
     readers = range(10_000, 10_500)
-    settings = make_settings(free_sends_per_second=300)
-    async with running_bot(settings, telegram) as bot:
+    async with running_bot(make_settings(), telegram) as bot:
         expected = await expected_replies(bot, commands)
         assert expected[1] == "chart" and len(expected) == 5
         started, since = await rush(bot, readers, commands)
+        # 2,500 replies (and the notices to those who wait) at 30 a second: about 85 s.
         await telegram.wait_for(
-            lambda: len(sends(telegram, since)) >= len(readers) * len(expected), 60
+            lambda: len(sends(telegram, since)) >= len(readers) * len(expected), 150
         )
         await bot.settled()
-    check_delivery(telegram, since, readers, expected, 300, started)
+    check_delivery(telegram, since, readers, expected, 30, started)
 
 
 async def test_a_rush_at_thirty_a_second_tells_those_who_wait_long_once(
