@@ -5,6 +5,8 @@ became supergroups, and messages their users deleted."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,8 +49,8 @@ class Fault:
 class FakeTelegram(LocalBotApi):
     """The local Bot API, with what a test sets to make Telegram misbehave or be slow."""
 
-    def __init__(self, token: str = TOKEN) -> None:
-        super().__init__(token)
+    def __init__(self, token: str = TOKEN, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(token, clock)
         self._faults: list[Fault] = []
         self.blocked: set[int] = set()  # chats whose user blocked the bot
         self.migrated: dict[int, int] = {}  # groups that became supergroups: old id -> new
