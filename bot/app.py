@@ -63,10 +63,13 @@ def build_application(
     webhook: bool = False,
     poll_feed: bool = True,
     after_start_up: Callable[[], None] | None = None,
+    update_processor: type[PerChatUpdateProcessor] = PerChatUpdateProcessor,
 ) -> App:
     """Build the Application for these settings; nothing connects until it starts (and the
     feed is never read without poll_feed: `cables-bot try`). after_start_up is called once
-    start-up is over, the first chart drawn (`cables-bot run` tunes the interpreter there)."""
+    start-up is over, the first chart drawn (`cables-bot run` tunes the interpreter there).
+    update_processor is the caller's choice of processor, one that also tells when updates
+    are handled (`cables-bot try` and the tests wait for that)."""
 
     async def settle_after_start(context: BotContext) -> None:
         """Job, once after start: the chart drawn ahead, then start-up is over."""
@@ -153,7 +156,7 @@ def build_application(
         with_aiohttp(builder, get_updates=inbox.updates_request)
         .rate_limiter(limits)
         .update_queue(inbox.queue)
-        .concurrent_updates(PerChatUpdateProcessor(on_done=inbox.handled))
+        .concurrent_updates(update_processor(on_done=inbox.handled))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,

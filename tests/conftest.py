@@ -18,9 +18,9 @@ from bot.app import build_application
 from bot.context import App, Services
 from bot.desks import Desk
 from bot.lifecycle import start_polling_app, stop_app
-from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.settings import Settings
 from tests.auxil.fake_telegram import TOKEN, Call, FakeTelegram
+from tests.auxil.processor import ObservedProcessor
 
 # CI explores the same examples on every run, so a landing never hangs on a lucky draw;
 # developers' runs keep exploring new ones.
@@ -112,7 +112,7 @@ class RunningBot:
         before it has been taken by then, and this waits for their handling to finish.
         """
         processor = self.app.update_processor
-        assert isinstance(processor, PerChatUpdateProcessor)
+        assert isinstance(processor, ObservedProcessor)
         await processor.wait_idle()
 
     async def say(self, text: str, **kwargs: Any) -> Call:
@@ -154,7 +154,7 @@ def _chat_id(update: dict[str, Any]) -> int:
 
 async def start_bot(settings: Settings, poll_timeout: int = 5) -> App:
     """Start the application as run_polling does, inside the test's event loop."""
-    app = build_application(settings)
+    app = build_application(settings, update_processor=ObservedProcessor)
     await start_polling_app(app, poll_timeout)
     return app
 

@@ -59,10 +59,8 @@ class Inbox:
         self._on_handled = on_handled
         self.store: InboxStore | None = None  # the file, open between initialize and shutdown
         self.in_hand = 0
-        self.handled_count = 0  # updates handled since start
         self._room = asyncio.Event()
         self._room.set()
-        self._handled = asyncio.Event()
         # Updates as Telegram sent them, by update_id, until queued (see `received`).
         self._bodies: dict[int, dict[str, Any]] = {}
         self.queue = InboxQueue(self)
@@ -113,20 +111,12 @@ class Inbox:
     def handled(self, update_id: int) -> None:
         """An update's handling ended: room for the next, and it leaves the inbox."""
         self.in_hand -= 1
-        self.handled_count += 1
-        self._handled.set()
         if self.in_hand < self.backlog:
             self._room.set()
         if self.store is not None:
             self.store.handled(update_id)
         if self._on_handled is not None:
             self._on_handled(update_id)
-
-    async def wait_handled(self, count: int) -> None:
-        """Return once count updates in all have been handled since start."""
-        while self.handled_count < count:
-            self._handled.clear()
-            await self._handled.wait()
 
     async def before_get_updates(self) -> None:
         """Write what the last getUpdates brought before the next one confirms it; with the

@@ -44,7 +44,7 @@ def order_key(update: object) -> int | None:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Each chat's updates one after another; different chats' concurrently."""
 
-    __slots__ = ("_idle", "_in_hand", "_queues", "_running", "on_done")
+    __slots__ = ("_queues", "_running", "on_done")
 
     def __init__(
         self,
@@ -56,29 +56,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         # A lock per chat with work in hand, and how many updates hold or await it; dropped
         # when the last is done, so quiet chats cost nothing.
         self._queues: dict[int, tuple[asyncio.Lock, int]] = {}
-        self._in_hand = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
         # Told each update's id once it is handled (the inbox, bot/plumbing/inbox.py).
         self.on_done = on_done
 
-    async def wait_idle(self) -> None:
-        """Return once no update is being processed (or waiting for its chat's turn)."""
-        await self._idle.wait()
-
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        self._in_hand += 1
-        self._idle.clear()
-        try:
-            await self._in_order(update, coroutine)
-            # Handled (an error handled counts): it leaves the inbox. One cancelled by a
-            # shutdown stays, to be handled at the next start.
-            if self.on_done is not None and isinstance(update, Update):
-                self.on_done(update.update_id)
-        finally:
-            self._in_hand -= 1
-            if self._in_hand == 0:
-                self._idle.set()
+        await self._in_order(update, coroutine)
+        # Handled (an error handled counts): it leaves the inbox. One cancelled by a shutdown
+        # stays, to be handled at the next start.
+        if self.on_done is not None and isinstance(update, Update):
+            self.on_done(update.update_id)
 
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = order_key(update)

@@ -24,7 +24,7 @@ from bot.app import build_application
 from bot.context import App
 from bot.lifecycle import start_polling_app, stop_app
 from bot.maintenance import backup
-from bot.plumbing.inbox import InboxQueue
+from bot.plumbing.update_order import PerChatUpdateProcessor
 from bot.sandbox.bot_api import TOKEN, Call, LocalBotApi
 from bot.sandbox.terminal import Button, buttons_of, keyboard_lines, terminal_text
 from bot.sandbox.updates import callback_query_update, message_update
@@ -59,6 +59,29 @@ def try_settings(base: Settings, options: TryOptions, api: LocalBotApi, db: Path
             "log_level": "WARNING",
         }
     )
+
+
+class TryProcessor(PerChatUpdateProcessor):
+    """The bot's update processor, counting the updates handled: the terminal prints the
+    bot's replies once its line is handled, and a handler may send nothing at all."""
+
+    __slots__ = ("_handled", "handled_count")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.handled_count = 0  # updates handled since start (an error handled counts)
+        self._handled = asyncio.Event()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await super().do_process_update(update, coroutine)
+        self.handled_count += 1
+        self._handled.set()
+
+    async def wait_handled(self, count: int) -> None:
+        """Return once count updates in all have been handled since start."""
+        while self.handled_count < count:
+            self._handled.clear()
+            await self._handled.wait()
 
 
 class Chat:
@@ -111,9 +134,9 @@ class Chat:
     async def _push(self, update: dict[str, Any]) -> None:
         await self.api.push_update(update)
         self._sent += 1
-        queue = self.app.update_queue
-        assert isinstance(queue, InboxQueue)
-        await queue.inbox.wait_handled(self._sent)
+        processor = self.app.update_processor
+        assert isinstance(processor, TryProcessor)
+        await processor.wait_handled(self._sent)
 
     def show(self) -> None:
         """Print what the bot sent since the last time."""
@@ -181,7 +204,9 @@ async def try_bot(base: Settings, options: TryOptions, lines: LineSource, out: T
         api = LocalBotApi()
         await api.start()
         app = build_application(
-            try_settings(base, options, api, db), poll_feed=options.feed is not None
+            try_settings(base, options, api, db),
+            poll_feed=options.feed is not None,
+            update_processor=TryProcessor,
         )
         try:
             await start_polling_app(app, poll_timeout=1)
