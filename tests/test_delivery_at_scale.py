@@ -67,9 +67,10 @@ async def test_a_thousand_subscribers_at_thirty_per_second(
         inactive = {r[0] for r in conn.execute("SELECT chat_id FROM subscribers WHERE blocked")}
     assert statuses == {"sent": 990, "blocked": 10}
     assert inactive == blocked
-    # 1,000 sends at 30 per second need 33.3 s; allow for the 429s the fake may still answer.
+    # 1,000 sends at 30 per second need 33.3 s: never less. How close to it a machine comes
+    # is a measurement, the benchmark's ("B3 broadcast 1,000 at 30/s").
     print(f"\n1,000 subscribers at 30/s: {elapsed:.1f} s, 429s answered: {telegram.throttled}")
-    assert 33 <= elapsed < 45
+    assert elapsed >= 33
 
 
 async def delivery_ready(
