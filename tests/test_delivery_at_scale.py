@@ -42,7 +42,7 @@ async def test_a_thousand_subscribers_at_thirty_per_second(
     app = await start_bot(make_settings(feed_url=feed.url, broadcast_rate=30))
     bot = RunningBot(app, telegram)
     try:
-        await bot.services.ingest.wait_for_polls(1)
+        await bot.first_poll()
         for chat_id in range(1000, 2000):
             await bot.services.subscribers.subscribe(chat_id, "private", None)
         feed.body = fixture("bismarck-feed-v2.xml")

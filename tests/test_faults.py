@@ -53,7 +53,7 @@ async def test_get_updates_faults_lose_and_repeat_nothing(
     app = await start_bot(make_settings())
     bot = RunningBot(app, telegram)
     try:
-        await bot.services.ingest.wait_for_polls(1)
+        await bot.first_poll()
         telegram.fail_next("getUpdates", status, description, **options)
         await every_reader_answered_once(bot)
         assert app.updater is not None and app.updater.running
@@ -67,7 +67,7 @@ async def test_a_get_updates_that_times_out_is_retried(
     app = await start_bot(make_settings(), poll_timeout=1)
     bot = RunningBot(app, telegram)
     try:
-        await bot.services.ingest.wait_for_polls(1)
+        await bot.first_poll()
         # Hold the next long poll past the client's read timeout (poll timeout + 5 s).
         telegram.fail_next("getUpdates", 500, "late", retry_after=8, action="hang")
         await every_reader_answered_once(bot)

@@ -98,7 +98,7 @@ async def test_soak(
     owed: set[int] = set()
     may_subscribe: set[int] = set()
     try:
-        await bot.services.ingest.wait_for_polls(1)
+        await bot.first_poll()
         before = snapshot(settings.database_path)
         with caplog.at_level(logging.WARNING):
             for n in range(UPDATES):

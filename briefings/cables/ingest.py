@@ -103,18 +103,9 @@ class CableIngest:
         # Every request, redirects included, goes to the newsletter's own hosts only.
         self.client.event_hooks["request"] = [*self.client.event_hooks["request"], self._check]
         self.deadline = FETCH_DEADLINE_SECONDS
-        self.polls_done = 0
-        self._poll_finished = asyncio.Condition()
         # A /publish looks its cable up in the feed: an unchanged feed (304) is not parsed
         # again. Parsing is Python in a thread, and holds the event loop up while it runs.
         self._parsed: _ParsedFeed | None = None
-
-    async def wait_for_polls(self, count: int, timeout: float = 30.0) -> None:
-        """Wait until count polls in all have finished (for health checks and tests)."""
-        async with self._poll_finished:
-            await asyncio.wait_for(
-                self._poll_finished.wait_for(lambda: self.polls_done >= count), timeout
-            )
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -139,12 +130,7 @@ class CableIngest:
         except Exception as exc:
             log.exception("feed poll failed")
             result = PollResult("error", error=type(exc).__name__)
-        try:
-            await self._remember_poll(result)
-        finally:
-            async with self._poll_finished:
-                self.polls_done += 1
-                self._poll_finished.notify_all()
+        await self._remember_poll(result)
         level = logging.WARNING if result.outcome == "error" else logging.INFO
         log.log(level, "feed poll result=%s new=%d held=%d moved=%d error=%s",
                 result.outcome, len(result.new_cables), len(result.held_cables),
