@@ -46,8 +46,12 @@ async def test_a_locked_database_fails_cleanly_and_loses_nothing(
 ) -> None:
     db = bot.services.db
     await db.wait_for_locks(50)  # give up quickly in the test
-    other = sqlite3.connect(settings.database_path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    other = sqlite3.connect(
+        settings.database_path, isolation_level=None, timeout=30, check_same_thread=False
+    )
+    # Another process takes the write lock: off the event loop, so that a write the bot is
+    # making as it starts (its first poll, its counts) can finish and let it go.
+    await asyncio.to_thread(other.execute, "BEGIN IMMEDIATE")
     try:
         before = (await bot.say("/forces")).params["text"]
         reply = await bot.send(factories.editor_message("/set border_length 1090"))
