@@ -3,6 +3,7 @@ real Application, the fake Bot API and a post page served on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import sqlite3
 from collections.abc import AsyncIterator
@@ -254,9 +255,13 @@ async def test_a_draft_whose_situation_was_removed_is_refused(
     card = await edith.tap(summary, buttons(summary)[next(
         b for b in buttons(summary) if b.startswith("📝 Review"))])  # fmt: skip
     path = reviewing.services.settings.database_path
-    with sqlite3.connect(path) as conn:  # removed behind the bot's back
-        conn.execute("DELETE FROM situation_sections WHERE situation_id = 'gone-2025'")
-        conn.execute("DELETE FROM situations WHERE id = 'gone-2025'")
+
+    def remove() -> None:  # behind the bot's back, off the event loop (it may hold the writer)
+        with sqlite3.connect(path, timeout=30) as conn:
+            conn.execute("DELETE FROM situation_sections WHERE situation_id = 'gone-2025'")
+            conn.execute("DELETE FROM situations WHERE id = 'gone-2025'")
+
+    await asyncio.to_thread(remove)
 
     answer = await edith.tap_for_answer(card, buttons(card)["✅ Accept"])
     assert answer == (
