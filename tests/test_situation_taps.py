@@ -3,44 +3,17 @@ changes with it, and the old default's section commands still answer."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
-
-import pytest
-
 from bench import factories
-from bench.storage import open_store
-from briefings.facts.seed import apply_seeds
-from briefings.rendering.telegram_html import visible_text
-from tests.auxil.fake_telegram import BOT_USERNAME, FakeTelegram
-from tests.conftest import RunningBot, running_bot
+from tests.auxil.fake_telegram import BOT_USERNAME
+from tests.conftest import RunningBot
 
-SECOND = Path(__file__).parent / "fixtures" / "situation-test-strait.toml"
+# The bot with a second situation (the fixture `two`, re-exported so pytest finds it here)
+# and how its replies are read: test_situations' own.
+from tests.test_situations import callbacks, text_of
+from tests.test_situations import two as two
+
 SLUG = "test-strait"
 DEFAULT_MENU = '{"type": "default"}|'
-
-
-@pytest.fixture
-async def two(make_settings: Any, telegram: FakeTelegram) -> AsyncIterator[RunningBot]:
-    """A bot whose database holds the shipped situation and the test strait's."""
-    settings = make_settings()
-    store = await open_store(settings.database_path)
-    try:
-        await apply_seeds(store.db, [SECOND])
-    finally:
-        await store.db.close()
-    async with running_bot(settings, telegram) as bot:
-        yield bot
-
-
-def text_of(call: Any) -> str:
-    return visible_text(call.params.get("text") or call.params.get("caption") or "")
-
-
-def callbacks(call: Any) -> list[str]:
-    rows = (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [b["callback_data"] for row in rows for b in row if "callback_data" in b]
 
 
 async def test_situations_offers_each_situation_with_one_tap(two: RunningBot) -> None:
