@@ -8,7 +8,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, replace
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, Message, PhotoSize
 from telegram.error import BadRequest, TelegramError
 
 from briefings.rendering.chart_data import ForcesChart, chart_of
@@ -45,7 +45,9 @@ class ForcesPhoto:
         self.db = renderer.store.db
         self.renderer = renderer
         self._drawn: DrawnChart | None = None
-        self._file_id: tuple[int, str] | None = None
+        # The size Telegram gave the upload, re-sent by its file_id: as a PhotoSize, not the
+        # id's string, which PTB would first look for as a local file (a stat each /forces).
+        self._uploaded: tuple[int, PhotoSize] | None = None
         # A burst of /forces after an editor's change draws once and uploads once.
         self._drawing = asyncio.Lock()
         self._uploading = asyncio.Lock()
@@ -82,8 +84,8 @@ class ForcesPhoto:
         assert self._drawn is not None
         drawn = replace(self._drawn, stamp=stamp)
         if stamp is not None:
-            if self._file_id is not None and self._file_id[0] == self._drawn.stamp:
-                self._file_id = (stamp, self._file_id[1])
+            if self._uploaded is not None and self._uploaded[0] == self._drawn.stamp:
+                self._uploaded = (stamp, self._uploaded[1])
             self._drawn = drawn
         return drawn
 
@@ -91,8 +93,8 @@ class ForcesPhoto:
         self, message: Message, drawn: DrawnChart, caption: str, markup: Markup
     ) -> Message:
         """Reply with the chart: by file_id once Telegram has this one, else upload it."""
-        file_id = self._known(drawn)
-        if file_id is None:
+        uploaded = self._known(drawn)
+        if uploaded is None:
             try:
                 async with asyncio.timeout(self.upload_wait):
                     await self._uploading.acquire()
@@ -100,23 +102,23 @@ class ForcesPhoto:
                 # A slow upload must not hold up every reader's /forces behind it.
                 raise ChartUnavailable("another upload of this chart is still under way") from None
             try:
-                file_id = self._known(drawn)  # another reply may have uploaded it meanwhile
-                if file_id is None:
+                uploaded = self._known(drawn)  # another reply may have uploaded it meanwhile
+                if uploaded is None:
                     return await self._upload(message, drawn, caption, markup)
             finally:
                 self._uploading.release()
         try:
-            return await message.reply_photo(file_id, caption=caption, reply_markup=markup)
+            return await message.reply_photo(uploaded, caption=caption, reply_markup=markup)
         except BadRequest as exc:
             if "file" not in exc.message.lower():
                 raise
             log.warning("telegram refused the chart's file_id, uploading again: %s", exc.message)
-            self._file_id = None
+            self._uploaded = None
             return await self._upload(message, drawn, caption, markup)
 
-    def _known(self, drawn: DrawnChart) -> str | None:
-        if self._file_id is not None and self._file_id[0] == drawn.stamp:  # never None
-            return self._file_id[1]
+    def _known(self, drawn: DrawnChart) -> PhotoSize | None:
+        if self._uploaded is not None and self._uploaded[0] == drawn.stamp:  # never None
+            return self._uploaded[1]
         return None
 
     async def _upload(
@@ -126,7 +128,7 @@ class ForcesPhoto:
             drawn.png, caption=caption, reply_markup=markup, filename=_FILENAME
         )
         if sent.photo and drawn.stamp is not None:  # the largest size last: any of its file_ids
-            self._file_id = (drawn.stamp, sent.photo[-1].file_id)  # re-sends the photo
+            self._uploaded = (drawn.stamp, sent.photo[-1])  # re-sends the photo
         return sent
 
 

@@ -36,7 +36,8 @@ class LastSeen:
         if before is None and reader in self._pending:
             before = self._pending[reader][0]
         elif before is None:
-            found = await self.db.fetch_value(
+            # A read by key, on the hot path of every briefing: peeked on the loop's thread.
+            found = await self.db.peek(
                 "SELECT version FROM reader_versions WHERE user_id = ? AND situation_id = ?",
                 reader,
             )
