@@ -13,6 +13,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from briefings.rendering.renderer import Pages
+from briefings.rendering.shorten import shorten
 from briefings.situations import Situation
 
 log = logging.getLogger(__name__)
@@ -26,14 +27,7 @@ def profile_texts(pages: Pages, situation: Situation) -> tuple[str, str]:
     """The description and short description, as plain text (Telegram shows no markup)."""
     description = html.unescape(pages.render_page("about_description", situation=situation))
     short = html.unescape(pages.render_page("about_short", situation=situation))
-    return _fit(description, MAX_DESCRIPTION), _fit(short, MAX_SHORT_DESCRIPTION)
-
-
-def _fit(text: str, limit: int) -> str:
-    """text, or as much of it as fits cut at a word, with an ellipsis (a long title)."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return shorten(description, MAX_DESCRIPTION), shorten(short, MAX_SHORT_DESCRIPTION)
 
 
 async def set_profile(bot: Bot, pages: Pages, situation: Situation) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -14,7 +15,7 @@ import httpx
 
 from bench import factories
 from bench.fake_feed import FakeFeed
-from bot.profile import profile_texts
+from bot.profile import MAX_DESCRIPTION, MAX_SHORT_DESCRIPTION, profile_texts
 from briefings.rendering.renderer import Pages
 from briefings.rendering.telegram_html import visible_text
 from tests.auxil.fake_telegram import FakeTelegram, png_size
@@ -225,3 +226,16 @@ async def test_stats_says_clicks_are_not_counted_in_polling_mode_even_with_a_web
         start = url_buttons(await bot.say("/start"))["Start 7-day free trial"]
     assert "Clicks are not counted" in visible_text(replies[0].params["text"])
     assert start.startswith(TRIAL)  # the link goes straight to the newsletter
+
+
+async def test_a_long_title_is_cut_at_a_word_to_fit_both_profile_texts(
+    make_settings: Any, telegram: FakeTelegram
+) -> None:
+    async with running_bot(make_settings(), telegram) as bot:
+        situation = await bot.services.situations.current()
+    long = replace(situation, title="Belarus " + "massing troops on the border " * 20)
+    description, short = profile_texts(Pages(), long)
+    assert len(description) <= MAX_DESCRIPTION and len(short) <= MAX_SHORT_DESCRIPTION
+    for text in (description, short):
+        assert text.endswith("…") and text[:-1] == text[:-1].rstrip()
+        assert text[:-1].split()[-1] in {"massing", "troops", "on", "the", "border"}
