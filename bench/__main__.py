@@ -19,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,22 +98,18 @@ def bot_env(telegram: FakeTelegram, database: Path, **extra: str) -> dict[str, s
     return env
 
 
-# Where `-m bot` runs from: this checkout, or another one's (`--bot-checkout`, to measure an
-# earlier commit's bot with this harness, from that checkout's own .venv).
-BOT_CHECKOUT: Path | None = None
-
-
-async def start(args: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
-    python, cwd = sys.executable, ROOT
-    if BOT_CHECKOUT is not None and args[:2] == ["-m", "bot"]:
-        python, cwd = str(BOT_CHECKOUT / ".venv" / "bin" / "python"), BOT_CHECKOUT
+async def start(
+    args: list[str], env: dict[str, str], checkout: Path = ROOT
+) -> asyncio.subprocess.Process:
+    """A process of `python <args>` run from checkout (another one's with its own .venv)."""
+    python = sys.executable if checkout == ROOT else str(checkout / ".venv" / "bin" / "python")
     command = [python, *args]
     if profile_dir := os.environ.get("BENCH_PROFILE_DIR"):
         # Profile each bot process with cProfile (written when it exits on SIGTERM).
         out = Path(profile_dir) / f"{args[1]}-{time.monotonic_ns()}.prof"
         command = [python, "-m", "cProfile", "-o", str(out), *args]
     return await asyncio.create_subprocess_exec(
-        *command, env=env, cwd=cwd,
+        *command, env=env, cwd=checkout,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
 
@@ -170,6 +166,54 @@ async def burst(
     return Burst(n / elapsed, cpu / n * 1000)
 
 
+@dataclass
+class Contestant:
+    """A bot in B1's rounds: its own fake, its process, the commands it is burst with, and
+    the bursts taken so far by command."""
+
+    label: str
+    telegram: FakeTelegram
+    process: asyncio.subprocess.Process
+    texts: tuple[str, ...]
+    taken: dict[str, list[Burst]] = field(default_factory=dict)
+
+    @classmethod
+    async def started(
+        cls, label: str, args: list[str], options: list[str], texts: tuple[str, ...],
+        tmp: Path | None = None, checkout: Path = ROOT,
+    ) -> Contestant:  # fmt: skip
+        """A bot started on a fake of its own, once it polls: an echo bot (told the fake's
+        address), or a checkout's `-m bot run` (its settings in the environment)."""
+        telegram = FakeTelegram()
+        telegram.free_per_second = None
+        await telegram.start()
+        if tmp is None:
+            process = await start([*args, telegram.base_url, *options], os.environ.copy())
+        else:
+            env = bot_env(telegram, tmp / f"b1-{len(list(tmp.iterdir()))}.db",
+                          FREE_SENDS_PER_SECOND="0")  # fmt: skip
+            process = await start(args, env, checkout)
+        await polling(telegram)
+        if tmp is not None:  # the first /forces draws the chart: not in a burst, as ours
+            await telegram.push_update(factories.message("/forces", factories.private_chat(4242)))
+            await telegram.wait_for(lambda: telegram.sent(4242), 60)
+        return cls(label, telegram, process, texts)
+
+    async def take_bursts(self, n: int, chats: Iterator[int]) -> None:
+        for text in self.texts:
+            self.telegram.calls.clear()
+            self.telegram.accepted = 0
+            measured = await burst(self.telegram, self.process, text, n, next(chats))
+            self.taken.setdefault(text, []).append(measured)
+
+    def medians(self) -> dict[str, Burst]:
+        return {text: Burst.median(bursts) for text, bursts in self.taken.items()}
+
+    async def stop(self) -> None:
+        await stop(self.process)
+        await self.telegram.stop()
+
+
 async def fake_ceiling(telegram: FakeTelegram, n: int) -> float:
     """sendMessage calls per second the fake serves to a load generator in its own process."""
     url = f"{telegram.base_url}{TOKEN}/sendMessage"
@@ -181,7 +225,9 @@ async def fake_ceiling(telegram: FakeTelegram, n: int) -> float:
     return float(stdout.decode().strip())
 
 
-async def b1_b2_b6(report: Report, sizes: Sizes, tmp: Path) -> None:
+async def b1_b2_b6(
+    report: Report, sizes: Sizes, tmp: Path, other_checkouts: Sequence[Path] = ()
+) -> None:
     # B6 first: the time from spawning the process to the first reply.
     telegram = FakeTelegram()
     # These measure the bot's own CPU and latency at rates far beyond Telegram's 30 sends a
@@ -205,34 +251,28 @@ async def b1_b2_b6(report: Report, sizes: Sizes, tmp: Path) -> None:
         first_chart = time.monotonic() - asked
         report.add("B6 first /forces after start (chart drawn)", f"{first_chart:.2f} s", "", None)
 
-        # The echo bots run beside ours, each on a fake of its own, so that the bursts of
-        # every bot can be taken in turn, round after round, on the machine as it is then.
-        echoes: dict[str, tuple[FakeTelegram, asyncio.subprocess.Process]] = {}
-        for label, options in ECHO_BOTS:
-            fake = FakeTelegram()
-            fake.free_per_second = None
-            await fake.start()
-            echo = await start(["-m", "bench.echo_bot", TOKEN, fake.base_url, *options],
-                               os.environ.copy())  # fmt: skip
-            echoes[label] = (fake, echo)
-            await polling(fake)
+        # The echo bots (and another checkout's bot, if asked) run beside ours, each on a
+        # fake of its own, so that every bot's bursts are taken in turn, round after round,
+        # on the machine as it is then.
+        ours_here = Contestant("ours", telegram, ours, ("/forces", "/brief"))
+        echo_args = ["-m", "bench.echo_bot", TOKEN]
+        beside = [
+            await Contestant.started(label, echo_args, options, ("/forces",))
+            for label, options in ECHO_BOTS
+        ]
+        for checkout in other_checkouts:
+            beside.append(await Contestant.started(
+                f"ours at {checkout}", ["-m", "bot", "run"], [], ("/forces", "/brief"),
+                tmp=tmp, checkout=checkout,
+            ))  # fmt: skip
         # Each burst comes from readers new to the bot (none it has met), as a burst of
         # readers sent by a link would be.
         chats = itertools.count(10_000, sizes.burst)
-        taken: dict[str, list[Burst]] = {text: [] for text in ("/forces", "/brief")}
-        taken.update({label: [] for label in echoes})
         for _ in range(sizes.burst_rounds):
-            for text in ("/forces", "/brief"):
-                telegram.calls.clear()
-                telegram.accepted = 0
-                taken[text].append(await burst(telegram, ours, text, sizes.burst, next(chats)))
-            for label, (fake, echo) in echoes.items():
-                fake.calls.clear()
-                fake.accepted = 0
-                taken[label].append(await burst(fake, echo, "/forces", sizes.burst, next(chats)))
-        bursts = {text: Burst.median(taken[text]) for text in ("/forces", "/brief")}
-        floors = {label: Burst.median(taken[label]) for label in echoes}
+            for contestant in (ours_here, *beside):
+                await contestant.take_bursts(sizes.burst, chats)
         rounds = f" (median of {sizes.burst_rounds} rounds)" if sizes.burst_rounds > 1 else ""
+        bursts = ours_here.medians()
         for text, measured in bursts.items():
             report.add(f"B1 {text} burst of {sizes.burst}{rounds}", measured.figure(), "", None)
         ours_rate = bursts["/forces"].rate
@@ -258,11 +298,16 @@ async def b1_b2_b6(report: Report, sizes: Sizes, tmp: Path) -> None:
         report.add("B2 latency at 50 updates/s", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms",
                    "p99 < 50 ms", p99 < 50)  # fmt: skip
         await stop(ours)
-        for label, (fake, echo) in echoes.items():
-            await stop(echo)
-            await fake.stop()
-            report.add(f"B1 echo bot ({label}), same bursts{rounds}", floors[label].figure(),
-                       "", None)  # fmt: skip
+        floors: dict[str, Burst] = {}
+        for contestant in beside:
+            await contestant.stop()
+            for text, measured in contestant.medians().items():
+                if contestant.label in dict(ECHO_BOTS):
+                    floors[contestant.label] = measured
+                    name = f"B1 echo bot ({contestant.label}), same bursts{rounds}"
+                else:
+                    name = f"B1 {text} burst of {sizes.burst}{rounds}, {contestant.label}"
+                report.add(name, measured.figure(), "", None)
         # The target is like for like: CPU per send against the echo bot on the same client.
         # A reply to /forces is two sends (the chart, then the text), the echo's is one.
         same = floors[SAME_CLIENT]
@@ -930,13 +975,15 @@ def fake_uncollected() -> Iterator[None]:
         gc.collect()
 
 
-async def main(sizes: Sizes, output: Path | None, only: set[str]) -> None:
+async def main(
+    sizes: Sizes, output: Path | None, only: set[str], other_checkouts: Sequence[Path] = ()
+) -> None:
     report = Report()
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         if "b1" in only:
             with fake_uncollected():
-                await b1_b2_b6(report, sizes, tmp)
+                await b1_b2_b6(report, sizes, tmp, other_checkouts)
             await limiter_per_reply(report)
         if "b3" in only:
             with fake_uncollected():
@@ -996,15 +1043,17 @@ if __name__ == "__main__":
     parser.add_argument(
         "--bot-checkout",
         type=Path,
-        help="B1 only: run the bot from this checkout, with its own .venv (an earlier"
-        " commit's, for a before and after measured by this harness)",
+        nargs="+",
+        default=[],
+        help="B1 only: also burst the bot of each of these checkouts (each with its own .venv:"
+        " an earlier commit's), in the same rounds as ours, for a before and after in one run",
     )
     args = parser.parse_args()
     if args.bot_checkout and set(args.only) != {"b1"}:
         # The other groups write their databases with this checkout's schema.
         parser.error("--bot-checkout goes with --only b1")
-    BOT_CHECKOUT = args.bot_checkout.resolve() if args.bot_checkout else None
     # A partial run is for investigating; BENCHMARKS.md holds whole runs only.
-    whole = set(args.only) == set(GROUPS) and not args.quick and BOT_CHECKOUT is None
+    whole = set(args.only) == set(GROUPS) and not args.quick
+    others = [checkout.resolve() for checkout in args.bot_checkout]
     asyncio.run(main(QUICK if args.quick else Sizes(), Path(args.output) if whole else None,
-                     set(args.only)))  # fmt: skip
+                     set(args.only), others))  # fmt: skip
