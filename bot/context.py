@@ -4,6 +4,7 @@ through which every handler and job reaches them (PTB's `ContextTypes(context=..
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from bot.push.daily import DailySchedule
 from bot.push.drafts import CableDrafting
 from bot.push.holds import HoldNotices
 from bot.push.messages import PushComposer
-from bot.push.outbox import Outbox
+from bot.push.outbox import Delivery, Outbox
 from bot.push.publisher import Publisher
 from bot.push.schema import DELIVERY
 from bot.push.subscribers import SubscriberStore
@@ -114,9 +115,10 @@ class Services:
             bot, pages, cables, settings.admin_ids, subscribers=subscribers,
             at_once=settings.new_cables_per_poll,
         )  # fmt: skip
+        last_seen = LastSeen(db)
         worker = PushWorker(
             outbox, bot, pushes.compose, settings.broadcast_rate, on_hold=notices.tell,
-            paid=settings.paid_broadcast,
+            paid=settings.paid_broadcast, on_sent=functools.partial(update_heard, last_seen),
         )  # fmt: skip
         ingest = CableIngest(db, cables, settings.feed_url, page_hosts=settings.publish_hosts)
         background: set[asyncio.Task[Any]] = set()
@@ -153,7 +155,7 @@ class Services:
             drafting=drafting,
             background=background,
             links=links,
-            last_seen=LastSeen(db),
+            last_seen=last_seen,
             updates=UpdatePushes(db, situations, desks, settings.update_quiet_seconds),
         )
 
@@ -181,6 +183,16 @@ class Services:
         await self.last_seen.flush()
         await self.ingest.close()
         await self.db.close()
+
+
+async def update_heard(last_seen: LastSeen, delivery: Delivery) -> None:
+    """A push Telegram accepted: an update push in a private chat (whose id is its reader's)
+    told that reader of its span of changes, which "Since you last looked" need not repeat."""
+    if delivery.kind != "update" or delivery.chat_id <= 0 or delivery.situation_id is None:
+        return
+    if delivery.since is not None and delivery.until is not None:
+        await last_seen.heard(delivery.chat_id, delivery.situation_id, delivery.since,
+                              delivery.until)  # fmt: skip
 
 
 class BotData:

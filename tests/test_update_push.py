@@ -297,3 +297,27 @@ async def test_chats_in_many_chunks_get_a_row_only_if_their_span_has_a_net_chang
             (factories.SITUATION,),
         )}  # fmt: skip
         assert marks == {chat: until for chat in (*told, *nothing)}
+
+
+async def test_a_change_an_update_push_told_is_not_told_again_by_the_next_brief(
+    make_settings: Any, telegram: FakeTelegram
+) -> None:
+    since = "Since you last looked"
+    async with running_bot(make_settings(update_quiet_seconds=QUIET), telegram) as bot:
+        await bot.say("/brief")  # read, so a change would lead the next one
+        await bot.say("/subscribe updates")
+        t0 = time.time()
+        await editor_says(bot, "/set russian_troops_in_belarus ~12k", t0)
+        bot.services.updates.clock = lambda: t0 + QUIET + 1
+        await run_job(bot, UPDATES_JOB)
+        [push] = await telegram.wait_for(lambda: update_pushes(telegram) or None)
+        assert "Russian troops still in Belarus: around 10k → about 12,000" in text_of(push)
+        await bot.services.worker.stop()  # the push's send is over, and what follows it
+
+        assert since not in text_of(await bot.say("/brief"))
+        # A later change is told, without the one pushed.
+        await editor_says(bot, "/set belarus_active_army ~65k", t0 + 3600)
+        brief = text_of(await bot.say("/brief"))
+        assert brief.startswith(since)
+        assert "Belarus's active-duty army: around 60,000 personnel → about 65,000" in brief
+        assert "around 10k → about 12,000" not in brief

@@ -30,6 +30,8 @@ BACKOFF_CAP_SECONDS = 300.0
 IDLE_WAKE_SECONDS = 60.0
 
 Compose = Callable[[Delivery], Awaitable[Push | None]]
+# Told of each push Telegram accepted (an update push: the reader has now heard of its span).
+OnSent = Callable[[Delivery], Awaitable[None]]
 
 # Telegram's 400s about the message itself, not the chat: every subscriber would get the
 # same answer, so the first one stops that cable's delivery.
@@ -56,11 +58,13 @@ class PushWorker:
         rate: float,
         on_hold: OnHold,
         paid: bool = False,
+        on_sent: OnSent | None = None,
     ) -> None:
         self.outbox = outbox
         self.bot = bot
         self.compose = compose
         self.on_hold = on_hold
+        self.on_sent = on_sent
         # Pushes sent with allow_paid_broadcast; the rate limiter counts them apart.
         self.paid = paid
         # Cables refused for their content in this batch: the rest of it skips them.
@@ -199,6 +203,11 @@ class PushWorker:
             self._results.append(self._retry_or_fail(delivery, type(exc).__name__))
         else:
             self._results.append(Result(delivery, "sent"))
+            if self.on_sent is not None:
+                try:
+                    await self.on_sent(delivery)
+                except Exception:  # sent all the same: never to be retried for this
+                    log.exception("after the push to chat_id=%s", delivery.chat_id)
 
     def _retry_or_fail(self, delivery: Delivery, error: str) -> Result:
         attempts = delivery.attempts + 1

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from bot.stats.store import RETENTION_DAYS, today
 from briefings.database import Database
+from briefings.facts.changes import changed_between
 
 log = logging.getLogger(__name__)
 
@@ -32,22 +33,39 @@ class LastSeen:
         """Note that the reader now reads version of the situation; return the version they
         read before (None: they never read it, or not in RETENTION_DAYS)."""
         reader = (user_id, situation_id)
-        before = self._known.get(reader)
-        if before is None and reader in self._pending:
-            before = self._pending[reader][0]
-        elif before is None:
-            # A read by key, on the hot path of every briefing: peeked on the loop's thread.
-            found = await self.db.peek(
-                "SELECT version FROM reader_versions WHERE user_id = ? AND situation_id = ?",
-                reader,
-            )
-            before = int(found) if found is not None else None
+        before = await self._read(reader)
+        self._note(reader, max(version, before or 0))
+        return before
+
+    async def heard(self, user_id: int, situation_id: str, since: int, until: int) -> None:
+        """The reader was told of every change of the situation from since to until (an
+        update push): if they had read it up to since, they have now read it up to until, and
+        their next briefing does not tell those changes again."""
+        reader = (user_id, situation_id)
+        before = await self._read(reader)
+        if before is None or before >= until:
+            return  # never read it (nothing to lead with), or read it since
+        if before < since and await changed_between(self.db, situation_id, before, since):
+            return  # changes before the push's span they have not read: still to be told
+        self._note(reader, until)
+
+    async def _read(self, reader: Reader) -> int | None:
+        if (known := self._known.get(reader)) is not None:
+            return known
+        if reader in self._pending:
+            return self._pending[reader][0]
+        # A read by key, on the hot path of every briefing: peeked on the loop's thread.
+        found = await self.db.peek(
+            "SELECT version FROM reader_versions WHERE user_id = ? AND situation_id = ?",
+            reader,
+        )
+        return int(found) if found is not None else None
+
+    def _note(self, reader: Reader, version: int) -> None:
         if len(self._known) >= _KNOWN_AT_MOST:
             self._known.clear()
-        latest = max(version, before or 0)
-        self._known[reader] = latest
-        self._pending[reader] = (latest, today())
-        return before
+        self._known[reader] = version
+        self._pending[reader] = (version, today())
 
     async def flush(self) -> None:
         """Write the versions read since the last time; drop those read too long ago."""

@@ -45,6 +45,15 @@ async def latest_version(db: Database) -> int:
     return int(await db.fetch_value("SELECT MAX(id) FROM changes") or 0)
 
 
+async def changed_between(db: Database, situation_id: str, after: int, upto: int) -> bool:
+    """Whether the situation has a history row after version after, up to upto."""
+    found = await db.fetch_value(
+        "SELECT 1 FROM changes WHERE id > ? AND id <= ? AND situation_id = ? LIMIT 1",
+        (after, upto, situation_id),
+    )
+    return found is not None
+
+
 async def last_change_at(db: Database, situation_id: str) -> str | None:
     """When the situation's content last changed (UTC, ISO), or None if it never did."""
     found = await db.fetch_value(
