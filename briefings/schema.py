@@ -218,6 +218,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     + "".join(_counting_writes(table) for table in _SHOWN)
     + _counting_writes("app_state", key="current_situation"),  # the situation readers get
+    # 9: the change that published each draft (a batch's first row), so that its /undo
+    # gives the drafts back to the review, accepted
+    """
+    ALTER TABLE drafts ADD COLUMN published_in INTEGER
+    """,
 )
 
 CONTENT = Schema("content", MIGRATIONS)

@@ -339,6 +339,10 @@ async def test_an_editor_briefs_the_first_cable_from_nothing(
     assert rows(path, "SELECT COUNT(*) FROM facts WHERE situation_id != ?", (slug,)) == (
         seed_facts
     )
+    # The drafts it had published are back in the review, accepted, to publish again.
+    assert rows(path, "SELECT status, COUNT(*) FROM drafts WHERE status != 'skipped'"
+                " GROUP BY status") == [("accepted", count)]  # fmt: skip
+    assert f"{count} accepted" in text_of(await edith.say("/drafts"))
 
 
 def published_items(path: Path, slug: str) -> list[dict[str, Any]]:

@@ -130,7 +130,15 @@ async def undo(update: Update, context: BotContext) -> None:
     if command_rest(message):
         await reply_usage(message, context, "undo", "/undo takes no arguments")
         return
-    await apply_change(message, context, desk, "undo", lambda: desk.editor.undo(editor_of(update)))
+
+    async def change() -> Change:
+        async with context.services.db.transaction():
+            undone = await desk.editor.undo(editor_of(update))
+            if undone.undoes is not None:  # drafts it had published go back to the review
+                await context.services.drafting.drafts.reopen(undone.undoes)
+            return undone
+
+    await apply_change(message, context, desk, "undo", change)
 
 
 @editor_only("claim", in_private=True)

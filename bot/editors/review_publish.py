@@ -77,9 +77,11 @@ async def publish_accepted(
         rows = [(*draft_row(stored.draft, situation, cable.id, editor.name,
                             stored.draft.as_of or as_of, now.isoformat(timespec="seconds")),
                  stored.draft.changes) for stored in accepted]  # fmt: skip
-        await drafts.mark_published([stored.id for stored in accepted], situation.id)
+        ids = [stored.id for stored in accepted]
+        await drafts.mark_published(ids, situation.id)
         # Last, so that the briefings it checks are those of what lands.
         change = await desk.editor.add_batch(rows, editor)
+        await drafts.published_in(ids, change.id)  # an /undo of it gives them back
     await registry.set_working(editor.id, situation.id)  # so /undo and /history find it
     log.info("drafts published cable=%s situation=%s change=%d statements=%d editor=%d",
              cable.id, situation.id, change.id, change.size, editor.id)  # fmt: skip

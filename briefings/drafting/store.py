@@ -159,6 +159,23 @@ class DraftStore:
             count += cursor.rowcount
         return count
 
+    async def published_in(self, ids: Sequence[int], change_id: int) -> None:
+        """In the caller's transaction: the drafts published went live in that change."""
+        await self.db.executemany(
+            "UPDATE drafts SET published_in = ? WHERE id = ? AND status = 'published'",
+            ((change_id, draft_id) for draft_id in ids),
+        )
+
+    async def reopen(self, change_id: int) -> int:
+        """In the caller's transaction: the drafts a change published, back among the
+        accepted (the change was undone); return how many."""
+        cursor = await self.db.execute(
+            "UPDATE drafts SET status = 'accepted', published_in = NULL, updated_at = ?"
+            " WHERE published_in = ? AND status = 'published'",
+            (utc_now(), change_id),
+        )
+        return max(cursor.rowcount, 0)
+
     async def cable_of_row(self, rowid: int) -> str | None:
         """The id of the cable in that row (a button names a cable by its row, in 64 bytes)."""
         found = await self.db.fetch_value("SELECT id FROM cables WHERE rowid = ?", (rowid,))
