@@ -51,6 +51,12 @@ class FeedItem:
 
 def parse_feed(body: bytes) -> list[FeedItem]:
     """Parse a feed body; raise FeedError for garbage, an HTML page or an empty document."""
+    return [item for entry in feed_entries(body) if (item := feed_item(entry)) is not None]
+
+
+def feed_entries(body: bytes) -> list[feedparser.FeedParserDict]:
+    """The entries of a feed body, as feedparser reads them (mended where a common slip
+    broke the document); FeedError for garbage, an HTML page or an empty document."""
     parsed = _parse(body)
     if _broken(parsed):
         # Two common slips break a whole document, though nothing of it is missing: text
@@ -62,12 +68,7 @@ def parse_feed(body: bytes) -> list[FeedItem]:
     if _broken(parsed):
         # A cut-off or broken document: its last items may be half there. Try again later.
         raise FeedError(f"malformed feed: {str(parsed['bozo_exception'])[:200]}")
-    items = []
-    for entry in parsed.entries:
-        item = _item(entry)
-        if item is not None:
-            items.append(item)
-    return items
+    return list(parsed.entries)
 
 
 def _parse(body: bytes) -> feedparser.FeedParserDict:
@@ -100,7 +101,14 @@ def _mended(body: bytes) -> bytes:
     )
 
 
-def _item(entry: feedparser.FeedParserDict) -> FeedItem | None:
+def entry_html(entry: feedparser.FeedParserDict) -> str:
+    """An entry's HTML, whole: its content, or its summary where it has none."""
+    content = entry.get("content") or []
+    return str(content[0].get("value", "") if content else entry.get("summary", ""))
+
+
+def feed_item(entry: feedparser.FeedParserDict) -> FeedItem | None:
+    """The entry as a cable; None for one without identity, address or title."""
     link = (entry.get("link") or "").strip()
     guid = (entry.get("id") or link).strip()
     title = entry.get("title") or ""
@@ -110,9 +118,7 @@ def _item(entry: feedparser.FeedParserDict) -> FeedItem | None:
     if not guid or not link.startswith(("http://", "https://")) or not title:
         return None  # unusable: no identity, no address to read it at, or no title
     subtitle = re.sub(r"\s+", " ", _plain(entry.get("summary") or "")).strip() or None
-    content = entry.get("content") or []
-    preview = content[0].get("value", "") if content else entry.get("summary", "")
-    teaser = make_teaser(preview, link)
+    teaser = make_teaser(entry_html(entry), link)
     if subtitle and repeats(subtitle, teaser.html):
         # Feeds without content:encoded, and Substack's posts without a subtitle, give the
         # opening paragraph (or the whole post) as the description: the teaser has it.

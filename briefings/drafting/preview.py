@@ -13,9 +13,7 @@ import html
 import re
 from dataclasses import dataclass
 
-import feedparser
-
-from briefings.cables.feed import parse_feed
+from briefings.cables.feed import entry_html, feed_entries, feed_item
 from briefings.cables.page import MAX_PAGE_CHARS, read_page_meta
 from briefings.cables.teaser import is_paywall_box, preview_blocks
 from briefings.drafting.models import CableRef
@@ -92,22 +90,16 @@ def _one_line(text: str) -> str:
 def feed_previews(body: bytes) -> list[tuple[CableRef, Preview]]:
     """Each item of an RSS or Atom feed as its cable and its preview's text.
 
-    The feed is read as the bot reads it (`parse_feed`: its mending, its refusals), then each
-    item's whole content is taken (the teaser the bot keeps is cut short).
+    The feed is read as the bot reads it (`feed_entries`: its mending, its refusals, its
+    HTML as the feed gives it), then each item's whole content is taken (the teaser the bot
+    keeps is cut short).
     """
-    items = parse_feed(body)
-    contents = {}
-    for entry in feedparser.parse(body).entries:
-        content = entry.get("content") or []
-        contents[(entry.get("link") or "").strip()] = (
-            content[0].get("value", "") if content else entry.get("summary", "")
-        )
-    return [
-        (
-            CableRef(item.link, item.title, item.subtitle, item.published, item.paid),
-            preview_from_html(
-                contents.get(item.link, item.teaser_html), item.link, item.title, item.subtitle
-            ),
-        )
-        for item in items
-    ]
+    previews = []
+    for entry in feed_entries(body):
+        item = feed_item(entry)
+        if item is None:
+            continue
+        ref = CableRef(item.link, item.title, item.subtitle, item.published, item.paid)
+        whole = entry_html(entry)
+        previews.append((ref, preview_from_html(whole, item.link, item.title, item.subtitle)))
+    return previews
