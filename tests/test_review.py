@@ -397,3 +397,40 @@ async def test_a_reader_is_answered_while_a_400_kb_post_drafts(
     calls = reviewing.telegram.calls
     assert calls.index(reply) < calls.index(told)  # answered before the drafts were ready
     assert "Drafted from a new cable" in text_of(told)
+
+
+async def test_drafts_published_into_another_situation_keep_their_cables_source(
+    reviewing: RunningBot, feed: FakeFeed
+) -> None:
+    edith = Editor(reviewing)
+    await edith.say("/situation new strait-2025 Another situation")
+    told = await publish_first_cable(reviewing, feed, edith)
+
+    async def publish_next_draft_into(card: Call, situation: str) -> None:
+        card = await edith.tap(card, buttons(card)["✅ Accept"])
+        summary = await edith.tap(card, buttons(card)["⏹ Stop"])
+        choices = await edith.tap(summary, buttons(summary)["📂 Into another situation"])
+        summary = await edith.tap(choices, buttons(choices)[f"📂 {situation}"])
+        published = await edith.tap(summary, buttons(summary)["📣 Publish 1"])
+        assert "Published 1 statement" in text_of(published)
+
+    # The first draft goes into the other situation, which the cable is then attached to;
+    # the next into the situation readers get by default.
+    await publish_next_draft_into(await edith.tap(told, buttons(told)["📝 Review"]),
+                                  "Another situation")  # fmt: skip
+    listed = await edith.say("/drafts")
+    [review] = buttons(listed).values()
+    default = (await reviewing.services.situations.current()).title
+    await publish_next_draft_into(await edith.tap(listed, review), default)
+
+    path = reviewing.services.settings.database_path
+    [(cable_id, title, attached)] = rows(
+        path,
+        "SELECT id, title, situation_id FROM cables WHERE id IN (SELECT cable_id FROM drafts)",
+    )
+    assert attached == "strait-2025"
+    assert (cable_id,) in rows(
+        path, "SELECT source_cable_id FROM facts WHERE situation_id != 'strait-2025'"
+    ) + rows(path, "SELECT source_cable_id FROM claims WHERE situation_id != 'strait-2025'")
+    # Readers of the default situation are told where it comes from: the cable, by its title.
+    assert title in text_of(await reviewing.say("/sources"))

@@ -68,9 +68,13 @@ class FactStore:
         return found
 
     async def cables(self) -> list[Cable]:
-        """Every cable of this situation, oldest first."""
+        """Every cable of this situation, and every other its statements cite (drafts of a
+        cable published into another situation than its own), oldest first."""
         rows = await self.db.fetch_all(
-            "SELECT * FROM cables WHERE situation_id = ? ORDER BY published, id",
+            "SELECT * FROM cables WHERE situation_id = ?1 OR id IN ("
+            "SELECT source_cable_id FROM facts WHERE situation_id = ?1"
+            " UNION SELECT source_cable_id FROM claims WHERE situation_id = ?1)"
+            " ORDER BY published, id",
             (self.situation_id,),
         )
         return [_cable(row) for row in rows]
