@@ -28,6 +28,16 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
+# The suite runs on two workers (pytest-xdist, pyproject.toml's addopts: `-n 0` runs it in one
+# process). The tests of one group run one after another on one worker; --dist loadgroup hands
+# out the units with the most tests first, so the two groups start at once, one on each worker.
+# Paced: they run for minutes at Telegram's 30 messages a second, bound by the clock more than
+# by the CPU; the CPU group runs beside them.
+PACED = pytest.mark.xdist_group("paced")
+# CPU: the benchmarks' smoke run, which keeps several processes busy for a minute, and the tests
+# that assert how long something takes. In one group, no timing is taken beside that run.
+CPU = pytest.mark.xdist_group("cpu")
+
 
 @pytest.fixture
 async def telegram() -> AsyncIterator[FakeTelegram]:

@@ -9,9 +9,12 @@ import asyncio
 import sys
 from pathlib import Path
 
+from tests.conftest import CPU
+
 ROOT = Path(__file__).parent.parent
 
 
+@CPU  # several busy processes: no timing is taken beside it
 async def test_the_benchmark_command_runs_every_benchmark() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench", "--quick", cwd=ROOT,

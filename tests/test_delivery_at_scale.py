@@ -20,7 +20,7 @@ from bench.fake_feed import FakeFeed, fixture
 from bench.storage import open_store, publisher_on, write
 from bot.push.subscribers import SubscriberStore
 from tests.auxil.fake_telegram import TOKEN, FakeTelegram
-from tests.conftest import RunningBot, start_bot, stop_bot
+from tests.conftest import PACED, RunningBot, start_bot, stop_bot
 
 NEW_CABLE = "https://thebismarckcables.substack.com/p/fixture-cable-c"
 
@@ -33,6 +33,7 @@ def chats_reached(telegram: FakeTelegram) -> Counter[int]:
     )
 
 
+@PACED
 async def test_a_thousand_subscribers_at_thirty_per_second(
     make_settings: Any, telegram: FakeTelegram, feed: FakeFeed
 ) -> None:

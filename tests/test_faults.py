@@ -16,7 +16,7 @@ import pytest
 from bench import factories
 from bench.fake_feed import FakeFeed
 from tests.auxil.fake_telegram import FakeTelegram
-from tests.conftest import RunningBot, start_bot, stop_bot
+from tests.conftest import CPU, RunningBot, start_bot, stop_bot
 from tests.test_delivery_at_scale import chats_reached, delivery_ready
 
 READERS = range(7000, 7006)
@@ -75,6 +75,7 @@ async def test_a_get_updates_that_times_out_is_retried(
         await stop_bot(app)
 
 
+@CPU  # timed
 async def test_sigterm_mid_delivery_stops_cleanly_and_the_next_start_resumes(
     tmp_path: Path, telegram: FakeTelegram, feed: FakeFeed
 ) -> None:

@@ -20,9 +20,11 @@ import pytest
 from bench import factories
 from bot.plumbing.rate_limits import NOTICE_AFTER_SECONDS
 from tests.auxil.fake_telegram import SEND_METHODS, Call, FakeTelegram
-from tests.conftest import RunningBot, running_bot
+from tests.conftest import PACED, RunningBot, running_bot
 from tests.test_cli import cables_bot
 from tests.test_webhook import SECRET, stop, webhook_env
+
+pytestmark = PACED  # at the rate, for real time: one after another, beside the CPU group
 
 NOTICE = re.compile(r"Many readers are asking at once: your answer is coming, in about (\d+) ")
 

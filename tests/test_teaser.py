@@ -14,6 +14,7 @@ from bench.fake_feed import fixture
 from briefings.cables.feed import FeedError, FeedItem, parse_feed
 from briefings.cables.teaser import MAX_TEASER_ENTITIES, TEASER_BUDGET, make_teaser
 from briefings.rendering.telegram_html import entity_count, visible_text
+from tests.conftest import CPU
 from tests.telegram_html_check import check_html
 
 # A real Substack feed (pennspark.substack.com, 18 free posts), copied from shared/feeds.
@@ -386,6 +387,7 @@ def test_no_cut_after_a_lower_case_abbreviation_or_inside_a_quotation() -> None:
     ],
     ids=["unfinished-a", "unclosed-links", "misnested", "unclosed-marks", "bare-lt"],
 )
+@CPU  # timed
 def test_hostile_markup_is_never_shown_and_stays_within_telegrams_limits(hostile: str) -> None:
     started = time.perf_counter()
     item = one_item("Hostile", hostile)
@@ -398,6 +400,7 @@ def test_hostile_markup_is_never_shown_and_stays_within_telegrams_limits(hostile
     assert "<a" not in visible_text(teaser)
 
 
+@CPU  # timed
 async def test_hostile_markup_parsed_beside_the_event_loop_holds_it_up_less_than_15_ms() -> None:
     # As a poll parses it (asyncio.to_thread, with the bot's 1 ms switch interval), while the
     # loop ticks every millisecond as it does answering readers.

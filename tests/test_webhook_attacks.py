@@ -27,6 +27,7 @@ from starlette.routing import Route
 from bench import factories
 from bot.web.connections import Connections, quiet_repeated_lines
 from tests.auxil.fake_telegram import FakeTelegram
+from tests.conftest import CPU
 from tests.test_webhook import SECRET, stop, webhook_bot, webhook_env
 
 IDLE = 1_100
@@ -59,6 +60,7 @@ async def idle_connections(port: int, count: int) -> list[asyncio.StreamWriter]:
     return writers
 
 
+@CPU  # timed
 async def test_idle_connections_leave_telegram_answered_and_the_log_short(
     tmp_path: Path, telegram: FakeTelegram
 ) -> None:
