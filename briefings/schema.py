@@ -15,14 +15,36 @@ _SHOWN = ("situations", "situation_sides", "situation_sections", "cables", "fact
           "changes")  # fmt: skip
 
 
-def _counting_writes(table: str, key: str | None = None) -> str:
-    """Triggers that count each row written to table in content_writes (of app_state, the
-    row with this key alone)."""
+# The registry of situations is made of these (migration 10 counts their writes apart, so
+# that a change to a fact leaves the registry every command reads as it was).
+_SITUATION_TABLES = ("situations", "situation_sides", "situation_sections")
+
+
+def _counting_writes(
+    table: str, key: str | None = None, counter: str = "content_writes", name: str = "counted"
+) -> str:
+    """Triggers, named {table}_{event}_{name}, that count each row written to table in the
+    counter table (of app_state, the row with this key alone)."""
     return "".join(
-        f"CREATE TRIGGER {table}_{event.lower()}_counted AFTER {event} ON {table}"
+        f"CREATE TRIGGER {table}_{event.lower()}_{name} AFTER {event} ON {table}"
         + (f" WHEN {row}.key = '{key}'" if key else "")
-        + " BEGIN UPDATE content_writes SET count = count + 1; END;\n"
+        + f" BEGIN UPDATE {counter} SET count = count + 1; END;\n"
         for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
+    )
+
+
+def _situation_counting() -> str:
+    """Triggers that count the registry's writes in situation_writes (migration 10)."""
+    counted = {"counter": "situation_writes", "name": "situations_counted"}
+    return "".join(_counting_writes(table, **counted) for table in _SITUATION_TABLES) + (
+        _counting_writes("app_state", key="current_situation", **counted)
+    )
+
+
+def _counter(table: str) -> str:
+    return (
+        f"CREATE TABLE {table} (id INTEGER PRIMARY KEY CHECK (id = 1),"
+        f" count INTEGER NOT NULL);\nINSERT INTO {table} (id, count) VALUES (1, 0);\n"
     )
 
 
@@ -223,6 +245,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE drafts ADD COLUMN published_in INTEGER
     """,
+    # 10: the writes to the registry of situations, counted apart: its own stamp
+    # (briefings/stamp.py), which facts, claims, cables and their history leave as it is
+    _counter("situation_writes") + _situation_counting(),
 )
 
 CONTENT = Schema("content", MIGRATIONS)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from briefings.database import Database
-from briefings.stamp import stamp_to_keep
+from briefings.stamp import situations_stamp
 
 # A slug: how readers and editors name a situation (/brief <slug>, deep links).
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
@@ -75,7 +75,7 @@ DEFAULT_SECTIONS: tuple[Section, ...] = (
 
 
 class Situations:
-    """The registry: read from the database, kept while the content's stamp is the same."""
+    """The registry: read from the database, kept while its stamp is the same."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -142,14 +142,15 @@ class Situations:
             )
 
     async def _read_kept(self) -> tuple[tuple[Situation, ...], str]:
-        stamp = await stamp_to_keep(self.db)
-        if stamp is not None and self._kept is not None and self._kept[0] == stamp:
+        stamp = await situations_stamp(self.db)
+        if self._kept is not None and self._kept[0] == stamp:
             return self._kept[1], self._kept[2]
         situations = await self._read()
         chosen = await self.db.fetch_value(
             "SELECT value FROM app_state WHERE key = ?", (_CURRENT,)
         )
-        if stamp is not None and (self._kept is None or self._kept[0] < stamp):
+        # Not what a transaction read, which may yet roll back.
+        if not self.db.in_transaction and (self._kept is None or self._kept[0] < stamp):
             self._kept = (stamp, situations, chosen or "")
             self._names = frozenset(s.name for sit in situations for s in sit.sections)
         return situations, chosen or ""

@@ -73,6 +73,22 @@ async def test_a_situation_chosen_elsewhere_is_in_the_next_situations_and_brief(
     assert "Harbour Watch" in brief and brief != before
 
 
+async def test_a_situation_retitled_elsewhere_is_in_the_next_situations_not_before(
+    bot: RunningBot,
+) -> None:
+    # The registry keeps to a stamp of its own (situation_writes): a fact's change leaves it
+    # as it was, a write to the situation's own rows is seen at the next command.
+    path = bot.services.settings.database_path
+    registry = bot.services.situations
+    await bot.say("/situations")
+    kept = await registry.all()
+    await write(path, ("UPDATE claims SET value_given = value_given WHERE key = ?", (THIRD,)))
+    await bot.say("/situations")
+    assert await registry.all() is kept  # not read again for a fact's write
+    await write(path, ("UPDATE situations SET title = 'Belarus, retitled'", ()))
+    assert "Belarus, retitled" in text_of(await bot.say("/situations"))
+
+
 async def test_a_fact_written_elsewhere_is_in_the_next_daily_push(
     bot: RunningBot, telegram: FakeTelegram
 ) -> None:

@@ -46,8 +46,10 @@ class FactStore:
         stamp = await stamp_to_keep(self.db)
         if stamp is not None and self._content is not None and self._content[0] == stamp:
             return self._content[1]
-        found = int(await self.db.fetch_value(
-            "SELECT MAX(id) FROM changes WHERE situation_id = ?", (self.situation_id,)
+        # Peeked on the loop's thread: every reader's briefing asks, after every change.
+        found = int(await self.db.peek(
+            "SELECT id FROM changes WHERE situation_id = ? ORDER BY id DESC LIMIT 1",
+            (self.situation_id,),
         ) or 0)  # fmt: skip
         if stamp is not None and (self._content is None or self._content[0] < stamp):
             self._content = (stamp, found)
