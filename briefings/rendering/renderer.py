@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -141,18 +142,24 @@ class BriefingRenderer(Pages):
         # Each kept with the stamp of the content it was read at (briefings/stamp.py).
         self._cache: dict[str, tuple[int, Briefing]] = {}
         self._now: tuple[int, FactsNow] | None = None
+        # Readers who find the facts moved on wait for one reading of them, not one each.
+        self._reading = asyncio.Lock()
 
     async def facts_now(self) -> FactsNow:
         """The facts as they are now, read once per stamp of the content."""
         return await self._facts_at(await stamp_to_keep(self.store.db))
 
     async def _facts_at(self, stamp: int | None) -> FactsNow:
-        if stamp is not None and self._now is not None and self._now[0] == stamp:
-            return self._now[1]
-        now = await self.store.now()  # as of stamp or later: a later read finds a new stamp
-        if stamp is not None and (self._now is None or self._now[0] < stamp):
-            self._now = (stamp, now)
-        return now
+        if stamp is None:  # inside a transaction: its own reading, never kept
+            return await self.store.now()
+        if self._now is None or self._now[0] != stamp:
+            async with self._reading:
+                if self._now is None or self._now[0] != stamp:
+                    now = await self.store.now()  # as of stamp or later: a later read finds
+                    if self._now is None or self._now[0] < stamp:  # a new stamp
+                        self._now = (stamp, now)
+                    return now
+        return self._now[1]
 
     async def render(self, section_name: str, *, cached: bool = True) -> Briefing:
         """Render one section from the facts as they are now; raise KeyError if unknown.
@@ -167,6 +174,9 @@ class BriefingRenderer(Pages):
         if stamp is not None and hit is not None and hit[0] == stamp:
             return hit[1]
         now = await self._facts_at(stamp)
+        hit = self._cache.get(section_name)  # another reader's, rendered meanwhile
+        if stamp is not None and hit is not None and hit[0] == stamp:
+            return hit[1]
         briefing = self._render(_section(now, section_name), now)
         if stamp is not None and (hit is None or hit[0] < stamp):
             self._cache[section_name] = (stamp, briefing)
