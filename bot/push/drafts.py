@@ -22,7 +22,6 @@ from bot.desks import Desks
 from briefings.cables.ingest import CableIngest, IngestError
 from briefings.cables.store import CableStore, StoredCable
 from briefings.drafting import CableRef, draft_off_loop
-from briefings.drafting.apart import run_apart
 from briefings.drafting.preview import Preview, preview_from_html
 from briefings.drafting.store import DraftStore, kind_counts
 from briefings.rendering.renderer import Pages
@@ -112,8 +111,10 @@ class CableDrafting:
         except (IngestError, httpx.HTTPError) as exc:
             log.info("drafting %s from its teaser: page not read (%s)", cable.id, exc)
             page = cable.teaser_html
-        # The teaser's reader is Python over the whole page: in the drafting's process.
-        return await run_apart(preview_from_html, page, cable.url, cable.title, cable.subtitle)
+        # The teaser's reader is Python over the whole page: in a thread, as the drafting.
+        return await asyncio.to_thread(
+            preview_from_html, page, cable.url, cable.title, cable.subtitle
+        )
 
     async def _tell_editors(self, cable: StoredCable, counts: list[tuple[int, str]]) -> None:
         text = self.pages.render_page("review_ready", cable=cable, counts=counts)

@@ -9,11 +9,11 @@ here is bounded.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from briefings.drafting.apart import run_apart
 from briefings.drafting.kinds import (
     is_aside,
     is_heading_like,
@@ -64,8 +64,8 @@ async def draft_off_loop(
     facts: Sequence[Fact] = (),
     claims: Sequence[Claim] = (),
 ) -> list[Draft]:
-    """draft_statements in the drafting process, so the bot answers readers meanwhile."""
-    return await run_apart(draft_statements, text, cable, situation, facts, claims)
+    """draft_statements in a worker thread, so the bot answers readers meanwhile."""
+    return await asyncio.to_thread(draft_statements, text, cable, situation, facts, claims)
 
 
 class _Drafter:
