@@ -215,6 +215,13 @@ async def test_review_accept_skip_edit_voice_and_stop(
         ("accepted", 2), ("skipped", 1)]  # fmt: skip
 
 
+async def choose_situation(editor: Editor, summary: Call, title: str) -> Call:
+    """From a review's summary, send its drafts into the situation with this title; the
+    summary shown again."""
+    choices = await editor.tap(summary, buttons(summary)["📂 Into another situation"])
+    return await editor.tap(choices, buttons(choices)[f"📂 {title}"])
+
+
 def raw_underlined(call: Call) -> str:
     raw = str(call.params["text"])
     return html.unescape(raw.split("<u>", 1)[1].split("</u>", 1)[0])
@@ -249,8 +256,7 @@ async def test_a_draft_whose_situation_was_removed_is_refused(
     told = await publish_first_cable(reviewing, feed, edith)
     card = await edith.tap(told, buttons(told)["📝 Review"])
     summary = await edith.tap(card, buttons(card)["⏹ Stop"])
-    choices = await edith.tap(summary, buttons(summary)["📂 Into another situation"])
-    summary = await edith.tap(choices, buttons(choices)["📂 A situation removed later"])
+    summary = await choose_situation(edith, summary, "A situation removed later")
     assert "Into: gone-2025 (A situation removed later)" in text_of(summary)
     card = await edith.tap(summary, buttons(summary)[next(
         b for b in buttons(summary) if b.startswith("📝 Review"))])  # fmt: skip
@@ -409,8 +415,7 @@ async def test_drafts_published_into_another_situation_keep_their_cables_source(
     async def publish_next_draft_into(card: Call, situation: str) -> None:
         card = await edith.tap(card, buttons(card)["✅ Accept"])
         summary = await edith.tap(card, buttons(card)["⏹ Stop"])
-        choices = await edith.tap(summary, buttons(summary)["📂 Into another situation"])
-        summary = await edith.tap(choices, buttons(choices)[f"📂 {situation}"])
+        summary = await choose_situation(edith, summary, situation)
         published = await edith.tap(summary, buttons(summary)["📣 Publish 1"])
         assert "Published 1 statement" in text_of(published)
 

@@ -155,8 +155,9 @@ class BriefingRenderer(Pages):
         if self._now is None or self._now[0] != stamp:
             async with self._reading:
                 if self._now is None or self._now[0] != stamp:
-                    now = await self.store.now()  # as of stamp or later: a later read finds
-                    if self._now is None or self._now[0] < stamp:  # a new stamp
+                    # As of stamp or later: a later read finds a new stamp.
+                    now = await self.store.now()
+                    if self._now is None or self._now[0] < stamp:
                         self._now = (stamp, now)
                     return now
         return self._now[1]
