@@ -181,6 +181,7 @@ class Services:
     async def close(self) -> None:
         await self.stats.flush()
         await self.last_seen.flush()
+        await self.drafting.close()
         await self.ingest.close()
         await self.db.close()
 

@@ -6,7 +6,6 @@ A draft recovers a seed statement when their quote spans overlap in the cable's 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import string
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefings.drafting import CableRef, Draft, draft_off_loop, draft_statements
+from briefings.drafting import CableRef, Draft, draft_statements
 from briefings.drafting.preview import feed_previews, preview_from_html, preview_from_text
 from briefings.drafting.quantities import find_quantities
 from briefings.facts.models import Fact
@@ -249,24 +248,6 @@ def test_any_text_drafts_quotes_that_hold(paragraphs: list[list[str]]) -> None:
     cable = CableRef("https://x.substack.com/p/generated", "A title", None)
     for draft in draft_statements(text, cable, SITUATION):
         check_draft(text, draft)
-
-
-async def test_drafting_a_long_post_leaves_the_event_loop_free() -> None:
-    text, _ = seed_drafts()
-    long_post = "\n".join([text] * 60)  # about 230 KB
-    ticks = 0
-
-    async def reader() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0)
-
-    task = asyncio.create_task(reader())
-    cable = CableRef("https://x.substack.com/p/long", "A title", None)
-    drafts = await draft_off_loop(long_post, cable, SITUATION)
-    task.cancel()
-    assert drafts and ticks > 100  # the loop went on while the thread drafted
 
 
 def test_a_post_page_is_read_up_to_the_paywall() -> None:

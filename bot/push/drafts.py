@@ -1,6 +1,6 @@
-"""Each new cable drafted for the editors: its preview read, its statements drafted off the
-event loop, kept (briefings/drafting/store.py), and every editor told once, with a Review
-button (bot/editors/review.py takes it from there).
+"""Each new cable drafted for the editors: its preview read and its statements drafted in a
+process of its own (briefings/drafting/apart.py), kept (briefings/drafting/store.py), and
+every editor told once, with a Review button (bot/editors/review.py takes it from there).
 
 The preview is the post page up to the paywall, or, where the page cannot be read (another
 host, an error), the feed item's teaser as stored. Nothing here delays the feed poll or an
@@ -21,7 +21,8 @@ from telegram.error import TelegramError
 from bot.desks import Desks
 from briefings.cables.ingest import CableIngest, IngestError
 from briefings.cables.store import CableStore, StoredCable
-from briefings.drafting import CableRef, draft_off_loop
+from briefings.drafting import CableRef, draft_statements
+from briefings.drafting.apart import DraftingProcess
 from briefings.drafting.preview import Preview, preview_from_html
 from briefings.drafting.store import DraftStore, kind_counts
 from briefings.rendering.renderer import Pages
@@ -58,6 +59,11 @@ class CableDrafting:
         self.background = background  # the services' tasks, cancelled at stop
         self._drafting: set[asyncio.Task[int]] = set()
         self._turns = asyncio.Semaphore(AT_ONCE)
+        self.apart = DraftingProcess()  # reading and drafting, away from the event loop
+
+    async def close(self) -> None:
+        """End the drafting process (after stop_background has cancelled the drafts)."""
+        await self.apart.close()
 
     def cable_arrived(self, cable_id: str, read_from: str | None = None) -> asyncio.Task[int]:
         """Draft a new cable in a task of its own (the feed poll or /publish goes on); its
@@ -89,12 +95,13 @@ class CableDrafting:
             subtitle = cable.subtitle or preview.subtitle  # a page's, where /publish read one
             ref = CableRef(cable.url, cable.title, subtitle, cable.published, paid)
             if cable.situation_id is None:
-                drafts = await draft_off_loop(preview.text, ref)
+                drafts = await self.apart.run(draft_statements, preview.text, ref)
             else:  # attached already (the seeded cable): only what its situation lacks
                 store = self.desks.get(cable.situation_id).store
                 facts = await store.facts()
-                drafts = await draft_off_loop(preview.text, ref, await store.situation(),
-                                              facts, await store.claims(facts))  # fmt: skip
+                drafts = await self.apart.run(draft_statements, preview.text, ref,
+                                              await store.situation(), facts,
+                                              await store.claims(facts))  # fmt: skip
             kept = await self.drafts.save(cable_id, drafts, cable.situation_id)
         except Exception:
             log.exception("drafting failed cable=%s", cable_id)
@@ -111,8 +118,8 @@ class CableDrafting:
         except (IngestError, httpx.HTTPError) as exc:
             log.info("drafting %s from its teaser: page not read (%s)", cable.id, exc)
             page = cable.teaser_html
-        # The teaser's reader is Python over the whole page: in a thread, as the drafting.
-        return await asyncio.to_thread(
+        # The teaser's reader is Python over the whole page: apart, as the drafting.
+        return await self.apart.run(
             preview_from_html, page, cable.url, cable.title, cable.subtitle
         )
 

@@ -1,6 +1,6 @@
 """Statements drafted from a cable's free preview for editors to review: rules, no model."""
 
-from briefings.drafting.drafter import draft_off_loop, draft_statements
+from briefings.drafting.drafter import draft_statements
 from briefings.drafting.models import CableRef, Draft
 from briefings.drafting.preview import Preview, preview_from_html, preview_from_text
 
@@ -8,7 +8,6 @@ __all__ = [
     "CableRef",
     "Draft",
     "Preview",
-    "draft_off_loop",
     "draft_statements",
     "preview_from_html",
     "preview_from_text",

@@ -1,5 +1,5 @@
-"""Draft a cable's statements from its preview's text: the one entry point, and its wrapper
-that runs it off the event loop.
+"""Draft a cable's statements from its preview's text: the one entry point (the bot runs it
+in a process of its own, briefings/drafting/apart.py).
 
 Every draft quotes the text verbatim (its `start` is where), every number of its value is in
 its quote, and words the sentence attributes to someone are never drafted in the cable's
@@ -9,7 +9,6 @@ here is bounded.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -55,17 +54,6 @@ def draft_statements(
     drafts; with its facts and claims, a draft of one of them with another value changes it.
     """
     return _Drafter(text, cable, situation).run(facts, claims)
-
-
-async def draft_off_loop(
-    text: str,
-    cable: CableRef,
-    situation: Situation | None = None,
-    facts: Sequence[Fact] = (),
-    claims: Sequence[Claim] = (),
-) -> list[Draft]:
-    """draft_statements in a worker thread, so the bot answers readers meanwhile."""
-    return await asyncio.to_thread(draft_statements, text, cable, situation, facts, claims)
 
 
 class _Drafter:
