@@ -28,7 +28,7 @@ import aiosqlite
 RowLike = Mapping[str, Any] | sqlite3.Row
 
 BUSY_TIMEOUT_MS = 5000
-# Readers take turns: two let one slow read (a 100,000-row count) leave room for the rest.
+# Two readers let one slow read (a 100,000-row count) leave room for the rest (_reader).
 READERS = 2
 # PRAGMA user_version of a file whose migrations are recorded in schema_migrations. Programs
 # from before that read the version alone, and refuse this one as newer than they know.
@@ -72,6 +72,7 @@ class Database:
         self._writer = writer
         self._readers = tuple(readers)
         self._turns = itertools.cycle(self._readers)
+        self._reads: dict[aiosqlite.Connection, int] = {}  # reads under way, by connection
         self._peeker: sqlite3.Connection | None = None  # see peek()
         # One write transaction at a time: coroutines share the writer, and two interleaved
         # BEGIN...COMMIT blocks on it would merge into one.
@@ -178,13 +179,25 @@ class Database:
     # ------------------------------------------------------------------ reading
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """The rows of a query: committed ones, or the caller's transaction's own."""
-        async with self._reader().execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return await self._read(sql, params, None)
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """The first row fetch_all would give, or None."""
-        async with self._reader().execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        rows = await self._read(sql, params, 1)
+        return rows[0] if rows else None
+
+    async def _read(
+        self, sql: str, params: Iterable[Any], limit: int | None
+    ) -> list[aiosqlite.Row]:
+        conn = self._reader()
+        self._reads[conn] = self._reads.get(conn, 0) + 1
+        try:
+            async with conn.execute(sql, tuple(params)) as cursor:
+                return list(
+                    await (cursor.fetchall() if limit is None else cursor.fetchmany(limit))
+                )
+        finally:
+            self._reads[conn] -= 1
 
     async def fetch_value(self, sql: str, params: Iterable[Any] = ()) -> Any:
         """The first column of the first row (None when there is no row)."""
@@ -213,9 +226,13 @@ class Database:
         return self._in_transaction.get()
 
     def _reader(self) -> aiosqlite.Connection:
+        """The reader with the fewest reads under way (the next in turn among equals): a
+        reader busy with a slow read (a count over a cable's 100,000 outbox rows, the push
+        worker's due rows) is passed over, not queued behind, by a reader's quick one."""
         if self._in_transaction.get() or not self._readers:
             return self._writer
-        return next(self._turns)
+        first = next(self._turns)
+        return min(self._readers, key=lambda conn: (self._reads.get(conn, 0), conn is not first))
 
     # ------------------------------------------------------------------ migrations
     async def applied(self) -> dict[str, int]:

@@ -302,3 +302,23 @@ async def test_a_read_neither_waits_for_a_write_nor_sees_it_half_made(tmp_path: 
         assert "MINE" not in {fact.label for fact in await store.facts()}
     finally:
         await store.db.close()
+
+
+async def test_a_quick_read_passes_a_reader_busy_with_a_slow_one(tmp_path: Path) -> None:
+    # A count over a cable's 100,000 outbox rows must not hold up a reader's briefing: reads
+    # go to the reader with the fewest under way, not to each reader in turn (in turn, the
+    # second quick read below would wait behind the slow one).
+    store = await open_store(tmp_path / "c.db")
+    slow_sql = (
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5000000)"
+        " SELECT COUNT(*) FROM n"
+    )
+    try:
+        slow = asyncio.create_task(store.db.fetch_value(slow_sql))
+        await asyncio.sleep(0)  # the slow read is handed to its reader
+        for _ in range(3):
+            assert await store.facts()
+        assert not slow.done()
+        slow.cancel()  # the read itself runs on; the close below waits for it
+    finally:
+        await store.db.close()
