@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -306,3 +308,13 @@ async def test_no_troop_figures_still_draws_a_chart() -> None:
                         sources=())  # fmt: skip
     assert_valid_png(render_forces_chart(empty))
     assert "No troop figures are on record." in words(empty)
+
+
+def test_the_bot_starts_without_loading_matplotlib() -> None:
+    # Half a second of a cold start went to importing matplotlib for the /stats and
+    # /timeline charts: every chart imports it with its first drawing, in its own thread.
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, bot.app; print('matplotlib' in sys.modules)"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    assert loaded.stdout.strip() == "False"

@@ -11,8 +11,7 @@ from telegram import Update
 from bot.context import BotContext
 from briefings.facts.models import Fact
 from briefings.rendering.telegram_html import MAX_CAPTION_LENGTH, visible_length
-from briefings.rendering.timeline import render_timeline
-from briefings.rendering.timeline_data import timeline_of
+from briefings.rendering.timeline_data import Timeline, timeline_of
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ async def timeline(update: Update, context: BotContext) -> None:
         return
     text = context.pages.render_page("timeline", timeline=found)
     try:
-        png = await asyncio.to_thread(render_timeline, found)
+        png = await asyncio.to_thread(_draw, found)
     except Exception:  # matplotlib's failures are many; the values must still go out
         log.exception("timeline chart not drawn key=%s", found.key)
         await message.reply_html(text)
@@ -63,3 +62,11 @@ async def _key_for(
         (situation_id, *in_section),
     )
     return str(latest) if latest is not None else in_section[0]
+
+
+def _draw(found: Timeline) -> bytes:
+    # matplotlib is imported with the first chart, in this thread (as bot/forces_photo.py
+    # does): at start it cost the bot half a second before its first reply.
+    from briefings.rendering.timeline import render_timeline
+
+    return render_timeline(found)
